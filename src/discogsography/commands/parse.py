@@ -1,0 +1,112 @@
+"""`discogsography parse FILE`: a dump file to JSON Lines, with a summary on stderr."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+import click
+
+from discogsography.errors import RecordError
+from discogsography.parsing import DumpParser, ParseStats
+from discogsography.progress import byte_progress
+
+
+@click.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Stop after N records.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write JSON Lines here (default: stdout).",
+)
+@click.option(
+    "--workers",
+    "-w",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Parse in this many processes (2 uses both cores of a 2-core machine).",
+)
+@click.option(
+    "--max-consecutive-failures",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Declare the file broken after this many malformed records in a row.",
+)
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+def parse(
+    file: Path,
+    limit: int | None,
+    output: Path | None,
+    workers: int,
+    max_consecutive_failures: int,
+    progress: bool | None,
+) -> None:
+    """Parse a Discogs dump FILE (.xml.gz or .xml, any of the four kinds) into JSON Lines.
+
+    Each line is one record with its "sha256". Malformed records are skipped and reported.
+    """
+
+    def report_failure(error: RecordError) -> None:
+        click.echo(f"skipped: {error}", err=True)
+
+    parser = DumpParser(
+        file,
+        workers=workers,
+        max_consecutive_failures=max_consecutive_failures,
+        on_failure=report_failure,
+        keep_data=False,
+    )
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    with _open_output(output) as out, byte_progress(
+        show_progress, parser.source.compressed_size, f"parsing {file.name}"
+    ) as advance:
+        written = 0
+        records: Iterator = iter(parser)
+        for record in records:
+            out.write(record.json)
+            out.write(b"\n")
+            written += 1
+            if written % 2000 == 0:
+                advance(parser.source.compressed_position())
+            if limit is not None and written >= limit:
+                break
+        if limit is not None and written >= limit:
+            close = getattr(records, "close", None)
+            if close is not None:
+                close()
+        advance(parser.source.compressed_position())
+    _print_summary(parser.stats, file)
+
+
+@contextlib.contextmanager
+def _open_output(output: Path | None) -> Iterator[BinaryIO]:
+    if output is None:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    temporary = output.with_name(f".{output.name}.{os.getpid()}.part")
+    try:
+        with temporary.open("wb", buffering=1 << 20) as handle:
+            yield handle
+        # Only a finished parse replaces the output file.
+        temporary.replace(output)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _print_summary(stats: ParseStats, file: Path) -> None:
+    kind = stats.kind.value if stats.kind else "?"
+    click.echo(
+        f"{file.name}: {kind}: {stats.records} records, {stats.skipped} skipped, "
+        f"{stats.seconds:.2f} s, {stats.records_per_second:,.0f} records/s",
+        err=True,
+    )

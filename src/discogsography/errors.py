@@ -1,0 +1,34 @@
+"""Errors the user sees as one clear line; the CLI turns them into a message and an exit code."""
+
+from __future__ import annotations
+
+
+class DiscogsographyError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class DumpError(DiscogsographyError):
+    """A dump file that cannot be read as a whole: empty, truncated, corrupt, not a Discogs dump."""
+
+
+class BrokenDumpError(DumpError):
+    """Too many consecutive records failed: the file is declared broken."""
+
+
+class RecordError(DiscogsographyError):
+    """One record that cannot be turned into a record: malformed XML, no usable id."""
+
+    def __init__(self, reason: str, *, offset: int, record_id: str | None = None) -> None:
+        self.reason = reason
+        self.offset = offset
+        self.record_id = record_id
+        where = f"record id {record_id}" if record_id is not None else f"byte offset {offset}"
+        super().__init__(f"{where}: {reason}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Errors cross process boundaries in the parallel parser.
+        return (_rebuild_record_error, (self.reason, self.offset, self.record_id))
+
+
+def _rebuild_record_error(reason: str, offset: int, record_id: str | None) -> RecordError:
+    return RecordError(reason, offset=offset, record_id=record_id)

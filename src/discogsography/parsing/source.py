@@ -1,0 +1,118 @@
+"""Reading a dump file: gzip or plain XML, its kind from the root element, its bytes in chunks.
+
+All the ways a file can be unreadable as a whole end here as one DumpError with a clear message.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from discogsography.errors import DumpError
+from discogsography.kinds import KIND_BY_ROOT_TAG, Kind
+
+CHUNK_SIZE = 1 << 20
+GZIP_MAGIC = b"\x1f\x8b"
+# How far into the file the root element must start (an XML declaration and comments fit).
+PROLOG_LIMIT = 64 * 1024
+
+_PROLOG_SKIP = re.compile(rb"\s*(?:<\?[^>]*\?>|<!--.*?-->)", re.DOTALL)
+_ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*)[\s>/]")
+
+
+def _open(path: Path) -> BinaryIO:
+    try:
+        raw = path.open("rb")
+    except OSError as exc:
+        raise DumpError(f"{path}: cannot open: {exc.strerror or exc}") from None
+    magic = raw.read(2)
+    raw.seek(0)
+    if magic == GZIP_MAGIC:
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return raw
+
+
+def read_chunks(stream: BinaryIO, path: Path, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+    """Yield the uncompressed bytes, turning every decompression failure into a DumpError."""
+    while True:
+        try:
+            chunk = stream.read(chunk_size)
+        except EOFError:
+            raise DumpError(f"{path}: the gzip stream ends early: the file is truncated") from None
+        except (gzip.BadGzipFile, zlib.error) as exc:
+            raise DumpError(f"{path}: corrupt gzip data: {exc}") from None
+        except OSError as exc:
+            raise DumpError(f"{path}: read failed: {exc}") from None
+        if not chunk:
+            return
+        yield chunk
+
+
+def detect_kind(head: bytes, path: Path) -> Kind:
+    """The kind of a dump from its first bytes; refuses DOCTYPEs, which Discogs never writes."""
+    if not head.strip():
+        raise DumpError(f"{path}: the file is empty")
+    data = head.removeprefix(b"\xef\xbb\xbf")
+    position = 0
+    while match := _PROLOG_SKIP.match(data, position):
+        position = match.end()
+    rest = data[position:].lstrip()
+    if rest.startswith(b"<!DOCTYPE"):
+        raise DumpError(f"{path}: has a DOCTYPE; Discogs dumps have none, refusing to read it")
+    root = _ROOT.match(rest)
+    if root is None:
+        raise DumpError(f"{path}: not XML (no root element in the first {PROLOG_LIMIT} bytes)")
+    tag = root.group(1).decode("ascii", "replace")
+    kind = KIND_BY_ROOT_TAG.get(tag)
+    if kind is None:
+        known = ", ".join(f"<{k.spec.root_tag}>" for k in Kind)
+        raise DumpError(f"{path}: not a Discogs dump: root element <{tag}> (expected one of {known})")
+    return kind
+
+
+class DumpSource:
+    """An open dump file: its kind, its compressed size and its uncompressed chunks."""
+
+    def __init__(self, path: Path, chunk_size: int = CHUNK_SIZE) -> None:
+        self.path = path
+        try:
+            self.compressed_size = path.stat().st_size
+        except OSError as exc:
+            raise DumpError(f"{path}: cannot open: {exc.strerror or exc}") from None
+        self._stream = _open(path)
+        self._raw = self._stream.fileobj if isinstance(self._stream, gzip.GzipFile) else self._stream
+        self._chunks = read_chunks(self._stream, path, chunk_size)
+        self._head = b""
+        for chunk in self._chunks:
+            self._head += chunk
+            if len(self._head) >= PROLOG_LIMIT:
+                break
+        self.kind = detect_kind(self._head[:PROLOG_LIMIT], path)
+
+    def chunks(self) -> Iterator[bytes]:
+        if self._head:
+            head, self._head = self._head, b""
+            yield head
+        yield from self._chunks
+
+    def compressed_position(self) -> int:
+        """How many bytes of the file were read so far (for progress on compressed files)."""
+        try:
+            return int(self._raw.tell())  # type: ignore[union-attr]
+        except (OSError, ValueError, AttributeError):
+            return 0
+
+    def close(self) -> None:
+        self._stream.close()
+        if self._raw is not self._stream and self._raw is not None:
+            self._raw.close()
+
+    def __enter__(self) -> DumpSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,33 @@
+"""Progress bars on a terminal, nothing otherwise."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+
+@contextlib.contextmanager
+def byte_progress(enabled: bool, total: int, description: str) -> Iterator[Callable[[int], None]]:
+    """Yields ``advance(position)``: the number of bytes of the file read so far."""
+    if not enabled:
+        yield lambda position: None
+        return
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=False) as bar:
+        task = bar.add_task(description, total=total or None)
+        yield lambda position: bar.update(task, completed=position)
