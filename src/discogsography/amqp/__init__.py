@@ -1,0 +1,1 @@
+"""What crosses RabbitMQ: the topology and the message envelopes (docs/messages.md)."""
