@@ -104,7 +104,10 @@ def decode(body: bytes) -> Message:
         if not isinstance(total, int):
             raise MessageError("file_complete without an integer total_processed")
         return FileComplete(
-            _kind(payload.get("data_type")), str(payload.get("timestamp", "")), total, str(payload.get("file", ""))
+            _kind(payload.get("data_type")),
+            str(payload.get("timestamp", "")),
+            total,
+            str(payload.get("file", "")),
         )
     raise MessageError(f"unknown message type {message_type!r}")
 

@@ -12,7 +12,7 @@ from typing import BinaryIO
 import click
 
 from discogsography.errors import RecordError
-from discogsography.parsing import DumpParser, ParseStats
+from discogsography.parsing import DumpParser, ParsedRecord, ParseStats
 from discogsography.progress import byte_progress
 
 
@@ -41,7 +41,9 @@ from discogsography.progress import byte_progress
     show_default=True,
     help="Declare the file broken after this many malformed records in a row.",
 )
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal).")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
+)
 def parse(
     file: Path,
     limit: int | None,
@@ -66,11 +68,12 @@ def parse(
         keep_data=False,
     )
     show_progress = sys.stderr.isatty() if progress is None else progress
-    with _open_output(output) as out, byte_progress(
-        show_progress, parser.source.compressed_size, f"parsing {file.name}"
-    ) as advance:
+    with (
+        _open_output(output) as out,
+        byte_progress(show_progress, parser.source.compressed_size, f"parsing {file.name}") as advance,
+    ):
         written = 0
-        records: Iterator = iter(parser)
+        records: Iterator[ParsedRecord] = iter(parser)
         for record in records:
             out.write(record.json)
             out.write(b"\n")

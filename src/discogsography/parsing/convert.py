@@ -54,11 +54,11 @@ def element_to_value(elem: etree._Element) -> Value:
     if len(elem) == 0:
         if not attrib:
             return text if text else None
-        node: dict[str, Value] = dict(attrib)
+        node: dict[str, Value] = dict(attrib)  # type: ignore[arg-type]
         if text:
             node[TEXT_KEY] = text
         return node
-    node = dict(attrib) if attrib else {}
+    node = dict(attrib) if attrib else {}  # type: ignore[arg-type]
     as_list = elem.tag in LIST_CONTAINERS
     repeated: set[str] | None = None
     mixed_text = [text] if text and not text.isspace() else None

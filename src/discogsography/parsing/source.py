@@ -102,7 +102,7 @@ class DumpSource:
     def compressed_position(self) -> int:
         """How many bytes of the file were read so far (for progress on compressed files)."""
         try:
-            return int(self._raw.tell())  # type: ignore[union-attr]
+            return int(self._raw.tell())
         except (OSError, ValueError, AttributeError):
             return 0
 
