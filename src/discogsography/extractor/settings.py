@@ -46,6 +46,10 @@ class ExtractorSettings(BaseSettings):
     download_backoff_seconds: Annotated[float, Field(ge=0)] = 2.0
     max_retry_after_seconds: Annotated[float, Field(ge=0)] = 3600.0
     http_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+    # A file whose publishing fails is tried again this many times in the same cycle.
+    file_attempts: Annotated[int, Field(ge=1, le=100)] = 3
+    # After a failed cycle, try again after this long instead of PERIODIC_CHECK_DAYS.
+    retry_failed_cycle_seconds: Annotated[float, Field(gt=0)] = 3600.0
     # Progress reports and stall detection.
     progress_interval_seconds: Annotated[float, Field(gt=0)] = 30.0
     stall_seconds: Annotated[float, Field(gt=0)] = 120.0

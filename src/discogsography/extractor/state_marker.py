@@ -148,6 +148,7 @@ class StateMarker(_Model):
         descriptor, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
         try:
             with os.fdopen(descriptor, "wb") as handle:
+                os.fchmod(handle.fileno(), 0o644)  # mkstemp makes it 0600; operators read markers
                 handle.write(payload)
                 handle.flush()
                 os.fsync(handle.fileno())
