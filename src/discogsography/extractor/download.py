@@ -231,7 +231,9 @@ async def _download_attempt(
     on_bytes: Callable[[int], None] | None,
 ) -> tuple[int, str]:
     have = partial.stat().st_size if partial.exists() else 0
-    headers = {"Range": f"bytes={have}-"} if have else {}
+    headers = {"Accept-Encoding": "identity"}
+    if have:
+        headers["Range"] = f"bytes={have}-"
     async with client.stream("GET", url, headers=headers) as response:
         if response.status_code == 416:
             partial.unlink(missing_ok=True)  # our partial file is no prefix of theirs: start over
@@ -253,7 +255,7 @@ async def _download_attempt(
         expected_body = response.headers.get("content-length")
         received = 0
         with partial.open("ab" if resumed else "wb") as writer:
-            async for chunk in response.aiter_bytes(CHUNK_BYTES):
+            async for chunk in response.aiter_raw():  # the bytes as stored, never decoded
                 if stop is not None and stop.is_set():
                     raise DownloadInterruptedError(f"stopped while downloading {partial.name[1:-5]}")
                 writer.write(chunk)
