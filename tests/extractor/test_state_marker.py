@@ -109,7 +109,7 @@ def test_missing_and_corrupt_markers(tmp_path: Path) -> None:
     assert StateMarker.load(tmp_path / "none.json") is None
     bad = tmp_path / "bad.json"
     bad.write_text('{"download_phase": {"status": "exploded"}}')
-    with pytest.raises(StateMarkerError, match="download_phase.status"):
+    with pytest.raises(StateMarkerError, match=r"download_phase\.status"):
         StateMarker.load(bad)
     bad.write_text("{not json")
     with pytest.raises(StateMarkerError):

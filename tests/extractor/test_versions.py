@@ -67,7 +67,7 @@ def test_index_page_years_newest_first() -> None:
 
 
 def test_incomplete_newer_version_is_skipped_for_older_complete_one() -> None:
-    names = _full("20260101") + ["discogs_20260201_labels.xml.gz", "discogs_20260201_artists.xml.gz"]
+    names = [*_full("20260101"), "discogs_20260201_labels.xml.gz", "discogs_20260201_artists.xml.gz"]
     choice = choose_newest_complete(_entries(*names))
     assert choice.chosen is not None and choice.chosen.version == "20260101"
     assert [v.version for v in choice.skipped] == ["20260201"]
