@@ -179,6 +179,7 @@ class Extractor:
                 self.policy,
                 s3_endpoint=settings.s3_endpoint,
                 s3_region=settings.s3_region,
+                s3_page_size=settings.s3_page_size,
             )
             if choice.chosen is None:
                 raise VersionFailedError(f"no complete dump version at {redact_url(settings.discogs_source)}")
