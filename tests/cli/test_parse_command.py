@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import os
 import stat
 import subprocess
 import sys
+import threading
 import zlib
 from pathlib import Path
 
@@ -58,10 +60,18 @@ def test_two_workers_write_the_same_lines(tmp_path: Path) -> None:
     assert one.read_bytes() == two.read_bytes()
 
 
-def test_writing_to_a_device_leaves_the_device_alone() -> None:
-    result = run(SAMPLES_2025 / "discogs_labels.xml.gz", "--output", "/dev/null")
+def test_writing_to_a_pipe_writes_into_it_and_leaves_it_a_pipe(tmp_path: Path) -> None:
+    # Like /dev/null or a FIFO: never replaced by a regular file through the rename.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = run(SAMPLES_2025 / "discogs_labels.xml.gz", "--output", fifo)
+    reader.join(timeout=60)
     assert result.returncode == 0, result.stderr
-    assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert len(received[0].splitlines()) == 9
 
 
 def test_skipped_records_are_reported_and_counted(tmp_path: Path) -> None:
