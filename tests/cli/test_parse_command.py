@@ -133,3 +133,17 @@ def test_missing_file_and_bad_option() -> None:
     bad = run(SAMPLES_2025 / "discogs_labels.xml.gz", "--workers", "0")
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr.decode()
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    path = SAMPLES_2020 / "discogs_20200806_releases.xml.gz"
+    out = tmp_path / "r.jsonl"
+    command = f"{sys.executable} -m discogsography parse {path} -o {out}"
+    # `script` runs the command with a pseudo-terminal as its stderr.
+    on_terminal = subprocess.run(
+        ["script", "-qec", command, str(tmp_path / "typescript")], capture_output=True, timeout=120, check=True
+    )
+    assert b"parsing discogs_20200806_releases.xml.gz" in on_terminal.stdout
+    assert b"1000 records" in on_terminal.stdout
+    piped = run(path, "-o", out)
+    assert b"parsing " not in piped.stderr
