@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import os
 import stat
 import subprocess
 import sys
+import threading
 import zlib
 from pathlib import Path
 
@@ -58,10 +60,18 @@ def test_two_workers_write_the_same_lines(tmp_path: Path) -> None:
     assert one.read_bytes() == two.read_bytes()
 
 
-def test_writing_to_a_device_leaves_the_device_alone() -> None:
-    result = run(SAMPLES_2025 / "discogs_labels.xml.gz", "--output", "/dev/null")
+def test_writing_to_a_pipe_writes_into_it_and_leaves_it_a_pipe(tmp_path: Path) -> None:
+    # Like /dev/null or a FIFO: never replaced by a regular file through the rename.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = run(SAMPLES_2025 / "discogs_labels.xml.gz", "--output", fifo)
+    reader.join(timeout=60)
     assert result.returncode == 0, result.stderr
-    assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert len(received[0].splitlines()) == 9
 
 
 def test_skipped_records_are_reported_and_counted(tmp_path: Path) -> None:
@@ -123,3 +133,17 @@ def test_missing_file_and_bad_option() -> None:
     bad = run(SAMPLES_2025 / "discogs_labels.xml.gz", "--workers", "0")
     assert bad.returncode == 2
     assert "Traceback" not in bad.stderr.decode()
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    path = SAMPLES_2020 / "discogs_20200806_releases.xml.gz"
+    out = tmp_path / "r.jsonl"
+    command = f"{sys.executable} -m discogsography parse {path} -o {out}"
+    # `script` runs the command with a pseudo-terminal as its stderr.
+    on_terminal = subprocess.run(
+        ["script", "-qec", command, str(tmp_path / "typescript")], capture_output=True, timeout=120, check=True
+    )
+    assert b"parsing discogs_20200806_releases.xml.gz" in on_terminal.stdout
+    assert b"1000 records" in on_terminal.stdout
+    piped = run(path, "-o", out)
+    assert b"parsing " not in piped.stderr
