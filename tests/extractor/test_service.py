@@ -248,3 +248,50 @@ async def test_unroutable_messages_fail_the_file(
             await publisher.publish_records()
     assert publisher.stats.failures == 1  # 40 records, 100 per message: one message
     assert publisher.stats.messages_published == 0
+
+
+async def test_service_cycles_pick_up_a_newer_version_and_stop_cleanly(
+    tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology
+) -> None:
+    import asyncio
+
+    mirror = tmp_path / "mirror"
+    shutil.copytree(small_dump, mirror)
+    root = tmp_path / "root"
+    settings = _settings(
+        mirror.as_uri(), root, amqp_url, topology, periodic_check_days=0.3 / 86400, force_reprocess=True
+    )
+    extractor = Extractor(settings, topology=topology)
+    service = asyncio.create_task(extractor.run())
+    try:
+        for _ in range(200):
+            if StateMarker.path_for(root, VERSION).exists() and _marker(root).is_complete:
+                break
+            await asyncio.sleep(0.05)
+        assert _marker(root).is_complete
+        await asyncio.sleep(1.0)  # a few more cycles: the version is complete, FORCE_REPROCESS was once
+        labels = await consume(amqp_url, topology, Kind.LABELS)
+        assert len(labels.completions) == 1
+        # A newer version appears at the source: the next cycle publishes it.
+        newer = "20991215"
+        for path in mirror.iterdir():
+            target = mirror / path.name.replace(VERSION, newer)
+            if path.name.endswith("CHECKSUM.txt"):
+                target.write_text(path.read_text().replace(VERSION, newer))
+            else:
+                shutil.copy(path, target)
+        for _ in range(200):
+            marker = StateMarker.load(StateMarker.path_for(root, newer))
+            if marker is not None and marker.is_complete:
+                break
+            await asyncio.sleep(0.05)
+        assert marker is not None and marker.is_complete
+        healthy, body = extractor.health()
+        assert healthy and body["version"] == newer
+    finally:
+        extractor.request_stop()
+        await asyncio.wait_for(service, timeout=30)
+    assert extractor.phase == "stopped"
+    consumed = await consume(amqp_url, topology, Kind.LABELS)
+    assert consumed.completions[0].file == f"discogs_{newer}_labels.xml.gz"
+    assert len(consumed.records) == 40
