@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import resource
 import subprocess
 import sys
@@ -51,10 +52,10 @@ async def _publish(
     }
 
 
-def _rss_kb(pid: int) -> int:
+def _memory_kb(pid: int, file: str, field: str) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(field):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -79,20 +80,40 @@ def _descendants(root: int) -> list[int]:
 
 
 class _RssSampler(threading.Thread):
-    """Peak of the summed RSS of this process and every process it started (parser workers)."""
+    """Peak of the summed RSS (and PSS: shared pages counted once) of this process and every
+    process it started, the parser workers included."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.stop = False
         self.tree_peak_kb = 0
+        self.tree_peak_pss_kb = 0
 
     def run(self) -> None:
-        import os
-
         while not self.stop:
-            total = sum(_rss_kb(pid) for pid in _descendants(os.getpid()))
-            self.tree_peak_kb = max(self.tree_peak_kb, total)
+            pids = _descendants(os.getpid())
+            rss = sum(_memory_kb(pid, "status", "VmRSS:") for pid in pids)
+            pss = sum(_memory_kb(pid, "smaps_rollup", "Pss:") for pid in pids)
+            self.tree_peak_kb = max(self.tree_peak_kb, rss)
+            self.tree_peak_pss_kb = max(self.tree_peak_pss_kb, pss)
             time.sleep(0.25)
+
+
+def _broker_cpu_seconds() -> float:
+    """CPU time used so far by the local RabbitMQ (beam.smp), from /proc."""
+    total = 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "beam.smp":
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
 
 
 def _run_one(
@@ -100,12 +121,15 @@ def _run_one(
 ) -> None:
     sampler = _RssSampler()
     sampler.start()
+    broker_before = _broker_cpu_seconds()
     result = asyncio.run(_publish(Path(path), amqp, prefix, per_message, workers, window))
+    result["broker_cpu_seconds"] = _broker_cpu_seconds() - broker_before
     sampler.stop = True
     sampler.join()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
     result["tree_peak_rss_mb"] = sampler.tree_peak_kb / 1024
+    result["tree_peak_pss_mb"] = sampler.tree_peak_pss_kb / 1024
     # ru_maxrss of this process (kB on Linux); parser worker processes are reported separately.
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     Path(out).write_text(json.dumps(result))
@@ -183,8 +207,10 @@ def main() -> int:
                     f"{result['seconds']:.1f} s, {result['records'] / result['seconds']:,.0f} records/s, "
                     f"{result['xml_mb'] / result['seconds']:.1f} MB/s XML, "
                     f"peak RSS {result['peak_rss_mb']:.0f} MB "
-                    f"(with parser workers {result['tree_peak_rss_mb']:.0f} MB), "
-                    f"extractor CPU {result['cpu_seconds'] / result['seconds']:.2f} cores"
+                    f"(with parser workers: RSS {result['tree_peak_rss_mb']:.0f} MB, "
+                    f"PSS {result['tree_peak_pss_mb']:.0f} MB), "
+                    f"CPU: extractor {result['cpu_seconds'] / result['seconds']:.2f} cores, "
+                    f"RabbitMQ {result['broker_cpu_seconds'] / result['seconds']:.2f} cores"
                 )
     return 0
 

@@ -178,7 +178,13 @@ async def test_s3_mirror_with_paging_and_irregular_sets(
         s3.put_object(Bucket="discogs-mirror", ACL="public-read", Key="index.html", Body=b"<html/>")
         root = tmp_path / "root"
         settings = _settings(
-            "s3://discogs-mirror", root, amqp_url, topology, s3_endpoint=endpoint, s3_page_size=2
+            "s3://discogs-mirror",
+            root,
+            amqp_url,
+            topology,
+            s3_endpoint=endpoint,
+            s3_page_size=2,
+            parser_workers=1,  # parse in a separate process
         )
         await Extractor(settings, topology=topology).run(once=True)
     finally:
@@ -295,3 +301,30 @@ async def test_service_cycles_pick_up_a_newer_version_and_stop_cleanly(
     consumed = await consume(amqp_url, topology, Kind.LABELS)
     assert consumed.completions[0].file == f"discogs_{newer}_labels.xml.gz"
     assert len(consumed.records) == 40
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+async def test_a_truncated_file_with_a_matching_checksum_fails_the_version(
+    tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology, workers: int
+) -> None:
+    import hashlib
+
+    mirror = tmp_path / "mirror"
+    shutil.copytree(small_dump, mirror)
+    masters = mirror / f"discogs_{VERSION}_masters.xml.gz"
+    masters.write_bytes(masters.read_bytes()[: masters.stat().st_size // 2])
+    checksum = mirror / f"discogs_{VERSION}_CHECKSUM.txt"
+    lines = [
+        f"{hashlib.sha256(masters.read_bytes()).hexdigest()} {masters.name}" if masters.name in line else line
+        for line in checksum.read_text().splitlines()
+    ]
+    checksum.write_text("\n".join(lines) + "\n")
+    root = tmp_path / "root"
+    settings = _settings(mirror.as_uri(), root, amqp_url, topology, parser_workers=workers)
+    with pytest.raises(VersionFailedError, match="truncated"):
+        await Extractor(settings, topology=topology).run(once=True)
+    marker = _marker(root)
+    entry = marker.processing_phase.progress_by_file[masters.name]
+    assert entry.status == PhaseStatus.FAILED
+    assert marker.file_is_completed(f"discogs_{VERSION}_artists.xml.gz")
+    assert not marker.is_complete

@@ -73,6 +73,7 @@ async def test_sigterm_flushes_saves_and_exits_zero_then_resumes(
         "AMQP_PREFIX": topology.prefix,
         "HEALTH_CHECK_PORT": str(port),
         "RECORDS_PER_MESSAGE": "50",
+        "PARSER_WORKERS": "1",  # the parser process must ignore SIGTERM and stop when told
         "PROGRESS_INTERVAL_SECONDS": "0.5",
     }
     releases = f"discogs_{VERSION}_releases.xml.gz"

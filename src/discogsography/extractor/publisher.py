@@ -31,18 +31,20 @@ from discogsography.amqp.messages import (
     encode_records,
 )
 from discogsography.amqp.topology import Topology, declare
-from discogsography.errors import DiscogsographyError, RecordError
+from discogsography.errors import DiscogsographyError
+from discogsography.extractor.reading import END, QUEUE_CHUNKS, AbortedError, open_reader
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
-from discogsography.parsing import DumpParser
 from discogsography.progress import byte_progress
 
 log = get_logger(__name__)
 
 PROGRESS_EVERY_RECORDS = 5_000
-# Records per hand-over from the parser thread; the queue holds at most QUEUE_CHUNKS of them.
+# Records per hand-over from the reading thread; at most QUEUE_CHUNKS chunks wait.
 CHUNK_TARGET_RECORDS = 1_000
-QUEUE_CHUNKS = 8
+# Bytes of unconfirmed message bodies, at most: with big batch messages the window in messages
+# alone would let a slow broker pin a lot of memory.
+MAX_UNCONFIRMED_BYTES = 16 << 20
 PUBLISH_TIMEOUT_SECONDS = 120.0
 
 
@@ -72,55 +74,8 @@ ProgressCallback = Callable[[FileStats], None]
 class PublishOptions:
     records_per_message: int = 100
     publish_window: int = 256
-    parser_workers: int = 1
+    parser_workers: int = 0
     show_progress: bool = False
-
-
-class _End:
-    pass
-
-
-_END = _End()
-
-
-class _AbortedError(Exception):
-    """The event loop side gave up on this file; the parser thread ends quietly."""
-
-
-def _reader(
-    parser: DumpParser,
-    chunk_records: int,
-    stop: threading.Event,
-    handover: Callable[[object], None],
-    advance: Callable[[int], None],
-) -> None:
-    """Thread body: parse, hand over chunks of JSON lines, then the end marker (or the error).
-
-    On ``stop`` it stops reading after the current chunk: what was read is still published.
-    """
-    records = iter(parser)
-    try:
-        chunk: list[bytes] = []
-        for record in records:
-            chunk.append(record.json)
-            if len(chunk) >= chunk_records:
-                handover(chunk)
-                chunk = []
-                advance(parser.source.compressed_position())
-                if stop.is_set():
-                    break
-        if chunk:
-            handover(chunk)
-        handover(_END)
-    except _AbortedError:
-        pass
-    except BaseException as exc:
-        with contextlib.suppress(_AbortedError):
-            handover(exc)
-    finally:
-        close = getattr(records, "close", None)
-        if close is not None:
-            close()  # ends worker processes when parsing stopped early
 
 
 def _message(body: bytes, amqp_type: str) -> aio_pika.Message:
@@ -156,7 +111,8 @@ class FilePublisher:
         self.on_progress = on_progress
         self.on_records = on_records
         self.stats = FileStats()
-        self._pending: dict[asyncio.Future[Any], tuple[int, bool]] = {}
+        self._pending: dict[asyncio.Future[Any], tuple[int, bool, int]] = {}
+        self._pending_bytes = 0
         self._connection: aio_pika.abc.AbstractConnection | None = None
         self._exchange: AbstractExchange | None = None
         self.kind: Kind | None = None
@@ -182,14 +138,12 @@ class FilePublisher:
         exchange = self._exchange
         options = self.options
         stats = self.stats
-        failures_seen: list[RecordError] = []
 
-        def on_failure(error: RecordError) -> None:
-            failures_seen.append(error)
-            log.warning("⚠️ Skipped a malformed record", file=self.file_name, error=str(error))
+        def on_failure(error: str) -> None:
+            log.warning("⚠️ Skipped a malformed record", file=self.file_name, error=error)
 
-        parser = DumpParser(self.path, workers=options.parser_workers, keep_data=False, on_failure=on_failure)
-        kind = self.kind = parser.kind
+        reader = open_reader(self.path, options.parser_workers, on_failure)
+        kind = self.kind = reader.kind
         routing_key = self.topology.routing_key(kind)
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[object] = asyncio.Queue(maxsize=QUEUE_CHUNKS)
@@ -207,23 +161,21 @@ class FilePublisher:
                 except concurrent.futures.TimeoutError:
                     if abort.is_set():
                         pending.cancel()
-                        raise _AbortedError from None
+                        raise AbortedError from None
 
         next_progress = PROGRESS_EVERY_RECORDS
-        with byte_progress(
-            options.show_progress, parser.source.compressed_size, f"{kind.value:>8}"
-        ) as advance:
-            reader = threading.Thread(
-                target=_reader,
-                args=(parser, chunk_records, self.stop, handover, advance),
-                name=f"parse-{kind.value}",
+        with byte_progress(options.show_progress, reader.compressed_size, f"{kind.value:>8}") as advance:
+            thread = threading.Thread(
+                target=reader.run,
+                args=(chunk_records, self.stop, handover, advance),
+                name=f"read-{kind.value}",
                 daemon=True,
             )
-            reader.start()
+            thread.start()
             try:
                 while True:
                     item = await queue.get()
-                    if item is _END:
+                    if item is END:
                         break
                     if isinstance(item, BaseException):
                         raise item
@@ -239,8 +191,12 @@ class FilePublisher:
                                 timeout=PUBLISH_TIMEOUT_SECONDS,
                             )
                         )
-                        self._pending[future] = (len(lines), amqp_type == BATCH_TYPE)
-                        if len(self._pending) >= options.publish_window:
+                        self._pending[future] = (len(lines), amqp_type == BATCH_TYPE, len(body))
+                        self._pending_bytes += len(body)
+                        while (
+                            len(self._pending) >= options.publish_window
+                            or self._pending_bytes >= MAX_UNCONFIRMED_BYTES
+                        ):
                             await self._reap(asyncio.FIRST_COMPLETED)
                     stats.records_read += len(item)
                     if self.on_records is not None:
@@ -249,7 +205,7 @@ class FilePublisher:
                         next_progress = (
                             stats.records_read // PROGRESS_EVERY_RECORDS + 1
                         ) * PROGRESS_EVERY_RECORDS
-                        stats.records_skipped = parser.stats.skipped
+                        stats.records_skipped = reader.counters.skipped
                         if self.on_progress is not None:
                             self.on_progress(stats)
                 await self._reap(asyncio.ALL_COMPLETED)
@@ -257,9 +213,9 @@ class FilePublisher:
                 abort.set()
                 while not queue.empty():
                     queue.get_nowait()
-                await asyncio.to_thread(reader.join)
-        stats.records_skipped = parser.stats.skipped
-        stats.xml_bytes = parser.stats.xml_bytes
+                await asyncio.to_thread(thread.join)
+        stats.records_skipped = reader.counters.skipped
+        stats.xml_bytes = reader.counters.xml_bytes
         stats.interrupted = self.stop.is_set()
         if self.on_progress is not None:
             self.on_progress(stats)
@@ -276,7 +232,8 @@ class FilePublisher:
         done, _ = await asyncio.wait(self._pending, return_when=when)
         stats = self.stats
         for future in done:
-            records, batch = self._pending.pop(future)
+            records, batch, size = self._pending.pop(future)
+            self._pending_bytes -= size
             error = future.exception()
             if error is None:
                 stats.messages_published += 1

@@ -39,8 +39,8 @@ class ExtractorSettings(BaseSettings):
     records_per_message: Annotated[int, Field(ge=1, le=10_000)] = 100
     # Messages published but not yet confirmed by the broker, at most.
     publish_window: Annotated[int, Field(ge=1, le=100_000)] = 256
-    # Parser processes: 1 parses in a thread of the service, 2+ in worker processes.
-    parser_workers: Annotated[int, Field(ge=1, le=64)] = 1
+    # 0: parse in a thread of the service; N >= 1: in a separate process (with N parser workers).
+    parser_workers: Annotated[int, Field(ge=0, le=64)] = 0
     # Put in front of every exchange and queue name (separate deployments, tests).
     amqp_prefix: str = ""
     # Download behaviour.
