@@ -200,6 +200,8 @@ async def test_file_mirror_restart_skips_completed_and_redoes_interrupted(
     shutil.copytree(small_dump, mirror)
     root = tmp_path / "root"
     root.mkdir()
+    stale_partial = root / ".discogs_20990101_releases.xml.gz.part"  # from an older version
+    stale_partial.write_bytes(b"x")
     # A previous run finished labels (and told consumers) and was cut off in artists.
     labels = f"discogs_{VERSION}_labels.xml.gz"
     artists = f"discogs_{VERSION}_artists.xml.gz"
@@ -217,6 +219,7 @@ async def test_file_mirror_restart_skips_completed_and_redoes_interrupted(
     source = (tmp_path / "mirror").as_uri()
     await Extractor(_settings(source, root, amqp_url, topology), topology=topology).run(once=True)
     assert await queue_depth(amqp_url, topology, Kind.LABELS) == 0  # completed: not sent again
+    assert not stale_partial.exists()
     for kind in (Kind.ARTISTS, Kind.MASTERS, Kind.RELEASES):
         consumed = await consume(amqp_url, topology, kind)
         assert consumed.records == parser_records(mirror / f"discogs_{VERSION}_{kind.value}.xml.gz")

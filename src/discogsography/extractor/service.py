@@ -237,6 +237,10 @@ class Extractor:
     ) -> dict[Kind, Path]:
         root = self.settings.discogs_root
         assert version.checksum is not None
+        for stale in root.glob(".discogs_*.part"):
+            if f"_{version.version}_" not in stale.name:  # a partial download of an older version
+                log.info("🧹 Removing a partial download of another version", file=stale.name)
+                stale.unlink(missing_ok=True)
         try:
             checksum_file = await self._fetch(client, version.checksum, None)
             sums = parse_checksums(checksum_file.read_text("utf-8", "replace"))
