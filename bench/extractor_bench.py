@@ -153,7 +153,7 @@ def main() -> int:
     parser.add_argument("--releases", type=int, default=100_000)
     parser.add_argument("--records-per-message", type=int, nargs="+", default=[100, 1])
     parser.add_argument("--workers", type=int, nargs="+", default=[1])
-    parser.add_argument("--window", type=int, default=256)
+    parser.add_argument("--window", type=int, default=1000)
     parser.add_argument("--amqp", default="amqp://guest:guest@127.0.0.1:5672/")
     parser.add_argument(
         "--dump", type=Path, default=None, help="Use this releases file instead of building one."

@@ -73,7 +73,7 @@ ProgressCallback = Callable[[FileStats], None]
 @dataclass(frozen=True, slots=True)
 class PublishOptions:
     records_per_message: int = 100
-    publish_window: int = 256
+    publish_window: int = 1000
     parser_workers: int = 0
     show_progress: bool = False
 

@@ -38,7 +38,7 @@ class ExtractorSettings(BaseSettings):
     # Records carried by one AMQP message (1: the record itself; more: a "records" batch envelope).
     records_per_message: Annotated[int, Field(ge=1, le=10_000)] = 100
     # Messages published but not yet confirmed by the broker, at most.
-    publish_window: Annotated[int, Field(ge=1, le=100_000)] = 256
+    publish_window: Annotated[int, Field(ge=1, le=100_000)] = 1000
     # 0: parse in a thread of the service; N >= 1: in a separate process (with N parser workers).
     parser_workers: Annotated[int, Field(ge=0, le=64)] = 0
     # Put in front of every exchange and queue name (separate deployments, tests).
