@@ -331,3 +331,24 @@ async def test_a_truncated_file_with_a_matching_checksum_fails_the_version(
     assert entry.status == PhaseStatus.FAILED
     assert marker.file_is_completed(f"discogs_{VERSION}_artists.xml.gz")
     assert not marker.is_complete
+
+
+async def test_a_completion_message_that_was_never_confirmed_is_sent_again(
+    tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology
+) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    labels = f"discogs_{VERSION}_labels.xml.gz"
+    marker = StateMarker(current_version=VERSION)
+    marker.start_processing(4)
+    marker.start_file_processing(labels)
+    marker.complete_file_processing(labels, 40)  # ... and the process died before file_complete
+    marker.save(StateMarker.path_for(root, VERSION))
+    await Extractor(_settings(small_dump.as_uri(), root, amqp_url, topology), topology=topology).run(
+        once=True
+    )
+    consumed = await consume(amqp_url, topology, Kind.LABELS)
+    assert consumed.records == []
+    assert consumed.messages == 1
+    assert consumed.completions[0].total_processed == 40
+    assert _marker(root).processing_phase.progress_by_file[labels].completion_sent
