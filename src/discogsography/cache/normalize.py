@@ -19,6 +19,8 @@ _LEADING_THE = re.compile(r"^the\s+")
 # Release-title qualifiers a library usually leaves out: "(Remastered)", "[Deluxe Edition]".
 _BRACKETED = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]\s*")
 
+# Library sections of compilations: "Various Artists - Rock", "Various: Jazz".
+_VARIOUS_SECTION = re.compile(r"^various(\s+artists)?\s*[-–:/(]")
 # Names that credit nobody in particular; such releases are compilations, matched on title.
 COMPILATION_NAMES = frozenset(
     {
@@ -39,9 +41,32 @@ COMPILATION_NAMES = frozenset(
 )
 
 
+# Letters NFKD does not decompose but a library usually writes plainly (PostgreSQL's unaccent
+# folds them the same way).
+_PLAIN_LETTERS = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "Ð": "D",
+        "ı": "i",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "þ": "th",
+        "Þ": "TH",
+    }
+)
+
+
 def fold(text: str) -> str:
     """Accent- and case-insensitive form: NFKD, combining marks dropped, casefolded."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_PLAIN_LETTERS))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return stripped.casefold()
 
@@ -84,5 +109,5 @@ def title_key(title: str) -> str:
 
 def is_compilation(name: str) -> bool:
     """ "Various", "Various Artists - Rock", "Soundtrack": not an artist."""
-    key = artist_key(name)
-    return key in COMPILATION_NAMES or key.startswith("various ")
+    folded = " ".join(fold(strip_discogs_suffix(name)).split())
+    return _words(folded) in COMPILATION_NAMES or _VARIOUS_SECTION.match(folded) is not None
