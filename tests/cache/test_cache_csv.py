@@ -10,8 +10,8 @@ import pytest
 from cache_testdata import SAMPLE_2020, SAMPLE_2025
 
 from discogsography.cache.convert import convert_dump
-from discogsography.cache.csvfilter import filter_directory
 from discogsography.cache.csvfiles import require_tables
+from discogsography.cache.csvfilter import filter_directory
 from discogsography.cache.errors import CacheError
 from discogsography.cache.matching import ArtistMatcher
 from discogsography.cache.newlines import fix_directory

@@ -30,8 +30,11 @@ def database_url_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def timed(name: str, action: Callable[[], str | None]) -> None:
     """One step on its own: run it and print its timing and summary."""
+    from discogsography.cache.database import database_errors
+
     started = time.monotonic()
-    summary = action()
+    with database_errors(name):
+        summary = action()
     tail = f": {summary}" if summary else ""
     click.echo(f"✅ {name} done in {time.monotonic() - started:.1f} s{tail}", err=True)
 
@@ -305,7 +308,7 @@ def search(
 
     if not (artist or track):
         raise click.UsageError("give --track, or --artist (with or without --title)")
-    with database.connect(database_url) as conn:
+    with database.database_errors("search"), database.connect(database_url) as conn:
         matches = run_search(
             conn, artist=artist, title=title, track=track, limit=limit, min_similarity=min_similarity
         )

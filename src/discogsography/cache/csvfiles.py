@@ -18,6 +18,7 @@ from discogsography.cache.tables import (
     RELEASE_TRACK,
     RELEASE_TRACK_ARTIST,
     TABLES,
+    CacheCsv,
     Table,
 )
 
@@ -46,7 +47,7 @@ class TableWriters:
         for table in TABLES:
             handle = self._part(table).open("w", encoding="utf-8", newline="")
             self._files[table.name] = handle
-            writer = csv.writer(handle)
+            writer = csv.writer(handle, CacheCsv)
             writer.writerow(table.columns)
             self._rows[table.name] = writer.writerow
 
@@ -99,7 +100,7 @@ def require_tables(directory: Path) -> None:
         if not path.is_file():
             raise CacheError(f"{directory}: missing {table.file_name} (see docs/cache.md, CSV contract)")
         with path.open(encoding="utf-8", newline="") as handle:
-            header = next(csv.reader(handle), [])
+            header = next(csv.reader(handle, CacheCsv), [])
         if tuple(header) != table.columns:
             raise CacheError(
                 f"{path}: header {','.join(header)!r} is not the contract's {','.join(table.columns)!r}"
@@ -111,7 +112,7 @@ def read_table(directory: Path, table: Table) -> Iterator[Iterator[list[str]]]:
     """The data rows of one table file (header checked and skipped)."""
     path = table.path_in(directory)
     with path.open(encoding="utf-8", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(handle, CacheCsv)
         header = next(reader, [])
         if tuple(header) != table.columns:
             raise CacheError(f"{path}: header {','.join(header)!r} is not {','.join(table.columns)!r}")

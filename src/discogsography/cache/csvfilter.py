@@ -13,7 +13,7 @@ from pathlib import Path
 
 from discogsography.cache.csvfiles import read_table, require_tables
 from discogsography.cache.matching import ArtistMatcher
-from discogsography.cache.tables import RELEASE, RELEASE_ARTIST, TABLES
+from discogsography.cache.tables import RELEASE, RELEASE_ARTIST, TABLES, CacheCsv
 
 
 @dataclass
@@ -44,7 +44,7 @@ def filter_directory(source_dir: Path, target_dir: Path, matcher: ArtistMatcher)
         target = table.path_in(target_dir)
         temporary = target.with_name(target.name + ".part")
         with read_table(source_dir, table) as rows, temporary.open("w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
+            writer = csv.writer(out, CacheCsv)
             writer.writerow(table.columns)
             for row in rows:
                 if table is RELEASE:

@@ -6,7 +6,9 @@ Every step that changes data runs in one transaction, so a failed step leaves no
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -32,6 +34,16 @@ def sql_text(name: str) -> str:
 def index_names() -> list[str]:
     """The indexes create_indexes.sql defines (what "indexes present" means for resume)."""
     return re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", sql_text(INDEX_FILE))
+
+
+@contextlib.contextmanager
+def database_errors(step: str) -> Iterator[None]:
+    """A database refusing a step becomes one clear line (the CLI prints CacheError, not a traceback)."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        lines = str(exc).strip().splitlines()
+        raise CacheError(f"{step}: {lines[0] if lines else type(exc).__name__}") from exc
 
 
 def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:

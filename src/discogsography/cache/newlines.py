@@ -13,7 +13,7 @@ from pathlib import Path
 
 from discogsography.cache.csvfiles import require_tables
 from discogsography.cache.rows import one_line
-from discogsography.cache.tables import TABLES
+from discogsography.cache.tables import TABLES, CacheCsv
 
 
 @dataclass
@@ -34,8 +34,8 @@ def fix_file(source: Path, target: Path) -> tuple[int, int]:
         source.open(encoding="utf-8", newline="") as inp,
         temporary.open("w", encoding="utf-8", newline="") as out,
     ):
-        writer = csv.writer(out)
-        for row in csv.reader(inp):
+        writer = csv.writer(out, CacheCsv)
+        for row in csv.reader(inp, CacheCsv):
             clean = []
             for value in row:
                 if "\n" in value or "\r" in value:

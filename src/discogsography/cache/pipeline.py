@@ -78,7 +78,8 @@ def run_step(state: PipelineState, name: str, action: Callable[[], str | None]) 
     echo(f"▶️  {name} ...")
     started = time.monotonic()
     try:
-        summary = action() or ""
+        with database.database_errors(name):
+            summary = action() or ""
     except BaseException as exc:
         error = str(exc) or type(exc).__name__
         state.mark_failed(name, error)

@@ -1,14 +1,22 @@
 """The CSV contract of the cache (`--csv-dir`): one file per table, defined here and nowhere else.
 
 Each file is ``<table>.csv``: UTF-8, a header row with exactly the columns below, comma separated,
-fields quoted only when needed (Python's csv "excel" dialect). An empty field is NULL. The same names
+fields quoted with " only when needed ("" inside quotes), lines ending in LF. An empty field is NULL;
+booleans are t/f. The same names
 are the PostgreSQL columns (sql/create_database.sql), so import is a plain COPY.
 """
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
+
+
+class CacheCsv(csv.excel):
+    """The csv module dialect of the contract: excel quoting, LF line ends."""
+
+    lineterminator = "\n"
 
 
 @dataclass(frozen=True)
