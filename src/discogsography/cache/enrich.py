@@ -37,7 +37,7 @@ class Catalog:
 
 def catalog_names(library_artists: Iterable[str], catalog: Catalog) -> set[str]:
     """Names the catalog adds for the library's artists (pure)."""
-    library_keys = {artist_key(name) for name in library_artists}
+    library_keys = {artist_key(name) for name in library_artists if not is_compilation(name)}
     names_of: dict[int, set[str]] = defaultdict(set)
     for artist_id, name in catalog.artists.items():
         names_of[artist_id].add(name)

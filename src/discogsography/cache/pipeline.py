@@ -109,10 +109,10 @@ def build(options: BuildOptions) -> PipelineState:
         state = PipelineState.load(options.state_file)
         if not options.state_file.exists():
             inferred = database.infer_completed(options.database_url)
+            echo(f"ℹ️  no state file; the database shows done: {', '.join(sorted(inferred)) or 'nothing'}")
             if "import" in inferred:  # the CSV steps fed an import that is done
                 inferred |= {"convert", "fix_newlines", "enrich", "filter"}
             state.mark_inferred(inferred)
-            echo(f"ℹ️  no state file; the database shows done: {', '.join(sorted(inferred)) or 'nothing'}")
     else:
         state = PipelineState(options.state_file)
         state.save()
