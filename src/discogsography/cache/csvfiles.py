@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from discogsography.cache.errors import CacheError
 from discogsography.cache.rows import ReleaseRows, Row
@@ -26,14 +26,6 @@ from discogsography.cache.tables import (
 csv.field_size_limit(sys.maxsize)
 
 
-def _cell(value: object) -> object:
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    return value
-
-
 class TableWriters:
     """One csv writer per table in ``directory``; written to ``<name>.csv.part`` and renamed on close,
     so a directory never holds a half-written table under its real name."""
@@ -42,29 +34,26 @@ class TableWriters:
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self._files: dict[str, IO[str]] = {}
-        self._rows: dict[str, Callable[[Iterable[object]], object]] = {}
+        self._writers: dict[str, Any] = {}
         self.counts: dict[str, int] = {table.name: 0 for table in TABLES}
         for table in TABLES:
             handle = self._part(table).open("w", encoding="utf-8", newline="")
             self._files[table.name] = handle
             writer = csv.writer(handle, CacheCsv)
             writer.writerow(table.columns)
-            self._rows[table.name] = writer.writerow
+            self._writers[table.name] = writer
 
     def _part(self, table: Table) -> Path:
         return self.directory / (table.file_name + ".part")
 
-    def write(self, table: Table, rows: Iterable[Row]) -> None:
-        write_row = self._rows[table.name]
-        n = 0
-        for row in rows:
-            write_row([_cell(value) for value in row])
-            n += 1
-        self.counts[table.name] += n
+    def write(self, table: Table, rows: Sequence[Row]) -> None:
+        self._writers[table.name].writerows(rows)
+        self.counts[table.name] += len(rows)
 
     def write_release(self, rows: ReleaseRows) -> None:
         self.write(RELEASE, (rows.release,))
-        self.write(RELEASE_ARTIST, rows.artists)
+        # booleans as the contract's t/f
+        self.write(RELEASE_ARTIST, [(r[0], r[1], "t" if r[2] else "f") for r in rows.artists])
         self.write(RELEASE_LABEL, rows.labels)
         self.write(RELEASE_TRACK, rows.tracks)
         self.write(RELEASE_TRACK_ARTIST, rows.track_artists)

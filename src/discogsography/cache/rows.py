@@ -54,7 +54,7 @@ def release_year(released: object) -> int | None:
 
 
 def master_id(value: object) -> int | None:
-    text = value.get("#text") if isinstance(value, Mapping) else value
+    text = value.get("#text") if isinstance(value, dict) else value
     if isinstance(text, str) and text.strip().isdigit():
         number = int(text)
         return number or None
@@ -62,22 +62,25 @@ def master_id(value: object) -> int | None:
 
 
 def _children(container: object, tag: str) -> list[Any]:
-    """The list under a container element ({"artist": [...]}), tolerant of anything missing."""
-    if not isinstance(container, Mapping):
+    """The list under a container element ({"artist": [...]}), tolerant of anything missing.
+
+    Records are plain dicts (the parser's output); ``isinstance(x, dict)`` is several times
+    cheaper than an ABC check, which matters at 19 M records."""
+    if not isinstance(container, dict):
         return []
     items = container.get(tag)
     return items if isinstance(items, list) else []
 
 
 def _text(value: object) -> str | None:
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         value = value.get("#text")
     return one_line(value) if isinstance(value, str) else None
 
 
 def _flatten_tracks(tracklist: object) -> Iterator[Mapping[str, Any]]:
     for track in _children(tracklist, "track"):
-        if not isinstance(track, Mapping):
+        if not isinstance(track, dict):
             continue
         yield track
         yield from _flatten_tracks(track.get("sub_tracks"))
@@ -98,11 +101,11 @@ def release_rows(record: Mapping[str, Any]) -> ReleaseRows:
     )
     for container, extra in (("artists", False), ("extraartists", True)):
         for artist in _children(record.get(container), "artist"):
-            name = _text(artist.get("name")) if isinstance(artist, Mapping) else None
+            name = _text(artist.get("name")) if isinstance(artist, dict) else None
             if name:
                 out.artists.append((release_id, name, extra))
     for label in _children(record.get("labels"), "label"):
-        if isinstance(label, Mapping):
+        if isinstance(label, dict):
             name = _text(label.get("name"))
             if name:
                 out.labels.append((release_id, name, _text(label.get("catno"))))
@@ -117,7 +120,7 @@ def release_rows(record: Mapping[str, Any]) -> ReleaseRows:
             )
         )
         for artist in _children(track.get("artists"), "artist"):
-            name = _text(artist.get("name")) if isinstance(artist, Mapping) else None
+            name = _text(artist.get("name")) if isinstance(artist, dict) else None
             if name:
                 out.track_artists.append((release_id, sequence, name))
     return out
@@ -130,7 +133,7 @@ def credit_line(record: Mapping[str, Any]) -> str | None:
     if len(artists) < 2:
         return None
     for artist in artists:
-        if not isinstance(artist, Mapping) or not isinstance(artist.get("name"), str):
+        if not isinstance(artist, dict) or not isinstance(artist.get("name"), str):
             return None
         parts.append(artist["name"])
         join = artist.get("join")
