@@ -12,7 +12,7 @@ from cache_testdata import SAMPLE_2020, make_library_db
 from discogsography.cache import database
 from discogsography.cache.convert import convert_dump
 from discogsography.cache.errors import CacheError
-from discogsography.cache.search import search
+from discogsography.cache.search import RELEASE_SEARCH_SQL, search
 from discogsography.cache.tables import TABLES
 from discogsography.cache.verify import verify
 
@@ -159,6 +159,16 @@ def test_search_finds_a_misspelled_unaccented_release_through_the_index(loaded: 
         assert "idx_release_title_trgm" in plans[0]
         assert "idx_release_artist_name_trgm" in plans[1]
         assert "idx_release_track_title_trgm" in plans[2]
+        # The documented lookup query itself, as other services run it
+        params = {"artist": "banlieu rouje", "title": "sous un ciel ecarlatte", "limit": 10}
+        lookup_plan = "\n".join(str(r[0]) for r in conn.execute("EXPLAIN " + RELEASE_SEARCH_SQL, params))
+        # the planner starts from one trigram index and checks the other column on the joined row
+        assert "Bitmap Index Scan on idx_release_artist_name_trgm" in lookup_plan or (
+            "Bitmap Index Scan on idx_release_title_trgm" in lookup_plan
+        )
+        assert "Seq Scan" not in lookup_plan
+        titles = search(conn, title="sous un ciel ecarlate")
+        assert titles[0].release_id == 1586364
 
 
 def test_verify_dry_run_copy_to_and_prune(loaded: str, pg_factory: object, tmp_path: Path) -> None:

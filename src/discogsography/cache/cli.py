@@ -75,6 +75,9 @@ def _check_exclusive(prune: bool, copy_to: str | None) -> None:
 @click.group()
 def cache() -> None:
     """Build and query a library-filtered, fuzzy-searchable PostgreSQL cache of Discogs releases."""
+    from discogsography.logs import configure_logging
+
+    configure_logging()  # warnings (skipped records) go to stderr; stdout stays for results
 
 
 @cache.command()
@@ -278,7 +281,7 @@ def vacuum(database_url: str, full: bool) -> None:
 
 @cache.command()
 @click.option("--artist", help="Artist name (misspellings and missing accents are fine).")
-@click.option("--title", help="Release title (with --artist).")
+@click.option("--title", help="Release title (alone or with --artist).")
 @click.option("--track", help="Track title (optionally with --artist).")
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option(
@@ -299,15 +302,15 @@ def search(
     as_json: bool,
     database_url: str,
 ) -> None:
-    """Ranked fuzzy matches: --artist A --title T, or --track T."""
+    """Ranked fuzzy matches: --artist A and/or --title T, or --track T (optionally with --artist)."""
     import dataclasses
     import json
 
     from discogsography.cache import database
     from discogsography.cache.search import search as run_search
 
-    if not (artist or track):
-        raise click.UsageError("give --track, or --artist (with or without --title)")
+    if not (artist or title or track):
+        raise click.UsageError("give --artist, --title or --track")
     with database.database_errors("search"), database.connect(database_url) as conn:
         matches = run_search(
             conn, artist=artist, title=title, track=track, limit=limit, min_similarity=min_similarity

@@ -20,6 +20,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from discogsography.cache.csvfiles import require_tables
 from discogsography.cache.errors import CacheError
 from discogsography.cache.tables import RELEASE, TABLES
+from discogsography.progress import byte_progress
 from discogsography.redact import redact_url
 
 SCHEMA_FILES = ("create_database.sql", "create_functions.sql")
@@ -100,12 +101,14 @@ class ImportResult:
         return ", ".join(f"{table} {count:,}" for table, count in self.rows.items())
 
 
-def import_csvs(url: str, csv_dir: Path) -> ImportResult:
+def import_csvs(url: str, csv_dir: Path, *, progress: bool = False) -> ImportResult:
     """Replaces the cache's rows with the CSVs' (TRUNCATE + COPY, one transaction)."""
     require_tables(csv_dir)
     rows: dict[str, int] = {}
-    with connect(url) as conn:
+    total_bytes = sum(table.path_in(csv_dir).stat().st_size for table in TABLES)
+    with connect(url) as conn, byte_progress(progress, total_bytes, "importing CSVs") as advance:
         conn.execute("TRUNCATE release CASCADE")
+        done = 0
         for table in TABLES:
             columns = sql.SQL(", ").join(map(sql.Identifier, table.columns))
             statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER true)").format(
@@ -115,6 +118,8 @@ def import_csvs(url: str, csv_dir: Path) -> ImportResult:
                 with cur.copy(statement) as copy, table.path_in(csv_dir).open("rb") as handle:
                     while chunk := handle.read(COPY_CHUNK):
                         copy.write(chunk)
+                        done += len(chunk)
+                        advance(done)
                 rows[table.name] = cur.rowcount
         conn.execute(
             "INSERT INTO cache_metadata (release_id, cached_at, source)"

@@ -48,6 +48,17 @@ SELECT r.id, r.title, r.release_year, r.country, a.artist_score AS score,
  LIMIT %(limit)s
 """
 
+# Releases by title alone.
+TITLE_SEARCH_SQL = """
+SELECT r.id, r.title, r.release_year, r.country,
+       similarity(lower(f_unaccent(r.title)), lower(f_unaccent(%(title)s))) AS score,
+       (SELECT string_agg(artist_name, ', ') FROM release_artist x WHERE x.release_id = r.id AND NOT x.extra)
+  FROM release r
+ WHERE lower(f_unaccent(r.title)) %% lower(f_unaccent(%(title)s))
+ ORDER BY score DESC, r.id
+ LIMIT %(limit)s
+"""
+
 # Tracks whose title resembles the query (optionally on a release by a resembling artist).
 TRACK_SEARCH_SQL = """
 SELECT r.id, r.title, r.release_year, r.country,
@@ -88,14 +99,16 @@ def search(
     min_similarity: float = 0.3,
 ) -> list[Match]:
     """Ranked matches; ``min_similarity`` is pg_trgm's threshold for ``%`` (0.3 is its default)."""
-    if not (track or artist):
-        raise ValueError("give --track, or --artist (with or without --title)")
+    if not (track or artist or title):
+        raise ValueError("give an artist, a title or a track")
     conn.execute("SELECT set_config('pg_trgm.similarity_threshold', %s, false)", (str(min_similarity),))
     params = {"artist": artist, "title": title, "track": track, "limit": limit}
     if track:
         statement = TRACK_SEARCH_SQL
-    elif title:
+    elif title and artist:
         statement = RELEASE_SEARCH_SQL
+    elif title:
+        statement = TITLE_SEARCH_SQL
     else:
         statement = ARTIST_SEARCH_SQL
     rows = conn.execute(statement, params).fetchall()
