@@ -127,6 +127,10 @@ def test_dedup_keeps_us_then_most_tracks_then_lowest_id(pg_url: str, tmp_path: P
         assert not database.has_master_id(conn)
     again = database.dedup(pg_url)  # no master_id left: nothing to do
     assert again.deleted == 0
+    # Importing again into the deduplicated cache restores the import shape and all rows
+    database.import_csvs(pg_url, tmp_path / "csv")
+    assert count(pg_url, "release") == 9
+    assert database.dedup(pg_url).deleted == 4
 
 
 def test_search_finds_a_misspelled_unaccented_release_through_the_index(loaded: str) -> None:

@@ -102,7 +102,13 @@ def cache() -> None:
 )
 @click.option("--resume", is_flag=True, help="Skip completed steps (--csv-dir mode only).")
 @click.option("--prune", is_flag=True, help="Delete PRUNE releases in the cache database.")
-@click.option("--copy-to", metavar="URL", help="Copy KEEP and REVIEW releases to this database instead.")
+@click.option(
+    "--copy-to",
+    "--target-db-url",
+    "copy_to",
+    metavar="URL",
+    help="Copy KEEP and REVIEW releases to this database (created if missing) instead of pruning.",
+)
 @threshold_options
 @click.option(
     "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Parser processes for --xml."

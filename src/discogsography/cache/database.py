@@ -108,6 +108,8 @@ def import_csvs(url: str, csv_dir: Path, *, progress: bool = False) -> ImportRes
     total_bytes = sum(table.path_in(csv_dir).stat().st_size for table in TABLES)
     with connect(url) as conn, byte_progress(progress, total_bytes, "importing CSVs") as advance:
         conn.execute("TRUNCATE release CASCADE")
+        if not has_master_id(conn):  # a re-import into a deduplicated cache: back to the import shape
+            conn.execute("ALTER TABLE release ADD COLUMN master_id bigint")
         done = 0
         for table in TABLES:
             columns = sql.SQL(", ").join(map(sql.Identifier, table.columns))
