@@ -8,7 +8,14 @@ from typing import Any
 import pytest
 from cache_testdata import SAMPLE_2020, SAMPLE_2025
 
-from discogsography.cache.rows import credit_line, master_id, one_line, release_rows, release_year
+from discogsography.cache.rows import (
+    credit_line,
+    main_artist_names,
+    master_id,
+    one_line,
+    release_rows,
+    release_year,
+)
 from discogsography.parsing import DumpParser
 
 
@@ -29,7 +36,7 @@ def test_first_release_of_the_2020_sample(sample_2020: dict[int, dict[str, Any]]
     assert rows.labels == [(1, "Svek", "SK032")]
     assert rows.tracks[0] == (1, 1, "A", "Östermalm", "4:45")
     assert [t[1] for t in rows.tracks] == [1, 2, 3, 4, 5, 6]
-    assert rows.main_artist_names() == ["The Persuader"]
+    assert rows.main_artist_names() == main_artist_names(sample_2020[1]) == ["The Persuader"]
 
 
 def test_sub_tracks_follow_their_parent_track(sample_2020: dict[int, dict[str, Any]]) -> None:

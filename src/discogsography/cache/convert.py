@@ -13,7 +13,7 @@ from pathlib import Path
 from discogsography.cache.csvfiles import table_writers
 from discogsography.cache.errors import CacheError
 from discogsography.cache.matching import ArtistMatcher
-from discogsography.cache.rows import credit_line, release_rows
+from discogsography.cache.rows import credit_line, main_artist_names, release_rows
 from discogsography.errors import RecordError
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
@@ -62,12 +62,12 @@ def convert_dump(
         for record in parser:
             result.releases_seen += 1
             data = record.data
-            rows = release_rows(data)
+            # decide before building rows: most releases of a full dump are not the library's
             if matcher is not None and not (
-                matcher.matches_any(rows.main_artist_names()) or matcher.matches_any([credit_line(data)])
+                matcher.matches_any(main_artist_names(data)) or matcher.matches_any([credit_line(data)])
             ):
                 continue
-            writers.write_release(rows)
+            writers.write_release(release_rows(data))
             result.releases_written += 1
             if result.releases_seen % 5000 == 0:
                 advance(parser.source.compressed_position())

@@ -126,6 +126,15 @@ def release_rows(record: Mapping[str, Any]) -> ReleaseRows:
     return out
 
 
+def main_artist_names(record: Mapping[str, Any]) -> list[str]:
+    """The names of <artists> (not extraartists): what the library filter looks at."""
+    return [
+        artist["name"]
+        for artist in _children(record.get("artists"), "artist")
+        if isinstance(artist, dict) and isinstance(artist.get("name"), str)
+    ]
+
+
 def credit_line(record: Mapping[str, Any]) -> str | None:
     """The main artists as one credit, with their joins: "Simon & Garfunkel"-style library entries."""
     parts: list[str] = []
