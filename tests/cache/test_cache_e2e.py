@@ -74,7 +74,8 @@ def test_build_from_xml_then_copy_to_and_search(pg_factory: object, library_db: 
     assert first["release_id"] == 1 and first["track_title"] == "Östermalm"
 
 
-def test_build_from_the_2025_sample_with_an_artist_list_and_prune(pg_url: str, tmp_path: Path) -> None:
+def test_build_from_the_2025_sample_with_an_artist_list_and_prune(pg_factory: object, tmp_path: Path) -> None:
+    pg_url = pg_factory.fresh_name()  # type: ignore[attr-defined]  # not created: build creates it
     artists = tmp_path / "library_artists.txt"
     artists.write_text("GusGus\n", encoding="utf-8")
     result = run(
@@ -91,6 +92,7 @@ def test_build_from_the_2025_sample_with_an_artist_list_and_prune(pg_url: str, t
         tmp_path / "state.json",
     )
     assert "verify: no --library-db" in result.stderr
+    assert "✅ create_schema done in" in result.stderr and "database created" in result.stderr
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute(
             "SELECT DISTINCT a.artist_name FROM release r JOIN release_artist a ON a.release_id = r.id"

@@ -84,6 +84,20 @@ def create_database_if_missing(url: str) -> bool:
         return True
 
 
+def ensure_database(url: str) -> bool:
+    """Creates the cache database when it does not exist yet; True if it was created."""
+    try:
+        connect(url).close()
+        return False
+    except CacheError as first:
+        if "does not exist" not in str(first):
+            raise
+        try:
+            return create_database_if_missing(url)
+        except (CacheError, psycopg.Error):
+            raise first from None
+
+
 # --- steps ---------------------------------------------------------------------------------------
 
 

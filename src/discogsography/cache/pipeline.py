@@ -181,7 +181,13 @@ def _csv_steps(state: PipelineState, options: BuildOptions) -> Path:
 
 def _database_steps(state: PipelineState, options: BuildOptions, csv_dir: Path) -> None:
     url = options.database_url
-    run_step(state, "create_schema", lambda: database.create_schema(url))
+
+    def run_create_schema() -> str:
+        created = database.ensure_database(url)
+        database.create_schema(url)
+        return "database created" if created else ""
+
+    run_step(state, "create_schema", run_create_schema)
     run_step(state, "import", lambda: database.import_csvs(url, csv_dir, progress=options.progress).summary())
     run_step(state, "create_indexes", lambda: database.create_indexes(url))
     run_step(state, "dedup", lambda: database.dedup(url).summary())
