@@ -138,3 +138,16 @@ def test_missing_or_foreign_csvs_are_refused(tmp_path: Path) -> None:
     RELEASE.path_in(tmp_path).write_text("id,name\n1,x\n")
     with pytest.raises(CacheError, match="header"):
         require_tables(tmp_path)
+
+
+def test_a_malformed_record_is_counted_and_skipped(tmp_path: Path) -> None:
+    xml = gzip.decompress(SAMPLE_2025.read_bytes())
+    second = xml.index(b'<release id="', xml.index(b'<release id="') + 1)
+    broken = xml[:second] + xml[second:].replace(b"<title>", b"<title><unclosed>", 1)
+    dump = tmp_path / "discogs_releases.xml.gz"
+    dump.write_bytes(gzip.compress(broken))
+    result = convert_dump(dump, tmp_path / "out")
+    good = xml.count(b'<release id="') - 1
+    assert (result.releases_seen, result.releases_written, result.skipped_records) == (good, good, 1)
+    assert "1 malformed records skipped" in result.summary()
+    assert len(read(RELEASE.path_in(tmp_path / "out"))) == good

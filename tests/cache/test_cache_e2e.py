@@ -154,6 +154,12 @@ def test_csv_mode_records_a_failure_and_resumes(pg_url: str, library_db: Path, t
         assert f"⏭️  {step}: already completed" in inferred.stderr
     assert "✅ verify done" in inferred.stderr
 
+    # verify counts as done only for the action it ran: a dry run after the prune runs again
+    dry = run(*[a for a in args if a != "--prune"], "--resume")
+    assert "(dry run)" in dry.stderr and "✅ vacuum done" in dry.stderr
+    assert "⏭️  dedup: already completed" in dry.stderr
+    assert state(state_file)["verify"]["variant"] == "dry run"
+
 
 def test_option_errors_are_one_clear_line(tmp_path: Path, library_db: Path) -> None:
     refused = run(

@@ -62,3 +62,12 @@ def test_unreadable_state_is_a_clear_error(tmp_path: Path, content: str) -> None
     path.write_text(content)
     with pytest.raises(CacheError, match="state file"):
         PipelineState.load(path)
+
+
+def test_a_step_variant_must_match_to_count_as_completed(tmp_path: Path) -> None:
+    state = PipelineState(tmp_path / "s.json")
+    state.mark_completed("verify", seconds=1, variant="dry run")
+    loaded = PipelineState.load(tmp_path / "s.json")
+    assert loaded.is_completed("verify", "dry run")
+    assert not loaded.is_completed("verify", "prune")
+    assert loaded.is_completed("verify")

@@ -31,6 +31,7 @@ from discogsography.cache.newlines import fix_directory
 from discogsography.cache.state import PipelineState
 from discogsography.cache.verify import verify
 from discogsography.logs import get_logger
+from discogsography.redact import redact_url
 
 log = get_logger(__name__)
 
@@ -70,9 +71,14 @@ def echo(message: str) -> None:
     click.echo(message, err=True)
 
 
-def run_step(state: PipelineState, name: str, action: Callable[[], str | None]) -> None:
-    """Runs one step, records completion (or the error) in the state file, prints its timing."""
-    if state.is_completed(name):
+def run_step(
+    state: PipelineState, name: str, action: Callable[[], str | None], *, variant: str | None = None
+) -> None:
+    """Runs one step, records completion (or the error) in the state file, prints its timing.
+
+    ``variant`` distinguishes runs of one step that do different things (a dry-run verify does not
+    make a later ``--prune`` resume skip the pruning)."""
+    if state.is_completed(name, variant):
         echo(f"⏭️  {name}: already completed, skipped")
         return
     echo(f"▶️  {name} ...")
@@ -86,7 +92,7 @@ def run_step(state: PipelineState, name: str, action: Callable[[], str | None]) 
         echo(f"❌ {name} failed after {time.monotonic() - started:.1f} s: {error}")
         raise
     seconds = time.monotonic() - started
-    state.mark_completed(name, seconds=seconds, summary=summary)
+    state.mark_completed(name, seconds=seconds, summary=summary, variant=variant)
     echo(f"✅ {name} done in {seconds:.1f} s" + (f": {summary}" if summary else ""))
 
 
@@ -191,6 +197,12 @@ def _database_steps(state: PipelineState, options: BuildOptions, csv_dir: Path) 
     run_step(state, "import", lambda: database.import_csvs(url, csv_dir, progress=options.progress).summary())
     run_step(state, "create_indexes", lambda: database.create_indexes(url))
     run_step(state, "dedup", lambda: database.dedup(url).summary())
+    if options.prune:
+        action = "prune"
+    elif options.copy_to:
+        action = f"copy-to {redact_url(options.copy_to)}"
+    else:
+        action = "dry run"
     if options.library_db is None:
         skip(state, "verify", "no --library-db: nothing to verify against")
     else:
@@ -201,5 +213,7 @@ def _database_steps(state: PipelineState, options: BuildOptions, csv_dir: Path) 
             lambda: verify(
                 url, library_db, thresholds=options.thresholds, prune=options.prune, copy_to=options.copy_to
             ).summary(),
+            variant=action,
         )
-    run_step(state, "vacuum", lambda: database.vacuum(options.copy_to or url))
+    # vacuum follows verify's action: after a dry run, a resumed --prune still reclaims the space
+    run_step(state, "vacuum", lambda: database.vacuum(options.copy_to or url), variant=action)

@@ -51,13 +51,20 @@ class PipelineState:
     def completed(self) -> set[str]:
         return {name for name, entry in self.steps.items() if entry.get("status") == COMPLETED}
 
-    def is_completed(self, step: str) -> bool:
-        return step in self.completed()
+    def is_completed(self, step: str, variant: str | None = None) -> bool:
+        """Completed, and with the same ``variant`` (e.g. verify's action) when one is given."""
+        entry = self.steps.get(step, {})
+        return entry.get("status") == COMPLETED and (variant is None or entry.get("variant") == variant)
 
-    def mark_completed(self, step: str, *, seconds: float, summary: str = "") -> None:
-        self.steps[step] = {"status": COMPLETED, "finished_at": _now(), "seconds": round(seconds, 3)}
+    def mark_completed(
+        self, step: str, *, seconds: float, summary: str = "", variant: str | None = None
+    ) -> None:
+        entry: dict[str, Any] = {"status": COMPLETED, "finished_at": _now(), "seconds": round(seconds, 3)}
         if summary:
-            self.steps[step]["summary"] = summary
+            entry["summary"] = summary
+        if variant is not None:
+            entry["variant"] = variant
+        self.steps[step] = entry
         self.save()
 
     def mark_failed(self, step: str, error: str) -> None:
