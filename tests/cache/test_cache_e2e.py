@@ -178,5 +178,9 @@ def test_option_errors_are_one_clear_line(tmp_path: Path, library_db: Path) -> N
     both = run("verify", library_db, "--prune", "--copy-to", "postgresql://x/y", check=False)
     assert both.returncode == 2
     assert "--prune and --copy-to exclude each other" in both.stderr
+    no_library = run(
+        "build", "--xml", SAMPLE_2025, "--prune", "--state-file", tmp_path / "s.json", check=False
+    )
+    assert no_library.returncode == 1 and "give it too" in no_library.stderr
     neither = run("build", "--state-file", tmp_path / "s.json", check=False)
     assert neither.returncode == 1 and "exactly one of --xml" in neither.stderr

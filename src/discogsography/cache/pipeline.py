@@ -106,6 +106,8 @@ def build(options: BuildOptions) -> PipelineState:
         raise CacheError("give exactly one of --xml (build from a dump) or --csv-dir (build from CSVs)")
     if options.prune and options.copy_to:
         raise CacheError("--prune and --copy-to exclude each other: prune in place, or copy to a target")
+    if (options.prune or options.copy_to) and options.library_db is None:
+        raise CacheError("--prune and --copy-to classify releases against --library-db: give it too")
     if options.resume and options.xml is not None:
         raise CacheError(
             "--resume works with --csv-dir only: a run from --xml starts over (convert writes CSVs you"
@@ -167,10 +169,11 @@ def _csv_steps(state: PipelineState, options: BuildOptions) -> Path:
         skip(state, "fix_newlines", "done by convert (one-line fields)")
         skip(state, "filter", "done by convert" if matcher else "no library artist list: nothing filtered")
         return out
-    assert options.csv_dir is not None
+    csv_dir = options.csv_dir
+    assert csv_dir is not None
     skip(state, "convert", "building from --csv-dir")
     clean = work / "clean"
-    run_step(state, "fix_newlines", lambda: fix_directory(options.csv_dir, clean).summary())  # type: ignore[arg-type]
+    run_step(state, "fix_newlines", lambda: fix_directory(csv_dir, clean).summary())
     artists = _artist_list(state, options)
     if artists is None:
         skip(state, "filter", "no library artist list: the CSVs are taken as pre-filtered")

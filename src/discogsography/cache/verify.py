@@ -22,7 +22,7 @@ from discogsography.cache.tables import RELEASE, TABLES
 
 RELEASES_WITH_ARTISTS = """
 SELECT r.id, r.title,
-       coalesce(array_agg(a.artist_name ORDER BY a.ctid) FILTER (WHERE a.artist_name IS NOT NULL), '{}')
+       coalesce(array_agg(a.artist_name) FILTER (WHERE a.artist_name IS NOT NULL), '{}')
   FROM release r
   LEFT JOIN release_artist a ON a.release_id = r.id AND NOT a.extra
  GROUP BY r.id, r.title
