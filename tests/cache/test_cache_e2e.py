@@ -16,8 +16,17 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 STEP_NAMES = ("create_schema", "import", "create_indexes", "dedup", "verify", "vacuum")
 
 
+# The installed console script, as a user runs it (falls back to the same entry point via python).
+SCRIPT = Path(sys.executable).with_name("discogsography")
+ENTRY = (
+    [str(SCRIPT)]
+    if SCRIPT.exists()
+    else [sys.executable, "-c", "from discogsography.cli import main; main()"]
+)
+
+
 def run(*args: str | Path, check: bool = True) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", "from discogsography.cli import main; main()", "cache", *map(str, args)]
+    command = [*ENTRY, "cache", *map(str, args)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
     if check and result.returncode != 0:
         raise AssertionError(f"exit {result.returncode}\n{result.stdout}\n{result.stderr}")
