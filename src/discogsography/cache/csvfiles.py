@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -62,6 +63,7 @@ class TableWriters:
         for table in TABLES:
             handle = self._files[table.name]
             handle.flush()
+            os.fsync(handle.fileno())  # on disk before it appears under its real name
             handle.close()
             self._part(table).replace(table.path_in(self.directory))
 
