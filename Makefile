@@ -1,0 +1,37 @@
+# discogsography: `make run` runs the main job on the bundled sample dump, `make test` runs every test.
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:$(PATH)
+SAMPLE_DUMP := samples/discogs_20200806
+
+.PHONY: help setup services run test lint bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+setup: ## Install uv and the locked dependencies
+	@scripts/setup.sh
+
+services: ## Also start PostgreSQL, RabbitMQ and MariaDB when they are down
+	@scripts/setup.sh --services
+
+run: setup ## The main job on the bundled sample dump
+	@mkdir -p out
+	@for file in $(SAMPLE_DUMP)/*.xml.gz; do \
+	  name=$$(basename "$$file" .xml.gz); \
+	  uv run discogsography parse "$$file" --output "out/$$name.jsonl" || exit 1; \
+	done
+	@echo "JSON Lines written to out/"
+
+lint: setup ## ruff and mypy
+	uv run ruff check src tests bench
+	uv run ruff format --check src tests bench
+	uv run mypy
+
+test: services lint ## Lint, then the whole test suite against the local services
+	uv run pytest
+
+bench: setup ## Parser benchmark on a make_dump.py dump (200,000 releases)
+	uv run python bench/parse_bench.py
+
+clean: ## Remove outputs and caches
+	rm -rf out bench/out .pytest_cache .mypy_cache .ruff_cache

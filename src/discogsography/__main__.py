@@ -1,0 +1,5 @@
+"""`python -m discogsography` is the `discogsography` command."""
+
+from discogsography.cli import main
+
+main()
