@@ -6,9 +6,10 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-SAMPLE_2020 = REPO / "samples" / "discogs_20200806" / "discogs_20200806_releases.xml.gz"
-SAMPLE_2025 = REPO / "samples" / "discogs_2025_2026" / "discogs_releases.xml.gz"
+from tests.conftest import SAMPLES_2020, SAMPLES_2025
+
+SAMPLE_2020 = SAMPLES_2020 / "discogs_20200806_releases.xml.gz"
+SAMPLE_2025 = SAMPLES_2025 / "discogs_releases.xml.gz"
 
 
 def make_library_db(path: Path, pairs: Iterable[tuple[str | None, str | None]]) -> Path:

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from cache_testdata import LIBRARY_PAIRS, make_library_db
 from psycopg import sql
+
+from tests.cache.cache_testdata import LIBRARY_PAIRS, make_library_db
 
 # The test server: trust auth as postgres on the local machine unless told otherwise.
 PG_ADMIN_URL = os.environ.get("CACHE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

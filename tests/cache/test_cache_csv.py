@@ -7,7 +7,6 @@ import gzip
 from pathlib import Path
 
 import pytest
-from cache_testdata import SAMPLE_2020, SAMPLE_2025
 
 from discogsography.cache.convert import convert_dump
 from discogsography.cache.csvfiles import require_tables
@@ -16,6 +15,7 @@ from discogsography.cache.errors import CacheError
 from discogsography.cache.matching import ArtistMatcher
 from discogsography.cache.newlines import fix_directory
 from discogsography.cache.tables import RELEASE, RELEASE_ARTIST, RELEASE_TRACK, TABLES
+from tests.cache.cache_testdata import SAMPLE_2020, SAMPLE_2025
 
 
 def read(path: Path) -> list[dict[str, str]]:

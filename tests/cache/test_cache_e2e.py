@@ -9,7 +9,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from cache_testdata import SAMPLE_2020, SAMPLE_2025
+
+from tests.cache.cache_testdata import SAMPLE_2020, SAMPLE_2025
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 

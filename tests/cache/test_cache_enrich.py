@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pymysql
 import pytest
-from cache_testdata import make_library_db
 
 from discogsography.cache.enrich import Catalog, catalog_names, enrich
 from discogsography.cache.errors import CacheError
 from discogsography.cache.library import read_artist_list
+from tests.cache.cache_testdata import make_library_db
 
 MYSQL_HOST = os.environ.get("CACHE_TEST_MYSQL_HOST", "127.0.0.1")
 MYSQL_PORT = int(os.environ.get("CACHE_TEST_MYSQL_PORT", "3306"))

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from cache_testdata import SAMPLE_2020, make_library_db
 
 from discogsography.cache import database
 from discogsography.cache.convert import convert_dump
@@ -15,6 +14,7 @@ from discogsography.cache.errors import CacheError
 from discogsography.cache.search import RELEASE_SEARCH_SQL, search
 from discogsography.cache.tables import TABLES
 from discogsography.cache.verify import verify
+from tests.cache.cache_testdata import SAMPLE_2020, make_library_db
 
 pytestmark = pytest.mark.postgres
 

@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from cache_testdata import SAMPLE_2020, SAMPLE_2025
 
 from discogsography.cache.rows import (
     credit_line,
@@ -17,6 +16,7 @@ from discogsography.cache.rows import (
     release_year,
 )
 from discogsography.parsing import DumpParser
+from tests.cache.cache_testdata import SAMPLE_2020, SAMPLE_2025
 
 
 def records(path: Any) -> Iterator[dict[str, Any]]:
