@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.cache.cache_testdata import SAMPLE_2020, SAMPLE_2025
+from discogsography.cache.enrich import Catalog
+from tests.cache.cache_testdata import SAMPLE_2020, SAMPLE_2025, make_library_db
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
@@ -194,3 +196,27 @@ def test_option_errors_are_one_clear_line(tmp_path: Path, library_db: Path) -> N
     assert no_library.returncode == 1 and "give it too" in no_library.stderr
     neither = run("build", "--state-file", tmp_path / "s.json", check=False)
     assert neither.returncode == 1 and "exactly one of --xml" in neither.stderr
+
+
+@pytest.mark.mysql
+def test_csv_build_enriched_from_the_catalog(
+    pg_url: str, tmp_path: Path, mysql_catalog: Callable[[Catalog], str]
+) -> None:
+    csv_dir = tmp_path / "csv"
+    run("convert", SAMPLE_2020, csv_dir)
+    library = make_library_db(tmp_path / "library.db", [("John Tejada", "Significant Numbers")])
+    # In the catalog, Håkan Lidbo is cross-referenced with John Tejada (made up for the test)
+    catalog = mysql_catalog(Catalog(artists={1: "John Tejada", 2: "Håkan Lidbo"}, cross_references=[(1, 2)]))
+    args = ("build", "--csv-dir", csv_dir, "--library-db", library, "--database-url", pg_url,
+            "--work-dir", tmp_path / "work", "--state-file", tmp_path / "state.json")  # fmt: skip
+    result = run(*args, "--wxyc-db-url", catalog)
+    assert "1 more from the catalog" in result.stderr
+    with psycopg.connect(pg_url) as conn:
+        artists = {r[0] for r in conn.execute("SELECT artist_name FROM release_artist WHERE NOT extra")}
+    assert {"John Tejada", "Håkan Lidbo"} <= artists
+    # Without the catalog, only John Tejada's releases pass the filter
+    plain = run(*args)
+    assert "0 more from the catalog" in plain.stderr
+    with psycopg.connect(pg_url) as conn:
+        artists = {r[0] for r in conn.execute("SELECT artist_name FROM release_artist WHERE NOT extra")}
+    assert "Håkan Lidbo" not in artists and "John Tejada" in artists

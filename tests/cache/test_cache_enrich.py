@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pymysql
 import pytest
 
 from discogsography.cache.enrich import Catalog, catalog_names, enrich
 from discogsography.cache.errors import CacheError
 from discogsography.cache.library import read_artist_list
 from tests.cache.cache_testdata import make_library_db
-
-MYSQL_HOST = os.environ.get("CACHE_TEST_MYSQL_HOST", "127.0.0.1")
-MYSQL_PORT = int(os.environ.get("CACHE_TEST_MYSQL_PORT", "3306"))
-
-# The catalog tables as docs/cache.md defines them.
-CATALOG_DDL = [
-    "CREATE TABLE catalog_artist (id INT PRIMARY KEY, name VARCHAR(255) NOT NULL) CHARACTER SET utf8mb4",
-    "CREATE TABLE catalog_artist_alternate_name (artist_id INT NOT NULL, name VARCHAR(255) NOT NULL)"
-    " CHARACTER SET utf8mb4",
-    "CREATE TABLE catalog_artist_cross_reference (artist_id INT NOT NULL, related_artist_id INT NOT NULL)",
-]
 
 CATALOG = Catalog(
     artists={1: "Ice-T", 2: "Body Count", 3: "Prince", 4: "Unrelated Band", 5: "Various Artists", 6: "Björk"},
@@ -69,32 +55,8 @@ def test_enrich_without_catalog_writes_library_artists(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def catalog_url() -> Iterator[str]:
-    name = f"dgtest_cache_{secrets.token_hex(5)}"
-    try:
-        admin = pymysql.connect(host=MYSQL_HOST, port=MYSQL_PORT, user="root", password="", autocommit=True)
-    except pymysql.MySQLError as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"MariaDB not reachable: {exc}")
-        pytest.skip(f"MariaDB not reachable: {exc}")
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-            cur.execute(f"USE `{name}`")
-            for statement in CATALOG_DDL:
-                cur.execute(statement)
-            cur.executemany("INSERT INTO catalog_artist VALUES (%s, %s)", list(CATALOG.artists.items()))
-            cur.executemany(
-                "INSERT INTO catalog_artist_alternate_name VALUES (%s, %s)", CATALOG.alternate_names
-            )
-            cur.executemany(
-                "INSERT INTO catalog_artist_cross_reference VALUES (%s, %s)", CATALOG.cross_references
-            )
-        yield f"mysql://root@{MYSQL_HOST}:{MYSQL_PORT}/{name}"
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.close()
+def catalog_url(mysql_catalog: Callable[[Catalog], str]) -> str:
+    return mysql_catalog(CATALOG)
 
 
 @pytest.mark.mysql
