@@ -1,0 +1,1 @@
+"""The library-filtered, fuzzy-searchable PostgreSQL cache of Discogs releases (`discogsography cache`)."""

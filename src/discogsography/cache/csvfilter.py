@@ -1,0 +1,57 @@
+"""Step 3 for CSV input, filter: keep the releases whose main artists are library artists.
+
+Two passes: release_artist decides which release ids stay, then every table is copied keeping only
+rows of those releases. Output goes to a separate directory; files appear under their real names
+only when complete.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from discogsography.cache.csvfiles import read_table, require_tables
+from discogsography.cache.matching import ArtistMatcher
+from discogsography.cache.tables import RELEASE, RELEASE_ARTIST, TABLES, CacheCsv
+
+
+@dataclass
+class FilterResult:
+    releases_total: int = 0
+    releases_matched: int = 0
+
+    def summary(self) -> str:
+        share = self.releases_matched / self.releases_total if self.releases_total else 0.0
+        return f"{self.releases_matched:,}/{self.releases_total:,} releases matched ({share:.1%})"
+
+
+def matching_release_ids(source_dir: Path, matcher: ArtistMatcher) -> set[str]:
+    keep: set[str] = set()
+    with read_table(source_dir, RELEASE_ARTIST) as rows:
+        for release_id, artist_name, extra in rows:
+            if extra != "t" and release_id not in keep and matcher.matches_name(artist_name):
+                keep.add(release_id)
+    return keep
+
+
+def filter_directory(source_dir: Path, target_dir: Path, matcher: ArtistMatcher) -> FilterResult:
+    require_tables(source_dir)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    keep = matching_release_ids(source_dir, matcher)
+    result = FilterResult(releases_matched=0)
+    for table in TABLES:
+        target = table.path_in(target_dir)
+        temporary = target.with_name(target.name + ".part")
+        with read_table(source_dir, table) as rows, temporary.open("w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, CacheCsv)
+            writer.writerow(table.columns)
+            for row in rows:
+                if table is RELEASE:
+                    result.releases_total += 1
+                if row and row[0] in keep:
+                    writer.writerow(row)
+                    if table is RELEASE:
+                        result.releases_matched += 1
+        temporary.replace(target)
+    return result

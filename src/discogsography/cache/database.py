@@ -1,0 +1,240 @@
+"""The PostgreSQL side of the pipeline: schema, COPY import, indexes, dedup, vacuum, state inference.
+
+The SQL that defines the cache lives in the package's sql/ files (one place); this module runs it.
+Every step that changes data runs in one transaction, so a failed step leaves nothing half done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from discogsography.cache.csvfiles import require_tables
+from discogsography.cache.errors import CacheError
+from discogsography.cache.tables import RELEASE, TABLES
+from discogsography.progress import byte_progress
+from discogsography.redact import redact_url
+
+SCHEMA_FILES = ("create_database.sql", "create_functions.sql")
+INDEX_FILE = "create_indexes.sql"
+COPY_CHUNK = 1 << 20
+
+
+def sql_text(name: str) -> str:
+    return resources.files("discogsography.cache").joinpath("sql", name).read_text(encoding="utf-8")
+
+
+def index_names() -> list[str]:
+    """The indexes create_indexes.sql defines (what "indexes present" means for resume)."""
+    return re.findall(r"CREATE INDEX IF NOT EXISTS (\w+)", sql_text(INDEX_FILE))
+
+
+@contextlib.contextmanager
+def database_errors(step: str) -> Iterator[None]:
+    """A database refusing a step becomes one clear line (the CLI prints CacheError, not a traceback)."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        lines = str(exc).strip().splitlines()
+        raise CacheError(f"{step}: {lines[0] if lines else type(exc).__name__}") from exc
+
+
+def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:
+    try:
+        return psycopg.connect(url, autocommit=autocommit)
+    except psycopg.OperationalError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CacheError(f"cannot connect to {redact_url(url)}: {first_line}") from None
+
+
+def database_name(url: str) -> str:
+    return str(conninfo_to_dict(url).get("dbname") or "")
+
+
+def same_database(a: str, b: str) -> bool:
+    def where(url: str) -> tuple[str, str, str]:
+        info = conninfo_to_dict(url)
+        return (
+            str(info.get("host") or "localhost"),
+            str(info.get("port") or "5432"),
+            str(info.get("dbname")),
+        )
+
+    return where(a) == where(b)
+
+
+def create_database_if_missing(url: str) -> bool:
+    """Creates the database ``url`` names (through the server's `postgres` database); True if created."""
+    name = database_name(url)
+    if not name:
+        raise CacheError(f"{redact_url(url)}: no database name in the URL")
+    with connect(make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists:
+            return False
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return True
+
+
+def ensure_database(url: str) -> bool:
+    """Creates the cache database when it does not exist yet; True if it was created."""
+    try:
+        connect(url).close()
+        return False
+    except CacheError as first:
+        if "does not exist" not in str(first):
+            raise
+        try:
+            return create_database_if_missing(url)
+        except (CacheError, psycopg.Error):
+            raise first from None
+
+
+# --- steps ---------------------------------------------------------------------------------------
+
+
+def create_schema(url: str) -> None:
+    with connect(url) as conn:
+        for name in SCHEMA_FILES:
+            conn.execute(sql_text(name).encode())
+
+
+@dataclass
+class ImportResult:
+    rows: dict[str, int]
+
+    def summary(self) -> str:
+        return ", ".join(f"{table} {count:,}" for table, count in self.rows.items())
+
+
+def import_csvs(url: str, csv_dir: Path, *, progress: bool = False) -> ImportResult:
+    """Replaces the cache's rows with the CSVs' (TRUNCATE + COPY, one transaction)."""
+    require_tables(csv_dir)
+    rows: dict[str, int] = {}
+    total_bytes = sum(table.path_in(csv_dir).stat().st_size for table in TABLES)
+    with connect(url) as conn, byte_progress(progress, total_bytes, "importing CSVs") as advance:
+        conn.execute("TRUNCATE release CASCADE")
+        if not has_master_id(conn):  # a re-import into a deduplicated cache: back to the import shape
+            conn.execute("ALTER TABLE release ADD COLUMN master_id bigint")
+        done = 0
+        for table in TABLES:
+            columns = sql.SQL(", ").join(map(sql.Identifier, table.columns))
+            statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER true)").format(
+                sql.Identifier(table.name), columns
+            )
+            with conn.cursor() as cur:
+                with cur.copy(statement) as copy, table.path_in(csv_dir).open("rb") as handle:
+                    while chunk := handle.read(COPY_CHUNK):
+                        copy.write(chunk)
+                        done += len(chunk)
+                        advance(done)
+                rows[table.name] = cur.rowcount
+        conn.execute(
+            "INSERT INTO cache_metadata (release_id, cached_at, source)"
+            " SELECT id, now(), 'bulk_import' FROM release ON CONFLICT (release_id) DO NOTHING"
+        )
+    return ImportResult(rows)
+
+
+def create_indexes(url: str) -> None:
+    with connect(url) as conn:
+        conn.execute(sql_text(INDEX_FILE).encode())
+        conn.execute("ANALYZE")
+
+
+def has_master_id(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = 'release' AND column_name = 'master_id'"
+    ).fetchone()
+    return row is not None
+
+
+@dataclass
+class DedupResult:
+    deleted: int
+    remaining: int
+
+    def summary(self) -> str:
+        return f"{self.deleted:,} duplicate releases removed, {self.remaining:,} remain"
+
+
+# One release per master: US first, then most tracks, then lowest id. No master: kept.
+DEDUP_SQL = """
+DELETE FROM release
+ WHERE id IN (
+    SELECT id FROM (
+        SELECT r.id,
+               row_number() OVER (
+                   PARTITION BY r.master_id
+                   ORDER BY (r.country IS NOT DISTINCT FROM 'US') DESC,
+                            coalesce(t.tracks, 0) DESC,
+                            r.id
+               ) AS rank
+          FROM release r
+          LEFT JOIN (SELECT release_id, count(*) AS tracks FROM release_track GROUP BY release_id) t
+                 ON t.release_id = r.id
+         WHERE r.master_id IS NOT NULL
+    ) ranked
+     WHERE rank > 1)
+"""
+
+
+def dedup(url: str) -> DedupResult:
+    """Deletes duplicates then drops master_id, in one transaction: the dropped column is the mark
+    that dedup is done (resume relies on it)."""
+    with connect(url) as conn:
+        if not has_master_id(conn):
+            remaining = _count(conn, "release")
+            return DedupResult(0, remaining)
+        deleted = conn.execute(DEDUP_SQL).rowcount
+        conn.execute("ALTER TABLE release DROP COLUMN master_id")
+        return DedupResult(deleted, _count(conn, "release"))
+
+
+def vacuum(url: str, *, full: bool = True) -> None:
+    with connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM FULL ANALYZE" if full else "VACUUM ANALYZE")
+
+
+def _count(conn: psycopg.Connection[tuple[object, ...]], table: str) -> int:
+    row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()
+    return int(row[0]) if row else 0  # type: ignore[call-overload]
+
+
+# --- what is already done (resume without a state file) -------------------------------------------
+
+
+def infer_completed(url: str) -> set[str]:
+    """Steps the database shows as done: schema present, rows imported, indexes present, dedup done."""
+    done: set[str] = set()
+    with connect(url) as conn:
+        schema = conn.execute(
+            "SELECT to_regclass('release') IS NOT NULL"
+            " AND to_regclass('cache_metadata') IS NOT NULL"
+            " AND to_regprocedure('f_unaccent(text)') IS NOT NULL"
+        ).fetchone()
+        if not (schema and schema[0]):
+            return done
+        done.add("create_schema")
+        if conn.execute(
+            sql.SQL("SELECT EXISTS (SELECT 1 FROM {})").format(sql.Identifier(RELEASE.name))
+        ).fetchone() == (True,):
+            done.add("import")
+        present = {
+            str(row[0])
+            for row in conn.execute("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+        }
+        if set(index_names()) <= present:
+            done.add("create_indexes")
+        if "import" in done and not has_master_id(conn):
+            done.add("dedup")
+    return done

@@ -1,0 +1,153 @@
+"""One parsed release record -> the rows of the cache tables (pure; see tables.py for the columns).
+
+Choices (documented in docs/cache.md):
+- release_year is the leading four digits of "released" ("1999-03-00" -> 1999); 0 or none -> NULL.
+- master_id is the text of <master_id>; 0 or absent -> NULL. Dumps carry no image URLs, so
+  artwork_url is always NULL (left for consumers that call the Discogs API).
+- release_artist: <artists> with extra=false, <extraartists> with extra=true, names as credited in
+  the dump (with any Discogs " (N)" suffix), in dump order, duplicates kept.
+- release_track: every <track> of the tracklist in document order, numbered from 1; a track with
+  <sub_tracks> yields its own row followed by one row per sub-track. Position, title and duration
+  are text exactly as in the dump.
+- release_track_artist: the <artists> of each track (main credits only).
+- Text fields have CR/LF replaced by a space: a cache row is one line, and the fix-newlines step
+  applies the same function to CSVs made by other tools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Row = tuple[object, ...]
+
+
+@dataclass
+class ReleaseRows:
+    release: Row
+    artists: list[Row] = field(default_factory=list)
+    labels: list[Row] = field(default_factory=list)
+    tracks: list[Row] = field(default_factory=list)
+    track_artists: list[Row] = field(default_factory=list)
+
+    def main_artist_names(self) -> list[str]:
+        return [str(row[1]) for row in self.artists if row[2] is False]
+
+
+def one_line(text: str | None) -> str | None:
+    """CR/LF (and CRLF) inside a field become one space; None and "" stay NULL-ish."""
+    if not text:
+        return None
+    if "\n" in text or "\r" in text:
+        text = " ".join(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return text
+
+
+def release_year(released: object) -> int | None:
+    if not isinstance(released, str):
+        return None
+    head = released.strip()[:4]
+    if len(head) == 4 and head.isdigit() and int(head) > 0:
+        return int(head)
+    return None
+
+
+def master_id(value: object) -> int | None:
+    text = value.get("#text") if isinstance(value, dict) else value
+    if isinstance(text, str) and text.strip().isdigit():
+        number = int(text)
+        return number or None
+    return None
+
+
+def _children(container: object, tag: str) -> list[Any]:
+    """The list under a container element ({"artist": [...]}), tolerant of anything missing.
+
+    Records are plain dicts (the parser's output); ``isinstance(x, dict)`` is several times
+    cheaper than an ABC check, which matters at 19 M records."""
+    if not isinstance(container, dict):
+        return []
+    items = container.get(tag)
+    return items if isinstance(items, list) else []
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("#text")
+    return one_line(value) if isinstance(value, str) else None
+
+
+def _flatten_tracks(tracklist: object) -> Iterator[Mapping[str, Any]]:
+    for track in _children(tracklist, "track"):
+        if not isinstance(track, dict):
+            continue
+        yield track
+        yield from _flatten_tracks(track.get("sub_tracks"))
+
+
+def release_rows(record: Mapping[str, Any]) -> ReleaseRows:
+    """The rows one release contributes; raises nothing for missing or odd fields."""
+    release_id = int(record["id"])
+    out = ReleaseRows(
+        release=(
+            release_id,
+            _text(record.get("title")),
+            release_year(record.get("released")),
+            _text(record.get("country")),
+            None,
+            master_id(record.get("master_id")),
+        )
+    )
+    for container, extra in (("artists", False), ("extraartists", True)):
+        for artist in _children(record.get(container), "artist"):
+            name = _text(artist.get("name")) if isinstance(artist, dict) else None
+            if name:
+                out.artists.append((release_id, name, extra))
+    for label in _children(record.get("labels"), "label"):
+        if isinstance(label, dict):
+            name = _text(label.get("name"))
+            if name:
+                out.labels.append((release_id, name, _text(label.get("catno"))))
+    for sequence, track in enumerate(_flatten_tracks(record.get("tracklist")), start=1):
+        out.tracks.append(
+            (
+                release_id,
+                sequence,
+                _text(track.get("position")),
+                _text(track.get("title")),
+                _text(track.get("duration")),
+            )
+        )
+        for artist in _children(track.get("artists"), "artist"):
+            name = _text(artist.get("name")) if isinstance(artist, dict) else None
+            if name:
+                out.track_artists.append((release_id, sequence, name))
+    return out
+
+
+def main_artist_names(record: Mapping[str, Any]) -> list[str]:
+    """The names of <artists> (not extraartists): what the library filter looks at."""
+    return [
+        artist["name"]
+        for artist in _children(record.get("artists"), "artist")
+        if isinstance(artist, dict) and isinstance(artist.get("name"), str)
+    ]
+
+
+def credit_line(record: Mapping[str, Any]) -> str | None:
+    """The main artists as one credit, with their joins: "Simon & Garfunkel"-style library entries."""
+    parts: list[str] = []
+    artists = _children(record.get("artists"), "artist")
+    if len(artists) < 2:
+        return None
+    for artist in artists:
+        if not isinstance(artist, dict) or not isinstance(artist.get("name"), str):
+            return None
+        parts.append(artist["name"])
+        join = artist.get("join")
+        if isinstance(join, str) and join.strip() and join.strip() != ",":
+            parts.append(join.strip())
+        elif artist is not artists[-1]:
+            parts.append(",")
+    return " ".join(parts).replace(" ,", ",")

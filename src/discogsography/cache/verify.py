@@ -1,0 +1,140 @@
+"""Step 8, verify: classify every cached release against library.db; report, prune or copy.
+
+Default is a dry-run report. ``prune`` deletes PRUNE releases (children go by cascade);
+``copy_to`` copies KEEP and REVIEW releases into a target database (created if missing, with
+schema, constraints and indexes) and leaves the source whole.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from discogsography.cache import database
+from discogsography.cache.classify import LibraryIndex, Thresholds, Verdict
+from discogsography.cache.errors import CacheError
+from discogsography.cache.library import read_library_pairs
+from discogsography.cache.tables import RELEASE, TABLES
+
+RELEASES_WITH_ARTISTS = """
+SELECT r.id, r.title,
+       coalesce(array_agg(a.artist_name) FILTER (WHERE a.artist_name IS NOT NULL), '{}')
+  FROM release r
+  LEFT JOIN release_artist a ON a.release_id = r.id AND NOT a.extra
+ GROUP BY r.id, r.title
+"""
+
+
+@dataclass
+class VerifyResult:
+    counts: Counter[Verdict] = field(default_factory=Counter)
+    ids: dict[Verdict, list[int]] = field(default_factory=lambda: {v: [] for v in Verdict})
+    pruned: int = 0
+    copied: int = 0
+    action: str = "dry run"
+
+    def summary(self) -> str:
+        total = sum(self.counts.values())
+        parts = ", ".join(f"{v.name} {self.counts[v]:,}" for v in reversed(Verdict))
+        tail = {"prune": f"; {self.pruned:,} pruned", "copy": f"; {self.copied:,} copied"}.get(
+            self.action, ""
+        )
+        return f"{total:,} releases: {parts} ({self.action}){tail}"
+
+
+def classify_database(url: str, index: LibraryIndex) -> VerifyResult:
+    result = VerifyResult()
+    with database.connect(url) as conn, conn.cursor(name="verify_releases") as cur:
+        cur.itersize = 10_000
+        cur.execute(RELEASES_WITH_ARTISTS)
+        for release_id, title, artists in cur:
+            verdict = index.classify(list(artists), title).verdict  # type: ignore[call-overload, arg-type]
+            result.counts[verdict] += 1
+            result.ids[verdict].append(int(release_id))  # type: ignore[call-overload]
+    return result
+
+
+def verify(
+    url: str,
+    library_db: Path,
+    *,
+    thresholds: Thresholds | None = None,
+    prune: bool = False,
+    copy_to: str | None = None,
+) -> VerifyResult:
+    if prune and copy_to:
+        raise CacheError("--prune and --copy-to exclude each other: prune in place, or copy to a target")
+    index = LibraryIndex(read_library_pairs(library_db), thresholds)
+    result = classify_database(url, index)
+    if prune:
+        result.action = "prune"
+        result.pruned = prune_releases(url, result.ids[Verdict.PRUNE])
+    elif copy_to:
+        result.action = "copy"
+        keep = result.ids[Verdict.KEEP] + result.ids[Verdict.REVIEW]
+        result.copied = copy_releases(url, copy_to, keep)
+    return result
+
+
+def prune_releases(url: str, release_ids: list[int]) -> int:
+    deleted = 0
+    with database.connect(url) as conn:
+        for start in range(0, len(release_ids), 50_000):
+            chunk = release_ids[start : start + 50_000]
+            deleted += conn.execute("DELETE FROM release WHERE id = ANY(%s)", (chunk,)).rowcount
+    return deleted
+
+
+def _columns(conn: psycopg.Connection[tuple[object, ...]], table: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = %s ORDER BY ordinal_position",
+        (table,),
+    ).fetchall()
+    return [str(row[0]) for row in rows]
+
+
+def copy_releases(source_url: str, target_url: str, release_ids: list[int]) -> int:
+    """Copies the given releases and their rows (and cache_metadata) into the target database."""
+    if database.same_database(source_url, target_url):
+        raise CacheError("--copy-to names the source database itself")
+    database.create_database_if_missing(target_url)
+    database.create_schema(target_url)
+    tables = [table.name for table in TABLES] + ["cache_metadata"]
+    with database.connect(source_url) as source, database.connect(target_url) as target:
+        source_release_columns = _columns(source, RELEASE.name)
+        if "master_id" not in source_release_columns and database.has_master_id(target):
+            target.execute("ALTER TABLE release DROP COLUMN master_id")
+        target.execute("TRUNCATE release CASCADE")
+        source.execute("CREATE TEMP TABLE copy_ids (id bigint PRIMARY KEY) ON COMMIT DROP")
+        with source.cursor().copy("COPY copy_ids (id) FROM STDIN") as copy:
+            for release_id in release_ids:
+                copy.write_row((release_id,))
+        for table in tables:
+            columns = _columns(source, table)
+            key = "id" if table == RELEASE.name else "release_id"
+            column_list = sql.SQL(", ").join(map(sql.Identifier, columns))
+            out = sql.SQL(
+                "COPY (SELECT {cols} FROM {table} t WHERE t.{key} IN (SELECT id FROM copy_ids))"
+                " TO STDOUT (FORMAT binary)"
+            ).format(
+                cols=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in columns),
+                table=sql.Identifier(table),
+                key=sql.Identifier(key),
+            )
+            into = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(
+                sql.Identifier(table), column_list
+            )
+            with (
+                source.cursor().copy(out) as reader,
+                target.cursor().copy(into) as writer,
+            ):
+                for block in reader:
+                    writer.write(block)
+        copied = target.execute("SELECT count(*) FROM release").fetchone()
+    database.create_indexes(target_url)
+    return int(copied[0]) if copied else 0  # type: ignore[call-overload]
