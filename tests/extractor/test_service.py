@@ -268,7 +268,13 @@ async def test_service_cycles_pick_up_a_newer_version_and_stop_cleanly(
     shutil.copytree(small_dump, mirror)
     root = tmp_path / "root"
     settings = _settings(
-        mirror.as_uri(), root, amqp_url, topology, periodic_check_days=0.3 / 86400, force_reprocess=True
+        mirror.as_uri(),
+        root,
+        amqp_url,
+        topology,
+        periodic_check_days=0.3 / 86400,
+        force_reprocess=True,
+        keep_versions=1,
     )
     extractor = Extractor(settings, topology=topology)
     service = asyncio.create_task(extractor.run())
@@ -295,6 +301,11 @@ async def test_service_cycles_pick_up_a_newer_version_and_stop_cleanly(
                 break
             await asyncio.sleep(0.05)
         assert marker is not None and marker.is_complete
+        # KEEP_VERSIONS=1: the older version's files are gone, its marker stays as history
+        assert sorted(p.name for p in root.iterdir() if VERSION in p.name) == [
+            f".extraction_status_{VERSION}.json"
+        ]
+        assert len([p for p in root.iterdir() if newer in p.name]) == 6
         healthy, body = extractor.health()
         assert healthy and body["version"] == newer
     finally:

@@ -36,6 +36,7 @@ from discogsography.extractor.download import (
 )
 from discogsography.extractor.progress import ExtractionProgress, log_report, report_every
 from discogsography.extractor.publisher import FilePublisher, FileStats, PublishOptions
+from discogsography.extractor.retention import files_to_remove
 from discogsography.extractor.settings import ExtractorSettings
 from discogsography.extractor.sources.finder import find_newest_version
 from discogsography.extractor.sources.versions import DumpVersion, ListingEntry, destination
@@ -229,6 +230,17 @@ class Extractor:
             records=marker.processing_phase.records_extracted,
             messages=marker.publishing_phase.messages_published,
         )
+        self._remove_old_versions(version.version)
+
+    def _remove_old_versions(self, completed_version: str) -> None:
+        root = self.settings.discogs_root
+        names = [path.name for path in root.iterdir() if path.is_file()]
+        for name in files_to_remove(names, completed_version, self.settings.keep_versions):
+            try:
+                destination(root, name).unlink()
+                log.info("🧹 Removed a file of an older dump version", file=name)
+            except OSError as exc:
+                log.warning("⚠️ Could not remove an old dump file", file=name, error=str(exc))
 
     # --- download ----------------------------------------------------------------------------
 

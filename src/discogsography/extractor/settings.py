@@ -52,6 +52,8 @@ class ExtractorSettings(BaseSettings):
     file_attempts: Annotated[int, Field(ge=1, le=100)] = 3
     # After a failed cycle, try again after this long instead of PERIODIC_CHECK_DAYS.
     retry_failed_cycle_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    # Dump versions whose files stay in DISCOGS_ROOT after a version completes (0: keep all).
+    keep_versions: Annotated[int, Field(ge=0, le=1000)] = 2
     # Progress reports and stall detection.
     progress_interval_seconds: Annotated[float, Field(gt=0)] = 30.0
     stall_seconds: Annotated[float, Field(gt=0)] = 120.0

@@ -1,0 +1,29 @@
+"""Which old dump files to delete from DISCOGS_ROOT once a newer version is fully extracted.
+
+A 2026 dump is about 12 GB; a service running for years would fill its disk. After a version
+completes, the files of versions older than the ``keep_versions`` newest (the completed one
+included) are removed. Only names that match the Discogs patterns exactly are ever touched;
+state markers stay as history, and versions newer than the completed one are never removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from discogsography.extractor.sources.versions import UnsafeFileNameError, parse_file_name
+
+
+def files_to_remove(names: Iterable[str], completed_version: str, keep_versions: int) -> list[str]:
+    """Names to delete; ``keep_versions`` 0 keeps everything."""
+    if keep_versions <= 0:
+        return []
+    by_version: dict[str, list[str]] = {}
+    for name in names:
+        try:
+            parsed = parse_file_name(name)
+        except UnsafeFileNameError:
+            continue
+        by_version.setdefault(parsed.version, []).append(name)
+    older = sorted((v for v in by_version if v < completed_version), reverse=True)
+    doomed = older[keep_versions - 1 :]
+    return sorted(name for version in doomed for name in by_version[version])
