@@ -132,6 +132,7 @@ class FakeDiscogs:
     retry_after: str = "1"
     drop_mid_file: dict[str, int] = field(default_factory=dict)  # name -> drops still to do
     corrupt: dict[str, int] = field(default_factory=dict)  # name -> corrupt bodies still to send
+    seconds_per_64k: float = 0.0  # slow downloads down (0: full speed)
     requests: list[tuple[float, str, str | None, int]] = field(
         default_factory=list
     )  # time, path, range, status
@@ -212,6 +213,15 @@ def _handler(fake: FakeDiscogs) -> type[BaseHTTPRequestHandler]:
                 self.wfile.flush()
                 self.close_connection = True
                 self.connection.shutdown(2)
+                return status
+            if fake.seconds_per_64k:
+                try:
+                    for offset in range(start, len(body), 65536):
+                        self.wfile.write(body[offset : offset + 65536])
+                        self.wfile.flush()
+                        time.sleep(fake.seconds_per_64k)
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True  # the client went away (it was told to stop)
                 return status
             self.wfile.write(body[start:])
             return status

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -245,9 +247,7 @@ async def test_unroutable_messages_fail_the_file(
     from discogsography.extractor.publisher import FilePublisher, PublishError, PublishOptions
 
     path = small_dump / f"discogs_{VERSION}_labels.xml.gz"
-    publisher = FilePublisher(
-        path, path.name, amqp_url, topology, PublishOptions(), stop=__import__("threading").Event()
-    )
+    publisher = FilePublisher(path, path.name, amqp_url, topology, PublishOptions(), stop=threading.Event())
     async with publisher:
         connection = await aio_pika.connect(amqp_url)
         async with connection:
@@ -321,8 +321,6 @@ async def test_service_cycles_pick_up_a_newer_version_and_stop_cleanly(
 async def test_a_truncated_file_with_a_matching_checksum_fails_the_version(
     tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology, workers: int
 ) -> None:
-    import hashlib
-
     mirror = tmp_path / "mirror"
     shutil.copytree(small_dump, mirror)
     masters = mirror / f"discogs_{VERSION}_masters.xml.gz"
@@ -363,3 +361,50 @@ async def test_a_completion_message_that_was_never_confirmed_is_sent_again(
     assert consumed.messages == 1
     assert consumed.completions[0].total_processed == 40
     assert _marker(root).processing_phase.progress_by_file[labels].completion_sent
+
+
+async def test_stop_during_a_download_keeps_the_partial_file_and_resumes_it(
+    tmp_path: Path, amqp_url: str, topology: Topology
+) -> None:
+    import asyncio
+
+    from tests.extractor.helpers import make_dump
+
+    dump = make_dump(tmp_path / "dump", 10)
+    files = dump_files(dump)
+    releases = f"discogs_{VERSION}_releases.xml.gz"
+    big = make_dump(tmp_path / "big", 3000)  # a releases file of about 3 MB, served slowly
+    files[releases] = (big / releases).read_bytes()
+    files[f"discogs_{VERSION}_CHECKSUM.txt"] = "".join(
+        line.replace(line.split()[0], hashlib.sha256(files[releases]).hexdigest())
+        if releases in line
+        else line
+        for line in (dump / f"discogs_{VERSION}_CHECKSUM.txt").read_text().splitlines(keepends=True)
+    ).encode()
+    fake = FakeDiscogs({"2099": files}, seconds_per_64k=0.02)
+    root = tmp_path / "root"
+    partial = root / f".{releases}.part"
+    with serve_fake_discogs(fake) as base:
+        extractor = Extractor(_settings(base, root, amqp_url, topology), topology=topology)
+        run = asyncio.create_task(extractor.run(once=True))
+        for _ in range(400):
+            if partial.exists() and partial.stat().st_size > 0:
+                break
+            await asyncio.sleep(0.02)
+        extractor.request_stop()
+        await asyncio.wait_for(run, timeout=30)  # returns normally: a stop is not a failure
+        assert partial.exists() and 0 < partial.stat().st_size < len(files[releases])
+        marker = _marker(root)
+        assert marker.download_phase.status == PhaseStatus.IN_PROGRESS
+        assert marker.download_phase.downloads_by_file[releases].status == PhaseStatus.IN_PROGRESS
+        assert marker.processing_phase.status == PhaseStatus.PENDING
+
+        fake.seconds_per_64k = 0.0
+        await Extractor(_settings(base, root, amqp_url, topology), topology=topology).run(once=True)
+    # (the interrupted request is not logged: the server saw the connection go away)
+    last_range = fake.downloads_of(releases)[-1][1]
+    assert last_range is not None and last_range.startswith("bytes=") and last_range != "bytes=0-"
+    assert (root / releases).read_bytes() == files[releases]
+    assert _marker(root).is_complete
+    consumed = await consume(amqp_url, topology, Kind.RELEASES)
+    assert len(consumed.records) == 3000
