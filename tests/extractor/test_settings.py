@@ -58,3 +58,25 @@ def test_invalid_value_is_one_clear_error(monkeypatch: pytest.MonkeyPatch, name:
     assert name in message
     assert "\n" not in message
     assert "hunter2" not in message
+
+
+def test_command_refuses_an_invalid_value_with_one_line(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PERIODIC_CHECK_DAYS": "soon", "AMQP_CONNECTION": "amqp://u:hunter2@x/"}
+    result = subprocess.run(
+        [sys.executable, "-c", "from discogsography.cli import main; main()", "extractor", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: invalid configuration: PERIODIC_CHECK_DAYS: Input should be a valid number, "
+        "unable to parse string as a number"
+    ]
+    assert "hunter2" not in result.stderr + result.stdout
