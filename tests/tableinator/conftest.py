@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import os
+import contextlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
+import aio_pika
 import psycopg
 import pytest
+from tableinator_helpers import AMQP_URL, PG_ADDRESS, PG_USER
 
+from discogsography.amqp.topology import Topology, declare
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser, ParsedRecord
 from discogsography.tableinator.schema import ensure_schema
@@ -17,9 +21,6 @@ from discogsography.tableinator.schema import ensure_schema
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES_2020 = REPO / "samples" / "discogs_20200806"
 SAMPLES_2025 = REPO / "samples" / "discogs_2025_2026"
-PG_ADDRESS = os.environ.get("TEST_POSTGRES_ADDRESS", "127.0.0.1:5432")
-PG_USER = os.environ.get("TEST_POSTGRES_USERNAME", "postgres")
-AMQP_URL = os.environ.get("TEST_AMQP_CONNECTION", "amqp://guest:guest@127.0.0.1:5672/")
 
 
 def _parse_all(folder: Path) -> dict[Kind, list[ParsedRecord]]:
@@ -109,3 +110,30 @@ def queue_prefix() -> str:
 @pytest.fixture
 def pg_conninfo(pg_database: str) -> str:
     return admin_conninfo(pg_database)
+
+
+# --- RabbitMQ and the running service ---------------------------------------------------------
+
+
+@pytest.fixture
+async def broker(queue_prefix: str) -> AsyncIterator[tuple[Any, Topology]]:
+    """A channel with the run's topology declared; its queues and exchanges deleted afterwards."""
+    try:
+        connection = await aio_pika.connect(AMQP_URL, timeout=5)
+    except (OSError, aio_pika.exceptions.AMQPError) as exc:
+        pytest.skip(f"RabbitMQ not reachable: {exc}")
+    topology = Topology(queue_prefix)
+    channel = await connection.channel(publisher_confirms=True)
+    await declare(channel, topology)
+    try:
+        yield channel, topology
+    finally:
+        cleanup = await connection.channel()
+        for kind in Kind:
+            for name in (topology.queue(kind), topology.dead_letter_queue(kind)):
+                with contextlib.suppress(Exception):
+                    await cleanup.queue_delete(name)
+        for name in (topology.exchange, topology.dead_letter_exchange):
+            with contextlib.suppress(Exception):
+                await cleanup.exchange_delete(name)
+        await connection.close()

@@ -96,6 +96,11 @@ def _open_output(output: Path | None) -> Iterator[BinaryIO]:
         yield sys.stdout.buffer
         sys.stdout.buffer.flush()
         return
+    if output.exists() and not output.is_file():
+        # A device or pipe (/dev/null, a FIFO): write straight into it, never replace it.
+        with output.open("wb", buffering=1 << 20) as handle:
+            yield handle
+        return
     temporary = output.with_name(f".{output.name}.{os.getpid()}.part")
     try:
         with temporary.open("wb", buffering=1 << 20) as handle:

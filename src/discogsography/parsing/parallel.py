@@ -1,54 +1,63 @@
-"""Parsing in worker processes: the main process inflates and splits, workers parse and hash.
+"""Parsing in worker processes: the main process inflates and cuts blocks, workers do the rest.
 
-Raw records travel to the workers in batches and come back as JSON lines (bytes pickle cheaply,
-dicts do not). At most ``workers * IN_FLIGHT_PER_WORKER`` batches are in flight, so memory stays
-bounded however fast the main process reads; results are yielded in file order.
+A block is about a megabyte of whole records; a worker splits it, parses, converts and hashes
+each record and sends back plain tuples (id, sha256, JSON line, offset), which pickle far more
+cheaply than dicts. At most ``workers * IN_FLIGHT_PER_WORKER`` blocks are in flight, so memory
+stays bounded however fast the main process reads; results come back in file order.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from itertools import islice
 
 from discogsography.errors import RecordError
 from discogsography.kinds import Kind
 from discogsography.parsing.parser import ParsedRecord, parse_raw_record
-from discogsography.parsing.splitter import RawRecord
+from discogsography.parsing.splitter import Block, split_block
 
-BATCH_RECORDS = 200
-IN_FLIGHT_PER_WORKER = 4
+IN_FLIGHT_PER_WORKER = 3
+
+_Result = tuple[int, str, bytes, int] | RecordError
 
 
-def _parse_batch(kind: Kind, batch: list[RawRecord]) -> list[ParsedRecord | RecordError]:
-    results: list[ParsedRecord | RecordError] = []
-    for raw in batch:
+def _parse_block(kind: Kind, block: Block) -> list[_Result]:
+    results: list[_Result] = []
+    for raw in split_block(block, kind.spec.record_opening):
         try:
-            results.append(parse_raw_record(kind, raw, keep_data=False))
+            record = parse_raw_record(kind, raw, keep_data=False)
         except RecordError as error:
             results.append(error)
+        else:
+            results.append((record.id, record.sha256, record.json, record.offset))
     return results
 
 
 def parse_in_workers(
-    kind: Kind, raw_records: Iterable[RawRecord], workers: int, keep_data: bool = False
+    kind: Kind, blocks: Iterable[Block], workers: int
 ) -> Iterator[ParsedRecord | RecordError]:
-    del keep_data  # records come back as JSON lines; ParsedRecord.data decodes on demand
-    iterator = iter(raw_records)
+    iterator = iter(blocks)
     window = workers * IN_FLIGHT_PER_WORKER
-    pending: deque[Future[list[ParsedRecord | RecordError]]] = deque()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pending: deque[Future[list[_Result]]] = deque()
+    # forkserver, not fork: services call this from processes that run threads.
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         try:
             while True:
                 while len(pending) < window:
-                    batch = list(islice(iterator, BATCH_RECORDS))
-                    if not batch:
+                    block = next(iterator, None)
+                    if block is None:
                         break
-                    pending.append(pool.submit(_parse_batch, kind, batch))
+                    pending.append(pool.submit(_parse_block, kind, block))
                 if not pending:
                     return
-                yield from pending.popleft().result()
+                for result in pending.popleft().result():
+                    if isinstance(result, RecordError):
+                        yield result
+                    else:
+                        yield ParsedRecord(kind, *result)
         finally:
             for future in pending:
                 future.cancel()

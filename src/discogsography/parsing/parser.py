@@ -23,7 +23,7 @@ from discogsography.kinds import Kind, KindSpec
 from discogsography.parsing.canonical import hashed_line
 from discogsography.parsing.convert import element_to_record
 from discogsography.parsing.source import CHUNK_SIZE, DumpSource
-from discogsography.parsing.splitter import RawRecord, RecordSplitter
+from discogsography.parsing.splitter import Block, BlockSplitter, RawRecord, split_block
 
 DEFAULT_MAX_CONSECUTIVE_FAILURES = 100
 _MAX_REPORTED_FAILURES = 1000
@@ -150,8 +150,9 @@ class DumpParser:
         self.kind = self.source.kind
         self.stats = ParseStats(kind=self.kind)
 
-    def raw_records(self) -> Iterator[RawRecord]:
-        splitter = RecordSplitter(self.kind.spec)
+    def blocks(self) -> Iterator[Block]:
+        """Blocks of whole raw records, in file order."""
+        splitter = BlockSplitter(self.kind.spec)
         stats = self.stats
         for chunk in self.source.chunks():
             stats.xml_bytes += len(chunk)
@@ -163,7 +164,7 @@ class DumpParser:
             if self.workers > 1:
                 from discogsography.parsing.parallel import parse_in_workers
 
-                results = parse_in_workers(self.kind, self.raw_records(), self.workers, self.keep_data)
+                results = parse_in_workers(self.kind, self.blocks(), self.workers)
             else:
                 results = self._parse_here()
             consecutive = 0
@@ -188,12 +189,14 @@ class DumpParser:
 
     def _parse_here(self) -> Iterator[ParsedRecord | RecordError]:
         kind = self.kind
+        opening = kind.spec.record_opening
         keep = self.keep_data
-        for raw in self.raw_records():
-            try:
-                yield parse_raw_record(kind, raw, keep_data=keep)
-            except RecordError as error:
-                yield error
+        for block in self.blocks():
+            for raw in split_block(block, opening):
+                try:
+                    yield parse_raw_record(kind, raw, keep_data=keep)
+                except RecordError as error:
+                    yield error
 
 
 def parse_dump(path: Path | str, **options: Any) -> DumpParser:

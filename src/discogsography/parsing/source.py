@@ -37,19 +37,36 @@ def _open(path: Path) -> BinaryIO:
 
 
 def read_chunks(stream: BinaryIO, path: Path, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
-    """Yield the uncompressed bytes, turning every decompression failure into a DumpError."""
+    """Yield the uncompressed bytes in chunks of about chunk_size.
+
+    Reads with read1 and hands over what was inflated before any failure, so the records
+    before a truncation or corruption still arrive; the failure then becomes a DumpError.
+    """
+    pieces: list[bytes] = []
+    size = 0
     while True:
         try:
-            chunk = stream.read(chunk_size)
+            piece = stream.read1(chunk_size)  # type: ignore[attr-defined]
         except EOFError:
-            raise DumpError(f"{path}: the gzip stream ends early: the file is truncated") from None
+            failure = f"{path}: the gzip stream ends early: the file is truncated"
         except (gzip.BadGzipFile, zlib.error) as exc:
-            raise DumpError(f"{path}: corrupt gzip data: {exc}") from None
+            failure = f"{path}: corrupt gzip data: {exc}"
         except OSError as exc:
-            raise DumpError(f"{path}: read failed: {exc}") from None
-        if not chunk:
+            failure = f"{path}: read failed: {exc}"
+        else:
+            if piece:
+                pieces.append(piece)
+                size += len(piece)
+                if size >= chunk_size:
+                    yield b"".join(pieces)
+                    pieces, size = [], 0
+                continue
+            if pieces:
+                yield b"".join(pieces)
             return
-        yield chunk
+        if pieces:
+            yield b"".join(pieces)
+        raise DumpError(failure)
 
 
 def detect_kind(head: bytes, path: Path) -> Kind:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from psycopg.conninfo import make_conninfo
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from discogsography.errors import DiscogsographyError
@@ -17,7 +17,9 @@ class ConfigError(DiscogsographyError):
 
 
 class TableinatorSettings(BaseSettings):
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", frozen=True, populate_by_name=True
+    )
 
     postgres_address: str = Field("localhost:5432", description="host:port of PostgreSQL")
     postgres_username: str = "discogsography"
@@ -30,8 +32,9 @@ class TableinatorSettings(BaseSettings):
     postgres_batch_mode: bool = True
     postgres_batch_size: int = Field(100, ge=1, le=100_000)
     postgres_batch_flush_interval: float = Field(5.0, gt=0)
-    # Put in front of every exchange and queue name (tests and benchmarks use one per run).
-    amqp_queue_prefix: str = ""
+    # Put in front of every exchange and queue name (tests and benchmarks use one per run);
+    # AMQP_PREFIX, the extractor's name for it, is accepted too.
+    amqp_queue_prefix: str = Field("", validation_alias=AliasChoices("amqp_queue_prefix", "amqp_prefix"))
 
     @field_validator("postgres_address")
     @classmethod
