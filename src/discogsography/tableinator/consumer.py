@@ -174,7 +174,7 @@ class KindConsumer:
                 break
             try:
                 await self._handle(message)
-            except Exception:  # noqa: BLE001 - the worker must outlive any one message
+            except Exception:  # the worker must outlive any one message
                 # Unsettled deliveries are redelivered when the channel closes; writes are idempotent.
                 log.exception("❌ Unexpected error handling a message", data_type=self.kind.value)
         await self.flush()
@@ -302,5 +302,5 @@ def _open_channel_id(message: Any) -> int | None:
     """Identity of the channel a message came on, None once that channel is closed."""
     try:
         return id(message.channel)
-    except Exception:  # noqa: BLE001 - aio-pika raises ChannelInvalidStateError for a closed one
+    except Exception:  # aio-pika raises ChannelInvalidStateError for a closed one
         return None
