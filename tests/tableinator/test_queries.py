@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from collections import Counter, defaultdict
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -98,7 +98,7 @@ def test_artists_with_most_aliases(db: Any, loaded: dict[Kind, dict[int, dict[st
 
 def test_artists_with_most_releases(db: Any, loaded: dict[Kind, dict[int, dict[str, Any]]]) -> None:
     releases: dict[int, set[int]] = defaultdict(set)
-    names: dict[int, list[str]] = defaultdict(list)
+    names: dict[int, list[Any]] = defaultdict(list)
     for release_id, record in loaded[Kind.RELEASES].items():
         for artist in _items(record, "artists", "artist"):
             if isinstance(artist, dict) and str(artist.get("id", "")).isdigit() and int(artist["id"]):
