@@ -98,6 +98,8 @@ class KindConsumer:
         # Set when a final flush gave up: later messages must not be acked either, since a
         # multiple ack would settle the uncommitted ones delivered before them.
         self._gave_up = False
+        self._writing: asyncio.Task[bool] | None = None
+        self._in_flight: _Pending | None = None
 
     # --- binding to the broker -----------------------------------------------------------
 
@@ -107,7 +109,9 @@ class KindConsumer:
 
     @property
     def pending_records(self) -> int:
-        return self._pending.count
+        """Records delivered and not yet committed (collecting and being written)."""
+        in_flight = self._in_flight.count if self._in_flight is not None else 0
+        return self._pending.count + in_flight
 
     async def attach(self, channel: Any, queue: Any) -> None:
         """Start consuming ``queue`` on ``channel`` (a channel of its own, for its prefetch)."""
@@ -168,7 +172,7 @@ class KindConsumer:
             try:
                 message = await asyncio.wait_for(self._inbox.get(), wait)
             except TimeoutError:
-                await self.flush()
+                await self.submit()
                 continue
             if message is None:
                 break
@@ -199,31 +203,62 @@ class KindConsumer:
         self._pending.add(message, decoded.records)
         await self._retune_prefetch(len(decoded.records))
         if should_flush(self._pending.count, self.batch_size, self.batch_mode):
-            await self.flush()
+            await self.submit()
 
-    async def flush(self) -> bool:
-        """Write the pending batch, retrying outages; settle its messages. False: left unacked."""
+    async def submit(self) -> None:
+        """Hand the pending batch to the writer and go on collecting the next one.
+
+        One batch is written while the next one fills: decoding overlaps the database's work.
+        Waits only when the previous batch is still being written.
+        """
         pending = self._pending
         if not pending.messages:
-            return True
+            return
         self._pending = _Pending()
-        outcome = None if self._gave_up else await self._store_with_retry(pending)
-        if outcome is None:
-            self._gave_up = True
-            log.warning(
-                "⚠️ Leaving messages unacked for redelivery",
-                data_type=self.kind.value,
-                messages=len(pending.messages),
-            )
+        await self._written()
+        self._in_flight = pending
+        self._writing = asyncio.create_task(self._write(pending))
+
+    async def flush(self) -> bool:
+        """Write everything delivered so far; True when all of it committed and was settled."""
+        await self.submit()
+        return await self._written()
+
+    async def _written(self) -> bool:
+        writing, self._writing = self._writing, None
+        if writing is None:
+            return not self._gave_up
+        ok = await writing
+        self._in_flight = None
+        return ok
+
+    async def _write(self, pending: _Pending) -> bool:
+        """Store a batch, retrying outages, then settle its messages. False: left unacked."""
+        try:
+            outcome = None if self._gave_up else await self._store_with_retry(pending)
+            if outcome is None:
+                self._gave_up = True
+                log.warning(
+                    "⚠️ Leaving messages unacked for redelivery",
+                    data_type=self.kind.value,
+                    messages=len(pending.messages),
+                )
+                return False
+            good = []
+            for index, message in enumerate(pending.messages):
+                reason = outcome.failed.get(index)
+                if reason is None:
+                    good.append(message)
+                else:
+                    await self._dead_letter(message, reason)
+            await self._settle(good)
+        except Exception:
+            # Never leave them for a later multiple ack to settle: hand them back to the broker.
+            log.exception("❌ Unexpected error writing a batch; requeueing it", data_type=self.kind.value)
+            for message in pending.messages:
+                with contextlib.suppress(Exception):
+                    await message.nack(requeue=True)
             return False
-        good = []
-        for index, message in enumerate(pending.messages):
-            reason = outcome.failed.get(index)
-            if reason is None:
-                good.append(message)
-            else:
-                await self._dead_letter(message, reason)
-        await self._settle(good)
         self.stats.records += outcome.records
         self.stats.changed += outcome.changed
         self.stats.messages += len(good)

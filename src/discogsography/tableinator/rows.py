@@ -42,11 +42,20 @@ class LinkTable:
 
 @dataclass(frozen=True, slots=True)
 class KindTables:
-    """Where one kind is stored: its table with the column order of its rows, its link tables."""
+    """Where one kind is stored: its table with the column order of its rows, its link tables.
+
+    ``derived`` columns are computed by the server from the staged ``data`` (SQL expressions),
+    so a large list such as a tracklist is parsed once, as part of ``data``, not twice.
+    """
 
     table: str
     columns: tuple[str, ...]
     links: tuple[LinkTable, ...]
+    derived: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def all_columns(self) -> tuple[str, ...]:
+        return self.columns + tuple(column for column, _ in self.derived)
 
 
 @dataclass(slots=True)
@@ -119,10 +128,6 @@ def year(value: Any) -> int | None:
     return number or None
 
 
-def json_list(values: list[Any]) -> str | None:
-    return orjson.dumps(values).decode() if values else None
-
-
 def record_id(record: dict[str, Any]) -> int:
     value = record.get("id")
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= BIGINT_MAX:
@@ -162,8 +167,6 @@ RELEASES = KindTables(
         "country",
         "genres",
         "styles",
-        "formats",
-        "tracklist",
         "master_id",
         "data",
         "hash",
@@ -174,6 +177,11 @@ RELEASES = KindTables(
             "release_artists",
             ("release_id", "extra", "position", "artist_id", "artist_name", "anv", "role", "tracks"),
         ),
+    ),
+    # The record's lists, as rows.items() reads them (see discogs_items in ddl.sql).
+    derived=(
+        ("formats", "discogs_items(data -> 'formats', 'format')"),
+        ("tracklist", "discogs_items(data -> 'tracklist', 'track')"),
     ),
 )
 MASTERS = KindTables(
@@ -235,8 +243,6 @@ def release_rows(record: dict[str, Any]) -> RecordRows:
         string(record.get("country")),
         texts(items(record.get("genres"), "genre")),
         texts(items(record.get("styles"), "style")),
-        json_list(items(record.get("formats"), "format")),
-        json_list(items(record.get("tracklist"), "track")),
         nested_id(text(record.get("master_id"))),
         record_data(record),
         digest,
