@@ -208,12 +208,9 @@ def stage_profile(database: str, bodies: list[bytes], batch_size: int) -> dict[s
 def executemany_rate(database: str, bodies: list[bytes], limit: int, batch_size: int) -> float:
     """The alternative to COPY: executemany INSERT ... ON CONFLICT, link rows likewise."""
     tables = TABLES[Kind.RELEASES]
-    columns = ", ".join(tables.all_columns)
-    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in tables.all_columns if c != "id")
-    # The derived columns computed from the same parameter as data.
-    data_at = tables.columns.index("data")
-    derived = [expr.replace("data", "%s::jsonb") for _, expr in tables.derived]
-    values = ", ".join(["%s"] * len(tables.columns) + derived)
+    columns = ", ".join(tables.columns)
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in tables.columns if c != "id")
+    values = ", ".join(["%s"] * len(tables.columns))
     upsert = (
         f"INSERT INTO releases AS t ({columns}) VALUES ({values}) "
         f"ON CONFLICT (id) DO UPDATE SET {updates} WHERE t.hash IS DISTINCT FROM EXCLUDED.hash"
@@ -225,8 +222,7 @@ def executemany_rate(database: str, bodies: list[bytes], limit: int, batch_size:
         for start in range(0, len(rows), batch_size):
             batch = dedupe(rows[start : start + batch_size])
             with conn.transaction(), conn.cursor() as cur:
-                extra = len(tables.derived)
-                cur.executemany(upsert, [r.row + (r.row[data_at],) * extra for r in batch])
+                cur.executemany(upsert, [r.row for r in batch])
                 for link in tables.links:
                     link_rows = [lr for r in batch for lr in r.links[link.name]]
                     if link_rows:

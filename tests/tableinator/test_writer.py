@@ -201,3 +201,23 @@ def test_derived_list_columns_read_odd_shapes_like_rows_items(
     _write(db, Kind.RELEASES, [record])
     assert db.execute("SELECT formats FROM releases WHERE id = 5").fetchone() == (expected,)
     assert (items(container, "format") or None) == expected
+
+
+def test_an_id_inserted_concurrently_falls_back_to_the_upsert(db: Conn, pg_conninfo: str) -> None:
+    """Another writer commits id 1 between our lookup and our COPY: the batch is still stored."""
+    import threading
+
+    ours = [{"id": 1, "sha256": "ours", "name": "ours"}, {"id": 2, "sha256": "two", "name": "two"}]
+    with psycopg.connect(pg_conninfo) as other:
+        other.execute("INSERT INTO labels (id, name, data, hash) VALUES (1, 'theirs', '{}', 'theirs')")
+        # Their transaction is open: our lookup cannot see id 1 and our COPY waits on its lock.
+        timer = threading.Timer(0.5, other.commit)
+        timer.start()
+        try:
+            assert _write(db, Kind.LABELS, ours) == (2, 2)
+        finally:
+            timer.join()
+    assert db.execute("SELECT id, name, hash FROM labels ORDER BY id").fetchall() == [
+        (1, "ours", "ours"),
+        (2, "two", "two"),
+    ]

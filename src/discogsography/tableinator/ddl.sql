@@ -6,6 +6,19 @@
 -- dump, so there are no foreign keys. Empty lists are stored as NULL arrays, never '{}'.
 
 -- migration 1: the four record tables and the link tables
+-- The children of a container element as a jsonb array, like rows.items() in Python:
+-- {"format": [..]} -> [..]; a single child -> [child]; absent, null or empty -> NULL.
+-- releases.formats and releases.tracklist are generated from data with it, so the server
+-- parses each record's JSON once and the columns can never disagree with data.
+CREATE OR REPLACE FUNCTION discogs_items(container jsonb, tag text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE
+        WHEN container -> tag IS NULL OR jsonb_typeof(container -> tag) = 'null' THEN NULL
+        WHEN jsonb_typeof(container -> tag) = 'array' THEN nullif(container -> tag, '[]'::jsonb)
+        ELSE jsonb_build_array(container -> tag)
+    END
+$$;
+
 CREATE TABLE IF NOT EXISTS labels (
     id bigint PRIMARY KEY,
     name text,
@@ -36,8 +49,8 @@ CREATE TABLE IF NOT EXISTS releases (
     country text,
     genres text[],
     styles text[],
-    formats jsonb,
-    tracklist jsonb,
+    formats jsonb GENERATED ALWAYS AS (discogs_items(data -> 'formats', 'format')) STORED,
+    tracklist jsonb GENERATED ALWAYS AS (discogs_items(data -> 'tracklist', 'track')) STORED,
     master_id bigint,
     data jsonb NOT NULL,
     hash text NOT NULL UNIQUE,
@@ -160,17 +173,4 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RAISE NOTICE 'lz4 compression unavailable (%), keeping pglz', SQLERRM;
 END
-$$;
-
--- The children of a container element as a jsonb array, like rows.items() in Python:
--- {"format": [..]} -> [..]; a single child -> [child]; absent, null or empty -> NULL.
--- Columns such as releases.formats are computed with it from the staged data, so the
--- server parses each record's JSON once.
-CREATE OR REPLACE FUNCTION discogs_items(container jsonb, tag text) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE
-        WHEN container -> tag IS NULL OR jsonb_typeof(container -> tag) = 'null' THEN NULL
-        WHEN jsonb_typeof(container -> tag) = 'array' THEN nullif(container -> tag, '[]'::jsonb)
-        ELSE jsonb_build_array(container -> tag)
-    END
 $$;

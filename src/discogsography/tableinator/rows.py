@@ -44,18 +44,18 @@ class LinkTable:
 class KindTables:
     """Where one kind is stored: its table with the column order of its rows, its link tables.
 
-    ``derived`` columns are computed by the server from the staged ``data`` (SQL expressions),
-    so a large list such as a tracklist is parsed once, as part of ``data``, not twice.
+    ``generated`` columns are computed by PostgreSQL from ``data`` (see ddl.sql), so a large
+    list such as a tracklist is parsed once, as part of ``data``, and never disagrees with it.
     """
 
     table: str
     columns: tuple[str, ...]
     links: tuple[LinkTable, ...]
-    derived: tuple[tuple[str, str], ...] = ()
+    generated: tuple[str, ...] = ()
 
     @property
     def all_columns(self) -> tuple[str, ...]:
-        return self.columns + tuple(column for column, _ in self.derived)
+        return self.columns + self.generated
 
 
 @dataclass(slots=True)
@@ -178,11 +178,8 @@ RELEASES = KindTables(
             ("release_id", "extra", "position", "artist_id", "artist_name", "anv", "role", "tracks"),
         ),
     ),
-    # The record's lists, as rows.items() reads them (see discogs_items in ddl.sql).
-    derived=(
-        ("formats", "discogs_items(data -> 'formats', 'format')"),
-        ("tracklist", "discogs_items(data -> 'tracklist', 'track')"),
-    ),
+    # The record's lists, read as items() reads them (discogs_items in ddl.sql).
+    generated=("formats", "tracklist"),
 )
 MASTERS = KindTables(
     "masters",
