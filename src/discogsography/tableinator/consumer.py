@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from discogsography.tableinator.batching import (
     seconds_until_flush,
     should_flush,
 )
+from discogsography.tableinator.rows import RecordRows, RowError, build_rows
 from discogsography.tableinator.store import DatabaseUnavailable, KindStore, StoreOutcome
 
 log = get_logger("discogsography.tableinator")
@@ -48,17 +49,30 @@ class KindStats:
 
 @dataclass(slots=True)
 class _Pending:
+    """A batch: its messages and, per message, the rows of its records."""
+
     messages: list[Any] = field(default_factory=list)
-    records: list[list[dict[str, Any]]] = field(default_factory=list)
+    rows: list[list[RecordRows]] = field(default_factory=list)
     count: int = 0
     oldest_at: float | None = None  # monotonic
 
-    def add(self, message: Any, records: list[dict[str, Any]]) -> None:
+    def add(self, message: Any, rows: list[RecordRows]) -> None:
         if self.oldest_at is None:
             self.oldest_at = time.monotonic()
         self.messages.append(message)
-        self.records.append(records)
-        self.count += len(records)
+        self.rows.append(rows)
+        self.count += len(rows)
+
+    def ids(self) -> set[int]:
+        return {row.id for rows in self.rows for row in rows}
+
+
+@dataclass(slots=True)
+class _Writing:
+    pending: _Pending
+    ids: set[int]
+    task: asyncio.Task[bool]
+    store: KindStore
 
 
 class KindConsumer:
@@ -67,7 +81,7 @@ class KindConsumer:
     def __init__(
         self,
         kind: Kind,
-        store: KindStore,
+        stores: Sequence[KindStore],
         *,
         batch_mode: bool,
         batch_size: int,
@@ -78,7 +92,9 @@ class KindConsumer:
         max_backoff: float = 30.0,
     ) -> None:
         self.kind = kind
-        self.store = store
+        # One connection per batch being written: with two, PostgreSQL works on one batch
+        # while it parses the next (measured in bench/tableinator_bench.py).
+        self.stores = list(stores)
         self.batch_mode = batch_mode
         self.batch_size = batch_size
         self.flush_interval = flush_interval
@@ -98,8 +114,8 @@ class KindConsumer:
         # Set when a final flush gave up: later messages must not be acked either, since a
         # multiple ack would settle the uncommitted ones delivered before them.
         self._gave_up = False
-        self._writing: asyncio.Task[bool] | None = None
-        self._in_flight: _Pending | None = None
+        self._writing: list[_Writing] = []  # in submission order
+        self._failed = False  # a batch since the last flush was not stored and settled
 
     # --- binding to the broker -----------------------------------------------------------
 
@@ -110,8 +126,7 @@ class KindConsumer:
     @property
     def pending_records(self) -> int:
         """Records delivered and not yet committed (collecting and being written)."""
-        in_flight = self._in_flight.count if self._in_flight is not None else 0
-        return self._pending.count + in_flight
+        return self._pending.count + sum(writing.pending.count for writing in self._writing)
 
     async def attach(self, channel: Any, queue: Any) -> None:
         """Start consuming ``queue`` on ``channel`` (a channel of its own, for its prefetch)."""
@@ -200,24 +215,41 @@ class KindConsumer:
                 await self._on_file_complete(self.kind, decoded)
             return
         self._on_records(self.kind)
-        self._pending.add(message, decoded.records)
-        await self._retune_prefetch(len(decoded.records))
+        try:
+            # Rows are built now so the batch holds compact rows, not the decoded records.
+            rows = [build_rows(self.kind, record) for record in decoded.records]
+        except RowError as exc:
+            await self._dead_letter(message, str(exc))
+            return
+        self._pending.add(message, rows)
+        await self._retune_prefetch(len(rows))
         if should_flush(self._pending.count, self.batch_size, self.batch_mode):
             await self.submit()
 
     async def submit(self) -> None:
-        """Hand the pending batch to the writer and go on collecting the next one.
+        """Hand the pending batch to a writer and go on collecting the next one.
 
-        One batch is written while the next one fills: decoding overlaps the database's work.
-        Waits only when the previous batch is still being written.
+        Up to one batch per store is written at once, while the next fills. A batch waits for
+        any batch being written that holds one of its ids (so the later record wins), and
+        batches are settled in the order they were submitted (so a ``multiple`` ack never
+        covers a batch that has not committed).
         """
         pending = self._pending
         if not pending.messages:
             return
         self._pending = _Pending()
-        await self._written()
-        self._in_flight = pending
-        self._writing = asyncio.create_task(self._write(pending))
+        ids = pending.ids()
+        while True:
+            busy = [w for w in self._writing if not w.task.done()]
+            clashing = [w for w in busy if w.ids & ids]
+            if len(busy) < len(self.stores) and not clashing:
+                break
+            await asyncio.wait([w.task for w in (clashing or busy)], return_when=asyncio.FIRST_COMPLETED)
+        previous = self._writing[-1].task if self._writing else None
+        in_use = {id(w.store) for w in busy}
+        store = next(candidate for candidate in self.stores if id(candidate) not in in_use)
+        task = asyncio.create_task(self._write(pending, store, previous))
+        self._writing = [*busy, _Writing(pending, ids, task, store)]
 
     async def flush(self) -> bool:
         """Write everything delivered so far; True when all of it committed and was settled."""
@@ -225,24 +257,27 @@ class KindConsumer:
         return await self._written()
 
     async def _written(self) -> bool:
-        writing, self._writing = self._writing, None
-        if writing is None:
-            return not self._gave_up
-        ok = await writing
-        self._in_flight = None
-        return ok
+        writing, self._writing = self._writing, []
+        results = [await w.task for w in writing]
+        failed, self._failed = self._failed, False
+        return all(results) and not failed and not self._gave_up
 
-    async def _write(self, pending: _Pending) -> bool:
-        """Store a batch, retrying outages, then settle its messages. False: left unacked."""
+    async def _write(self, pending: _Pending, store: KindStore, previous: asyncio.Task[bool] | None) -> bool:
+        """Store a batch, retrying outages; settle its messages after the previous batch's."""
         try:
-            outcome = None if self._gave_up else await self._store_with_retry(pending)
-            if outcome is None:
+            outcome = None if self._gave_up else await self._store_with_retry(pending, store)
+            if previous is not None:
+                await asyncio.wait([previous])
+            if outcome is None or self._gave_up:
+                # Committed or not, nothing after a batch left unacked may be acked: a multiple
+                # ack would cover it. The broker redelivers; the writes are idempotent.
                 self._gave_up = True
                 log.warning(
                     "⚠️ Leaving messages unacked for redelivery",
                     data_type=self.kind.value,
                     messages=len(pending.messages),
                 )
+                self._failed = True
                 return False
             good = []
             for index, message in enumerate(pending.messages):
@@ -258,6 +293,7 @@ class KindConsumer:
             for message in pending.messages:
                 with contextlib.suppress(Exception):
                     await message.nack(requeue=True)
+            self._failed = True
             return False
         self.stats.records += outcome.records
         self.stats.changed += outcome.changed
@@ -265,11 +301,11 @@ class KindConsumer:
         self.stats.batches += 1
         return True
 
-    async def _store_with_retry(self, pending: _Pending) -> StoreOutcome | None:
+    async def _store_with_retry(self, pending: _Pending, store: KindStore) -> StoreOutcome | None:
         attempt = 0
         while True:
             try:
-                outcome = await asyncio.to_thread(self.store.store, pending.records)
+                outcome = await asyncio.to_thread(store.store, pending.rows)
             except DatabaseUnavailable as exc:
                 self._on_database(False, str(exc))
                 if self._stopping.is_set() and attempt + 1 >= FINAL_FLUSH_ATTEMPTS:

@@ -38,6 +38,10 @@ from discogsography.tableinator.writer import is_transient
 
 log = get_logger("discogsography.tableinator")
 
+# Batches of one kind written at once, each on its own connection: with two, PostgreSQL
+# works on one batch while the next is sent (bench/tableinator_bench.py).
+WRITERS_PER_KIND = 2
+
 
 class Tableinator:
     def __init__(
@@ -70,7 +74,7 @@ class Tableinator:
         self.consumers = {
             kind: KindConsumer(
                 kind,
-                KindStore(kind, self._connect_database),
+                [KindStore(kind, self._connect_database) for _ in range(WRITERS_PER_KIND)],
                 batch_mode=settings.postgres_batch_mode,
                 batch_size=settings.postgres_batch_size,
                 flush_interval=settings.postgres_batch_flush_interval,
@@ -359,7 +363,8 @@ class Tableinator:
         if self._closing is not None:
             await asyncio.gather(self._closing, return_exceptions=True)
         for consumer in self.consumers.values():
-            await asyncio.to_thread(consumer.store.close)
+            for store in consumer.stores:
+                await asyncio.to_thread(store.close)
         await self._close_connection()
         if self.health is not None:
             await self.health.stop()

@@ -1,10 +1,10 @@
-"""Messages into PostgreSQL for one kind: rows built, one batch written, bad messages isolated.
+"""Messages' rows into PostgreSQL for one kind: one batch written, bad messages isolated.
 
 The unit the broker knows is the message (one record or a batch envelope), so this is where a
-failing batch is taken apart: records whose rows cannot be built, then messages the database
-refuses for their data, are reported by index with the reason, and every other message is
-stored. Outages (see ``is_transient``) are raised as DatabaseUnavailable, with nothing committed,
-for the caller to retry. Blocking: the consumer runs it in a worker thread.
+failing batch is taken apart: messages the database refuses for their data are reported by
+index with the reason, and every other message is stored. Outages (see ``is_transient``) are
+raised as DatabaseUnavailable, with nothing committed, for the caller to retry. Blocking: the
+consumer runs it in a worker thread.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import psycopg
 
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
-from discogsography.tableinator.rows import RecordRows, RowError, build_rows
+from discogsography.tableinator.rows import RecordRows
 from discogsography.tableinator.writer import KindWriter, WriteResult, is_transient
 
 Connect = Callable[[], psycopg.Connection[Any]]
@@ -47,15 +47,10 @@ class KindStore:
         self._connect = connect
         self._writer: KindWriter | None = None
 
-    def store(self, messages: Sequence[Sequence[dict[str, Any]]]) -> StoreOutcome:
-        """Store the records of these messages in one transaction when possible."""
+    def store(self, messages: Sequence[Sequence[RecordRows]]) -> StoreOutcome:
+        """Store the rows of these messages in one transaction when possible."""
         outcome = StoreOutcome()
-        built: list[tuple[int, list[RecordRows]]] = []
-        for index, records in enumerate(messages):
-            try:
-                built.append((index, [build_rows(self.kind, record) for record in records]))
-            except RowError as exc:
-                outcome.failed[index] = str(exc)
+        built = [(index, rows) for index, rows in enumerate(messages) if rows]
         if not built:
             return outcome
         try:
@@ -68,12 +63,12 @@ class KindStore:
         # The batch was refused for its data: find the messages at fault, one transaction each.
         for index, rows in built:
             try:
-                outcome.add(self._write(rows))
+                outcome.add(self._write(list(rows)))
             except psycopg.Error as exc:
                 outcome.failed[index] = _reason(exc)
         return outcome
 
-    def _write(self, rows: list[RecordRows]) -> WriteResult:
+    def _write(self, rows: Sequence[RecordRows]) -> WriteResult:
         try:
             if self._writer is None:
                 self._writer = KindWriter(self._connect(), self.kind)
