@@ -201,3 +201,21 @@ async def test_per_message_mode_stores_each_message_in_its_own_transaction(
         await publish_records(channel, topology, Kind.RELEASES, releases, per_message=1)
         await wait_for(lambda: _count(db, "releases") == len(releases), what="releases")
         assert service.consumers[Kind.RELEASES].stats.batches == len(releases)
+
+
+async def test_with_batches_written_concurrently_the_last_version_of_a_record_wins(
+    db: Conn, pg_database: str, broker: Broker
+) -> None:
+    channel, topology = broker
+    versions = 30
+    async with running(service_settings(pg_database, topology.prefix, postgres_batch_size=20)) as service:
+        for version in range(versions):
+            lines = [
+                orjson.dumps({"id": n, "sha256": f"v{version}-{n}", "name": f"version {version}"})
+                for n in range(1, 21)
+            ]
+            await publish_records(channel, topology, Kind.LABELS, lines, per_message=20)
+        await wait_for(lambda: service.consumers[Kind.LABELS].stats.messages == versions, what="all acked")
+        assert service.consumers[Kind.LABELS].stats.batches == versions
+    assert set(db.execute("SELECT name FROM labels").fetchall()) == {(f"version {versions - 1}",)}
+    assert _count(db, "labels") == 20
