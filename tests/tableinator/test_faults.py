@@ -176,19 +176,11 @@ async def test_sigterm_flushes_the_pending_batch_and_exits_zero(
         "POSTGRES_BATCH_FLUSH_INTERVAL": "600",
     }
     command = [str(Path(sys.executable).parent / "discogsography"), "tableinator"]
+    await publish_records(channel, topology, Kind.RELEASES, [p.json for p in releases], per_message=8)
     process = subprocess.Popen(
         command, env={**os.environ, **host_env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
     try:
-        queue = await channel.declare_queue(topology.queue(Kind.RELEASES), passive=True)
-
-        async def consumer_attached() -> bool:
-            nonlocal queue
-            queue = await channel.declare_queue(topology.queue(Kind.RELEASES), passive=True)
-            return bool(queue.declaration_result.consumer_count)
-
-        await wait_for(consumer_attached, timeout=30, what="service consuming")
-        await publish_records(channel, topology, Kind.RELEASES, [p.json for p in releases], per_message=8)
 
         async def all_delivered() -> bool:
             return await queue_depth(channel, topology.queue(Kind.RELEASES)) == 0

@@ -9,8 +9,6 @@ import random
 # prefetch of 2 * batch_size / R messages keeps one batch being written and one arriving.
 MIN_PREFETCH = 2
 MAX_PREFETCH = 2000
-# Until the first message tells how many records a message carries, ask for few.
-INITIAL_PREFETCH = 4
 
 
 def prefetch_for(batch_size: int, records_per_message: int) -> int:

@@ -21,7 +21,6 @@ from discogsography.amqp.messages import FileComplete, MessageError, decode
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
 from discogsography.tableinator.batching import (
-    INITIAL_PREFETCH,
     backoff_delay,
     prefetch_for,
     seconds_until_flush,
@@ -31,6 +30,9 @@ from discogsography.tableinator.rows import RecordRows, RowError, build_rows
 from discogsography.tableinator.store import DatabaseUnavailable, KindStore, StoreOutcome
 
 log = get_logger("discogsography.tableinator")
+
+# How often an attached consumer looks for its first record message while its queue is empty.
+START_POLL_SECONDS = 0.25
 
 # Attempts at the final flush when stopping during an outage; after them the messages stay
 # unacked and the broker redelivers them to the next run.
@@ -109,8 +111,7 @@ class KindConsumer:
         self._queue: Any = None
         self._channel: Any = None
         self._consumer_tag: str | None = None
-        self._prefetch = INITIAL_PREFETCH
-        self._records_per_message = 0
+        self._starting: asyncio.Task[None] | None = None
         # Set when a final flush gave up: later messages must not be acked either, since a
         # multiple ack would settle the uncommitted ones delivered before them.
         self._gave_up = False
@@ -121,7 +122,8 @@ class KindConsumer:
 
     @property
     def consuming(self) -> bool:
-        return self._consumer_tag is not None
+        """Attached to a channel (consuming, or about to once a record message waits)."""
+        return self._channel is not None
 
     @property
     def pending_records(self) -> int:
@@ -129,13 +131,45 @@ class KindConsumer:
         return self._pending.count + sum(writing.pending.count for writing in self._writing)
 
     async def attach(self, channel: Any, queue: Any) -> None:
-        """Start consuming ``queue`` on ``channel`` (a channel of its own, for its prefetch)."""
-        self._channel, self._queue = channel, queue
-        await channel.set_qos(prefetch_count=self._prefetch)
-        self._consumer_tag = await queue.consume(self._deliver)
+        """Consume ``queue`` on ``channel`` (a channel of its own: prefetch is per consumer).
 
-    async def cancel(self) -> None:
-        """Stop deliveries; what was delivered is still processed and settled."""
+        Prefetch counts messages while batches count records, so the prefetch is set from the
+        first record message, taken with basic.get, and only then is the consumer started. It
+        is never changed on a running consumer: RabbitMQ applies a prefetch to consumers
+        started after it, and cancelling a quorum queue consumer strands the deliveries in
+        transit until the channel closes, which would reorder them behind later messages.
+        """
+        self._channel, self._queue = channel, queue
+        self._starting = asyncio.create_task(self._start(channel, queue))
+
+    async def _start(self, channel: Any, queue: Any) -> None:
+        while self._channel is channel and not self._stopping.is_set():
+            try:
+                message = await queue.get(no_ack=False, fail=False)
+            except Exception as exc:  # the robust connection is reconnecting: try again
+                log.debug("basic.get failed", data_type=self.kind.value, error=str(exc))
+                message = None
+            if message is None:
+                await self._pause(START_POLL_SECONDS)
+                continue
+            self._inbox.put_nowait(message)
+            records = _records_in(message.body)
+            if records:
+                prefetch = prefetch_for(self.batch_size, records)
+                await channel.set_qos(prefetch_count=prefetch)
+                self._consumer_tag = await queue.consume(self._deliver)
+                log.info(
+                    "👂 Consuming", data_type=self.kind.value, prefetch=prefetch, records_per_message=records
+                )
+                return
+
+    async def stop_deliveries(self) -> None:
+        """basic.cancel only: what was delivered is still processed and settled (shutdown)."""
+        starting, self._starting = self._starting, None
+        if starting is not None:
+            starting.cancel()
+            with contextlib.suppress(BaseException):
+                await starting
         tag, self._consumer_tag = self._consumer_tag, None
         if tag is not None and self._queue is not None:
             try:
@@ -143,36 +177,28 @@ class KindConsumer:
             except Exception as exc:
                 log.debug("consumer cancel failed", data_type=self.kind.value, error=str(exc))
 
+    async def cancel(self) -> None:
+        """Stop deliveries and close the channel.
+
+        Deliveries in transit to a cancelled quorum queue consumer stay unacked on its channel;
+        closing the channel hands them back to the queue for the next consumer.
+        """
+        await self.stop_deliveries()
+        channel, self._channel, self._queue = self._channel, None, None
+        if channel is not None:
+            with contextlib.suppress(Exception):
+                await channel.close()
+
     def detach(self) -> None:
         """Forget the channel (the connection is closed or being closed)."""
+        starting, self._starting = self._starting, None
+        if starting is not None:
+            starting.cancel()
         self._consumer_tag = None
         self._channel = self._queue = None
 
     async def _deliver(self, message: Any) -> None:
         self._inbox.put_nowait(message)
-
-    async def _retune_prefetch(self, records_in_message: int) -> None:
-        """Prefetch counts messages: size it to the batch once messages show their record count.
-
-        RabbitMQ applies a prefetch to consumers started after it, so the consumer is restarted
-        (deliveries already made stay valid and are settled as usual).
-        """
-        if records_in_message <= self._records_per_message:
-            return
-        self._records_per_message = records_in_message
-        wanted = prefetch_for(self.batch_size, records_in_message)
-        if self._queue is None or self._channel is None or self._consumer_tag is None:
-            self._prefetch = wanted
-            return
-        if wanted == self._prefetch:
-            return
-        self._prefetch = wanted
-        try:
-            await self._queue.cancel(self._consumer_tag)
-            await self._channel.set_qos(prefetch_count=wanted)
-            self._consumer_tag = await self._queue.consume(self._deliver)
-        except Exception as exc:
-            log.warning("⚠️ Could not resize prefetch", data_type=self.kind.value, error=str(exc))
 
     # --- the worker ----------------------------------------------------------------------
 
@@ -222,7 +248,6 @@ class KindConsumer:
             await self._dead_letter(message, str(exc))
             return
         self._pending.add(message, rows)
-        await self._retune_prefetch(len(rows))
         if should_flush(self._pending.count, self.batch_size, self.batch_mode):
             await self.submit()
 
@@ -375,3 +400,12 @@ def _open_channel_id(message: Any) -> int | None:
         return id(message.channel)
     except Exception:  # aio-pika raises ChannelInvalidStateError for a closed one
         return None
+
+
+def _records_in(body: bytes) -> int:
+    """Records a message carries (0 for file_complete or a body that does not decode)."""
+    try:
+        decoded = decode(body)
+    except MessageError:
+        return 0
+    return 0 if isinstance(decoded, FileComplete) else len(decoded.records)

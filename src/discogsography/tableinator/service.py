@@ -245,7 +245,7 @@ class Tableinator:
             channel = await self._connection.channel()
             queue = await channel.get_queue(self.topology.queue(kind), ensure=True)
             await consumer.attach(channel, queue)
-            log.info("👂 Consuming", data_type=kind.value, queue=self.topology.queue(kind))
+            log.info("🔗 Attached", data_type=kind.value, queue=self.topology.queue(kind))
 
     def _broker_lost(self, _sender: Any, error: BaseException | None = None) -> None:
         if error is not None and self._connection is not None:
@@ -356,7 +356,7 @@ class Tableinator:
             timer.cancel()
         for consumer in self.consumers.values():
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(consumer.cancel(), 5)
+                await asyncio.wait_for(consumer.stop_deliveries(), 5)
         for consumer in self.consumers.values():
             consumer.stop()
         await asyncio.gather(*workers, return_exceptions=True)
