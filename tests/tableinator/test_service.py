@@ -219,3 +219,21 @@ async def test_with_batches_written_concurrently_the_last_version_of_a_record_wi
         assert service.consumers[Kind.LABELS].stats.batches == versions
     assert set(db.execute("SELECT name FROM labels").fetchall()) == {(f"version {versions - 1}",)}
     assert _count(db, "labels") == 20
+
+
+async def test_a_batch_that_does_not_fill_is_flushed_after_the_interval(
+    db: Conn, pg_database: str, broker: Broker, samples_2025: dict[Kind, list[ParsedRecord]]
+) -> None:
+    channel, topology = broker
+    labels = [p.json for p in samples_2025[Kind.LABELS]]
+    settings = service_settings(
+        pg_database, topology.prefix, postgres_batch_size=10_000, postgres_batch_flush_interval=2.0
+    )
+    async with running(settings) as service:
+        await publish_records(channel, topology, Kind.LABELS, labels, per_message=3)
+        await wait_for(
+            lambda: service.consumers[Kind.LABELS].pending_records == len(labels), what="delivered"
+        )
+        assert _count(db, "labels") == 0  # far from 10,000 records: waiting for the interval
+        await wait_for(lambda: _count(db, "labels") == len(labels), timeout=10, what="time-triggered flush")
+        assert service.consumers[Kind.LABELS].stats.batches == 1

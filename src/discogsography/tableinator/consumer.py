@@ -31,8 +31,9 @@ from discogsography.tableinator.store import DatabaseUnavailable, KindStore, Sto
 
 log = get_logger("discogsography.tableinator")
 
-# How often an attached consumer looks for its first record message while its queue is empty.
-START_POLL_SECONDS = 0.25
+# How often an attached consumer looks for its first record message while its queue is empty:
+# from the first to the second value, doubling.
+START_POLL_SECONDS = (0.05, 1.0)
 
 # Attempts at the final flush when stopping during an outage; after them the messages stay
 # unacked and the broker redelivers them to the next run.
@@ -143,18 +144,19 @@ class KindConsumer:
         self._starting = asyncio.create_task(self._start(channel, queue))
 
     async def _start(self, channel: Any, queue: Any) -> None:
+        poll = START_POLL_SECONDS[0]
+        records = 0
         while self._channel is channel and not self._stopping.is_set():
             try:
-                message = await queue.get(no_ack=False, fail=False)
-            except Exception as exc:  # the robust connection is reconnecting: try again
-                log.debug("basic.get failed", data_type=self.kind.value, error=str(exc))
-                message = None
-            if message is None:
-                await self._pause(START_POLL_SECONDS)
-                continue
-            self._inbox.put_nowait(message)
-            records = _records_in(message.body)
-            if records:
+                if not records:
+                    message = await queue.get(no_ack=False, fail=False)
+                    if message is None:
+                        await self._pause(poll)
+                        poll = min(poll * 2, START_POLL_SECONDS[1])
+                        continue
+                    self._inbox.put_nowait(message)
+                    records = _records_in(message.body)
+                    continue
                 prefetch = prefetch_for(self.batch_size, records)
                 await channel.set_qos(prefetch_count=prefetch)
                 self._consumer_tag = await queue.consume(self._deliver)
@@ -162,6 +164,9 @@ class KindConsumer:
                     "👂 Consuming", data_type=self.kind.value, prefetch=prefetch, records_per_message=records
                 )
                 return
+            except Exception as exc:  # the robust connection is reconnecting: try again
+                log.debug("consumer start failed, retrying", data_type=self.kind.value, error=str(exc))
+                await self._pause(START_POLL_SECONDS[1])
 
     async def stop_deliveries(self) -> None:
         """basic.cancel only: what was delivered is still processed and settled (shutdown)."""
@@ -235,10 +240,14 @@ class KindConsumer:
             await self._dead_letter(message, f"{decoded.data_type} message on the {self.kind} queue")
             return
         if isinstance(decoded, FileComplete):
-            flushed = await self.flush()
-            if flushed:
+            if await self.flush():
                 await self._settle([message])
                 await self._on_file_complete(self.kind, decoded)
+            else:
+                # Not everything before it is stored: it must come again later, not be
+                # settled by a later multiple ack.
+                with contextlib.suppress(Exception):
+                    await message.nack(requeue=True)
             return
         self._on_records(self.kind)
         try:
