@@ -308,7 +308,8 @@ class Tableinator:
         previous = self._cancel_timers.pop(kind, None)
         if previous is not None:
             previous.cancel()
-        self._cancel_timers[kind] = asyncio.create_task(self._cancel_later(kind))
+        if self.settings.consumer_cancel_delay > 0:  # 0 keeps the consumer (as the spec reads it)
+            self._cancel_timers[kind] = asyncio.create_task(self._cancel_later(kind))
 
     async def _cancel_later(self, kind: Kind) -> None:
         await asyncio.sleep(self.settings.consumer_cancel_delay)
