@@ -197,3 +197,32 @@ async def test_sigterm_flushes_the_pending_batch_and_exits_zero(
     assert "Tableinator stopped" in output.decode()
     assert db.execute("SELECT count(*) FROM releases").fetchone() == (len(releases),)
     assert await queue_depth(channel, topology.queue(Kind.RELEASES)) == 0
+
+
+@pytest.mark.skipif(shutil.which("rabbitmqctl") is None, reason="needs rabbitmqctl")
+async def test_the_prefetch_is_sized_from_the_first_record_message_and_order_is_kept(
+    pg_database: str, db: Any, broker: Broker, samples_2020: dict[Kind, list[ParsedRecord]]
+) -> None:
+    channel, topology = broker
+    releases = [p.json for p in samples_2020[Kind.RELEASES][:150]]
+    settings = service_settings(pg_database, topology.prefix, postgres_batch_size=1000)
+    async with running(settings) as service:
+        await publish_records(channel, topology, Kind.RELEASES, releases, per_message=50)
+        await publish_file_complete(channel, topology, Kind.RELEASES, len(releases))
+        await wait_for(lambda: Kind.RELEASES in service.completed, what="complete")
+        # Completion came after every record: nothing was reordered behind the file_complete.
+        assert service.consumers[Kind.RELEASES].stats.records == len(releases)
+        listing = await asyncio.to_thread(
+            subprocess.run,
+            ["rabbitmqctl", "list_consumers", "queue_name", "prefetch_count", "-q"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+    prefetch = [
+        line.split("\t")[1].strip()
+        for line in listing.stdout.splitlines()
+        if line.split("\t")[0] == topology.queue(Kind.RELEASES)
+    ]
+    assert prefetch == ["40"]  # 2 x 1000 records per batch / 50 records per message
