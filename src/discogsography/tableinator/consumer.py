@@ -1,0 +1,420 @@
+"""One kind's queue into its store: decode, batch, write, then settle with the broker.
+
+Deliveries land in an inbox; a single worker per kind takes them in order, so a batch's
+messages are exactly the unsettled deliveries of its channel up to the last one, which lets
+one ``multiple`` ack settle them after the commit. Nothing is acked before its batch commits:
+during a database outage the worker retries with backoff and the broker keeps the messages.
+A message that can never be stored is rejected without requeue, which dead-letters it to
+``<kind>.dlq``, and the reason is logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from discogsography.amqp.messages import FileComplete, MessageError, decode
+from discogsography.kinds import Kind
+from discogsography.logs import get_logger
+from discogsography.tableinator.batching import (
+    backoff_delay,
+    prefetch_for,
+    seconds_until_flush,
+    should_flush,
+)
+from discogsography.tableinator.rows import RecordRows, RowError, build_rows
+from discogsography.tableinator.store import DatabaseUnavailable, KindStore, StoreOutcome
+
+log = get_logger("discogsography.tableinator")
+
+# How often an attached consumer looks for its first record message while its queue is empty:
+# from the first to the second value, doubling.
+START_POLL_SECONDS = (0.05, 1.0)
+
+# Attempts at the final flush when stopping during an outage; after them the messages stay
+# unacked and the broker redelivers them to the next run.
+FINAL_FLUSH_ATTEMPTS = 3
+
+
+@dataclass(slots=True)
+class KindStats:
+    records: int = 0  # records committed (after dedupe within their batch)
+    changed: int = 0  # rows inserted or updated
+    messages: int = 0  # messages acked after their commit
+    dead_lettered: int = 0
+    batches: int = 0
+    last_message_at: float | None = None  # wall clock of the last delivery
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A batch: its messages and, per message, the rows of its records."""
+
+    messages: list[Any] = field(default_factory=list)
+    rows: list[list[RecordRows]] = field(default_factory=list)
+    count: int = 0
+    oldest_at: float | None = None  # monotonic
+
+    def add(self, message: Any, rows: list[RecordRows]) -> None:
+        if self.oldest_at is None:
+            self.oldest_at = time.monotonic()
+        self.messages.append(message)
+        self.rows.append(rows)
+        self.count += len(rows)
+
+    def ids(self) -> set[int]:
+        return {row.id for rows in self.rows for row in rows}
+
+
+@dataclass(slots=True)
+class _Writing:
+    pending: _Pending
+    ids: set[int]
+    task: asyncio.Task[bool]
+    store: KindStore
+
+
+class KindConsumer:
+    """The worker of one kind. The service binds it to a queue with ``attach``."""
+
+    def __init__(
+        self,
+        kind: Kind,
+        stores: Sequence[KindStore],
+        *,
+        batch_mode: bool,
+        batch_size: int,
+        flush_interval: float,
+        on_file_complete: Callable[[Kind, FileComplete], Awaitable[None]],
+        on_records: Callable[[Kind], None],
+        on_database: Callable[[bool, str | None], None],
+        max_backoff: float = 30.0,
+    ) -> None:
+        self.kind = kind
+        # One connection per batch being written: with two, PostgreSQL works on one batch
+        # while it parses the next (measured in bench/tableinator_bench.py).
+        self.stores = list(stores)
+        self.batch_mode = batch_mode
+        self.batch_size = batch_size
+        self.flush_interval = flush_interval
+        self.stats = KindStats()
+        self._on_file_complete = on_file_complete
+        self._on_records = on_records
+        self._on_database = on_database
+        self._max_backoff = max_backoff
+        self._inbox: asyncio.Queue[Any] = asyncio.Queue()
+        self._pending = _Pending()
+        self._stopping = asyncio.Event()
+        self._queue: Any = None
+        self._channel: Any = None
+        self._consumer_tag: str | None = None
+        self._starting: asyncio.Task[None] | None = None
+        # Set when a final flush gave up: later messages must not be acked either, since a
+        # multiple ack would settle the uncommitted ones delivered before them.
+        self._gave_up = False
+        self._writing: list[_Writing] = []  # in submission order
+        self._failed = False  # a batch since the last flush was not stored and settled
+
+    # --- binding to the broker -----------------------------------------------------------
+
+    @property
+    def consuming(self) -> bool:
+        """Attached to a channel (consuming, or about to once a record message waits)."""
+        return self._channel is not None
+
+    @property
+    def pending_records(self) -> int:
+        """Records delivered and not yet committed (collecting and being written)."""
+        return self._pending.count + sum(writing.pending.count for writing in self._writing)
+
+    async def attach(self, channel: Any, queue: Any) -> None:
+        """Consume ``queue`` on ``channel`` (a channel of its own: prefetch is per consumer).
+
+        Prefetch counts messages while batches count records, so the prefetch is set from the
+        first record message, taken with basic.get, and only then is the consumer started. It
+        is never changed on a running consumer: RabbitMQ applies a prefetch to consumers
+        started after it, and cancelling a quorum queue consumer strands the deliveries in
+        transit until the channel closes, which would reorder them behind later messages.
+        """
+        self._channel, self._queue = channel, queue
+        self._starting = asyncio.create_task(self._start(channel, queue))
+
+    async def _start(self, channel: Any, queue: Any) -> None:
+        poll = START_POLL_SECONDS[0]
+        records = 0
+        while self._channel is channel and not self._stopping.is_set():
+            try:
+                if not records:
+                    message = await queue.get(no_ack=False, fail=False)
+                    if message is None:
+                        await self._pause(poll)
+                        poll = min(poll * 2, START_POLL_SECONDS[1])
+                        continue
+                    self._inbox.put_nowait(message)
+                    records = _records_in(message.body)
+                    continue
+                prefetch = prefetch_for(self.batch_size, records)
+                await channel.set_qos(prefetch_count=prefetch)
+                self._consumer_tag = await queue.consume(self._deliver)
+                log.info(
+                    "👂 Consuming", data_type=self.kind.value, prefetch=prefetch, records_per_message=records
+                )
+                return
+            except Exception as exc:  # the robust connection is reconnecting: try again
+                log.debug("consumer start failed, retrying", data_type=self.kind.value, error=str(exc))
+                await self._pause(START_POLL_SECONDS[1])
+
+    async def stop_deliveries(self) -> None:
+        """basic.cancel only: what was delivered is still processed and settled (shutdown)."""
+        starting, self._starting = self._starting, None
+        if starting is not None:
+            starting.cancel()
+            with contextlib.suppress(BaseException):
+                await starting
+        tag, self._consumer_tag = self._consumer_tag, None
+        if tag is not None and self._queue is not None:
+            try:
+                await self._queue.cancel(tag)
+            except Exception as exc:
+                log.debug("consumer cancel failed", data_type=self.kind.value, error=str(exc))
+
+    async def cancel(self) -> None:
+        """Stop deliveries and close the channel.
+
+        Deliveries in transit to a cancelled quorum queue consumer stay unacked on its channel;
+        closing the channel hands them back to the queue for the next consumer.
+        """
+        await self.stop_deliveries()
+        channel, self._channel, self._queue = self._channel, None, None
+        if channel is not None:
+            with contextlib.suppress(Exception):
+                await channel.close()
+
+    def detach(self) -> None:
+        """Forget the channel (the connection is closed or being closed)."""
+        starting, self._starting = self._starting, None
+        if starting is not None:
+            starting.cancel()
+        self._consumer_tag = None
+        self._channel = self._queue = None
+
+    async def _deliver(self, message: Any) -> None:
+        self._inbox.put_nowait(message)
+
+    # --- the worker ----------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Process what was delivered, flush, and end ``run``."""
+        self._stopping.set()
+        self._inbox.put_nowait(None)
+
+    async def run(self) -> None:
+        while True:
+            wait = seconds_until_flush(self._pending.oldest_at, self.flush_interval, time.monotonic())
+            try:
+                message = await asyncio.wait_for(self._inbox.get(), wait)
+            except TimeoutError:
+                await self.submit()
+                continue
+            if message is None:
+                break
+            try:
+                await self._handle(message)
+            except Exception:  # the worker must outlive any one message
+                # Unsettled deliveries are redelivered when the channel closes; writes are idempotent.
+                log.exception("❌ Unexpected error handling a message", data_type=self.kind.value)
+        await self.flush()
+
+    async def _handle(self, message: Any) -> None:
+        self.stats.last_message_at = time.time()
+        try:
+            decoded = decode(message.body)
+        except MessageError as exc:
+            await self._dead_letter(message, str(exc))
+            return
+        if decoded.data_type not in (None, self.kind):
+            await self._dead_letter(message, f"{decoded.data_type} message on the {self.kind} queue")
+            return
+        if isinstance(decoded, FileComplete):
+            if await self.flush():
+                await self._settle([message])
+                await self._on_file_complete(self.kind, decoded)
+            else:
+                # Not everything before it is stored: it must come again later, not be
+                # settled by a later multiple ack.
+                with contextlib.suppress(Exception):
+                    await message.nack(requeue=True)
+            return
+        self._on_records(self.kind)
+        try:
+            # Rows are built now so the batch holds compact rows, not the decoded records.
+            rows = [build_rows(self.kind, record) for record in decoded.records]
+        except RowError as exc:
+            await self._dead_letter(message, str(exc))
+            return
+        self._pending.add(message, rows)
+        if should_flush(self._pending.count, self.batch_size, self.batch_mode):
+            await self.submit()
+
+    async def submit(self) -> None:
+        """Hand the pending batch to a writer and go on collecting the next one.
+
+        Up to one batch per store is written at once, while the next fills. A batch waits for
+        any batch being written that holds one of its ids (so the later record wins), and
+        batches are settled in the order they were submitted (so a ``multiple`` ack never
+        covers a batch that has not committed).
+        """
+        pending = self._pending
+        if not pending.messages:
+            return
+        self._pending = _Pending()
+        ids = pending.ids()
+        while True:
+            busy = [w for w in self._writing if not w.task.done()]
+            clashing = [w for w in busy if w.ids & ids]
+            if len(busy) < len(self.stores) and not clashing:
+                break
+            await asyncio.wait([w.task for w in (clashing or busy)], return_when=asyncio.FIRST_COMPLETED)
+        previous = self._writing[-1].task if self._writing else None
+        in_use = {id(w.store) for w in busy}
+        store = next(candidate for candidate in self.stores if id(candidate) not in in_use)
+        task = asyncio.create_task(self._write(pending, store, previous))
+        self._writing = [*busy, _Writing(pending, ids, task, store)]
+
+    async def flush(self) -> bool:
+        """Write everything delivered so far; True when all of it committed and was settled."""
+        await self.submit()
+        return await self._written()
+
+    async def _written(self) -> bool:
+        writing, self._writing = self._writing, []
+        results = [await w.task for w in writing]
+        failed, self._failed = self._failed, False
+        return all(results) and not failed and not self._gave_up
+
+    async def _write(self, pending: _Pending, store: KindStore, previous: asyncio.Task[bool] | None) -> bool:
+        """Store a batch, retrying outages; settle its messages after the previous batch's."""
+        try:
+            outcome = None if self._gave_up else await self._store_with_retry(pending, store)
+            if previous is not None:
+                await asyncio.wait([previous])
+            if outcome is None or self._gave_up:
+                # Committed or not, nothing after a batch left unacked may be acked: a multiple
+                # ack would cover it. The broker redelivers; the writes are idempotent.
+                self._gave_up = True
+                log.warning(
+                    "⚠️ Leaving messages unacked for redelivery",
+                    data_type=self.kind.value,
+                    messages=len(pending.messages),
+                )
+                self._failed = True
+                return False
+            good = []
+            for index, message in enumerate(pending.messages):
+                reason = outcome.failed.get(index)
+                if reason is None:
+                    good.append(message)
+                else:
+                    await self._dead_letter(message, reason)
+            await self._settle(good)
+        except Exception:
+            # Never leave them for a later multiple ack to settle: hand them back to the broker.
+            log.exception("❌ Unexpected error writing a batch; requeueing it", data_type=self.kind.value)
+            for message in pending.messages:
+                with contextlib.suppress(Exception):
+                    await message.nack(requeue=True)
+            self._failed = True
+            return False
+        self.stats.records += outcome.records
+        self.stats.changed += outcome.changed
+        self.stats.messages += len(good)
+        self.stats.batches += 1
+        return True
+
+    async def _store_with_retry(self, pending: _Pending, store: KindStore) -> StoreOutcome | None:
+        attempt = 0
+        while True:
+            try:
+                outcome = await asyncio.to_thread(store.store, pending.rows)
+            except DatabaseUnavailable as exc:
+                self._on_database(False, str(exc))
+                if self._stopping.is_set() and attempt + 1 >= FINAL_FLUSH_ATTEMPTS:
+                    return None
+                delay = backoff_delay(attempt, cap=self._max_backoff)
+                log.warning(
+                    "⚠️ PostgreSQL unavailable, will retry",
+                    data_type=self.kind.value,
+                    error=str(exc),
+                    retry_in=round(delay, 2),
+                    pending_records=pending.count,
+                )
+                attempt += 1
+                if self._stopping.is_set():
+                    await asyncio.sleep(min(delay, 1.0))
+                else:
+                    await self._pause(delay)
+                continue
+            self._on_database(True, None)
+            return outcome
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait before a retry; a stop request cuts it short."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _settle(self, messages: list[Any]) -> None:
+        """Ack after commit: one ``multiple`` ack per channel, on its last delivery."""
+        last_per_channel: dict[int, Any] = {}
+        for message in messages:
+            key = _open_channel_id(message)
+            if key is None:
+                continue  # delivered on a channel that has closed since: the broker redelivers it
+            current = last_per_channel.get(key)
+            if current is None or message.delivery_tag > current.delivery_tag:
+                last_per_channel[key] = message
+        for message in last_per_channel.values():
+            try:
+                await message.ack(multiple=True)
+            except Exception as exc:
+                log.warning(
+                    "⚠️ Ack failed, the broker will redeliver (the write is idempotent)",
+                    data_type=self.kind.value,
+                    error=str(exc),
+                )
+
+    async def _dead_letter(self, message: Any, reason: str) -> None:
+        self.stats.dead_lettered += 1
+        log.warning(
+            "⚠️ Message dead-lettered",
+            data_type=self.kind.value,
+            reason=reason,
+            message_id=getattr(message, "message_id", None),
+            delivery_tag=getattr(message, "delivery_tag", None),
+        )
+        try:
+            await message.reject(requeue=False)
+        except Exception as exc:
+            log.warning(
+                "⚠️ Reject failed, the broker will redeliver", data_type=self.kind.value, error=str(exc)
+            )
+
+
+def _open_channel_id(message: Any) -> int | None:
+    """Identity of the channel a message came on, None once that channel is closed."""
+    try:
+        return id(message.channel)
+    except Exception:  # aio-pika raises ChannelInvalidStateError for a closed one
+        return None
+
+
+def _records_in(body: bytes) -> int:
+    """Records a message carries (0 for file_complete or a body that does not decode)."""
+    try:
+        decoded = decode(body)
+    except MessageError:
+        return 0
+    return 0 if isinstance(decoded, FileComplete) else len(decoded.records)

@@ -1,0 +1,63 @@
+"""`discogsography db init` and the configuration errors of `discogsography tableinator`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from conftest import admin_conninfo, create_database, drop_database
+from tableinator_helpers import PG_ADDRESS, PG_USER
+
+COMMAND = str(Path(sys.executable).parent / "discogsography")
+
+
+def _run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [COMMAND, *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+@pytest.mark.postgres
+def test_db_init_creates_then_finds_the_schema_up_to_date() -> None:
+    name = create_database("dgtest_tbl_cli_")
+    env = {"POSTGRES_ADDRESS": PG_ADDRESS, "POSTGRES_USERNAME": PG_USER, "POSTGRES_DATABASE": name}
+    try:
+        first = _run("db", "init", **env)
+        assert first.returncode == 0, first.stderr
+        assert "migrations applied now: 1, 2, 3" in first.stdout
+        second = _run("db", "init", **env)
+        assert second.returncode == 0 and "already up to date" in second.stdout
+        with psycopg.connect(admin_conninfo(name)) as conn:
+            tables = {
+                row[0] for row in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname='public'")
+            }
+        assert {"labels", "artists", "releases", "masters", "release_labels", "schema_version"} <= tables
+    finally:
+        drop_database(name)
+
+
+def test_db_init_on_a_missing_database_is_one_clear_line() -> None:
+    result = _run(
+        "db",
+        "init",
+        POSTGRES_ADDRESS=PG_ADDRESS,
+        POSTGRES_USERNAME=PG_USER,
+        POSTGRES_DATABASE="dgtest_tbl_does_not_exist",
+        POSTGRES_PASSWORD="pw-never-shown",
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot initialise the schema") and result.stderr.count("\n") == 1
+    assert "pw-never-shown" not in result.stderr
+
+
+def test_an_invalid_setting_stops_the_service_at_start() -> None:
+    result = _run("tableinator", POSTGRES_BATCH_SIZE="0")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: invalid configuration: POSTGRES_BATCH_SIZE: "
+        "Input should be greater than or equal to 1 (got '0')"
+    )
