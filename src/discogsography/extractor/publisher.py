@@ -1,0 +1,298 @@
+"""Publishing one dump file: parse in a thread (or worker processes), publish with pipelined confirms.
+
+The parser runs off the event loop and hands chunks of JSON lines over a bounded queue, so memory
+stays flat however far the broker falls behind. Each chunk is cut into messages of
+``records_per_message`` records (``encode_records``: one record is sent as itself, more as a
+"records" envelope). Messages are persistent and mandatory; up to ``publish_window`` of them wait
+for their confirms at once. A nack or a returned (unroutable) message counts as a failure, and a
+file with any failure is never reported complete. Counters only move on confirms, so
+``messages_published`` is what the broker has accepted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+from aio_pika.abc import AbstractExchange
+
+from discogsography.amqp.messages import (
+    BATCH_TYPE,
+    CONTENT_TYPE,
+    FILE_COMPLETE_TYPE,
+    encode_file_complete,
+    encode_records,
+)
+from discogsography.amqp.topology import Topology, declare
+from discogsography.errors import DiscogsographyError, RecordError
+from discogsography.kinds import Kind
+from discogsography.logs import get_logger
+from discogsography.parsing import DumpParser
+from discogsography.progress import byte_progress
+
+log = get_logger(__name__)
+
+PROGRESS_EVERY_RECORDS = 5_000
+# Records per hand-over from the parser thread; the queue holds at most QUEUE_CHUNKS of them.
+CHUNK_TARGET_RECORDS = 2_000
+QUEUE_CHUNKS = 8
+PUBLISH_TIMEOUT_SECONDS = 120.0
+
+
+class PublishError(DiscogsographyError):
+    """Messages the broker did not accept (nacked, unroutable or timed out)."""
+
+
+@dataclass(slots=True)
+class FileStats:
+    """What has happened to one file so far; counters move on broker confirms."""
+
+    records_read: int = 0
+    records_published: int = 0  # records inside confirmed messages
+    messages_published: int = 0
+    batches_sent: int = 0  # confirmed messages that carried a "records" envelope
+    records_skipped: int = 0
+    failures: int = 0
+    xml_bytes: int = 0
+    interrupted: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+ProgressCallback = Callable[[FileStats], None]
+
+
+@dataclass(frozen=True, slots=True)
+class PublishOptions:
+    records_per_message: int = 100
+    publish_window: int = 256
+    parser_workers: int = 1
+    show_progress: bool = False
+
+
+class _End:
+    pass
+
+
+_END = _End()
+
+
+class _AbortedError(Exception):
+    """The event loop side gave up on this file; the parser thread ends quietly."""
+
+
+def _reader(
+    parser: DumpParser,
+    chunk_records: int,
+    stop: threading.Event,
+    handover: Callable[[object], None],
+    advance: Callable[[int], None],
+) -> None:
+    """Thread body: parse, hand over chunks of JSON lines, then the end marker (or the error).
+
+    On ``stop`` it stops reading after the current chunk: what was read is still published.
+    """
+    records = iter(parser)
+    try:
+        chunk: list[bytes] = []
+        for record in records:
+            chunk.append(record.json)
+            if len(chunk) >= chunk_records:
+                handover(chunk)
+                chunk = []
+                advance(parser.source.compressed_position())
+                if stop.is_set():
+                    break
+        if chunk:
+            handover(chunk)
+        handover(_END)
+    except _AbortedError:
+        pass
+    except BaseException as exc:
+        with contextlib.suppress(_AbortedError):
+            handover(exc)
+    finally:
+        close = getattr(records, "close", None)
+        if close is not None:
+            close()  # ends worker processes when parsing stopped early
+
+
+def _message(body: bytes, amqp_type: str) -> aio_pika.Message:
+    return aio_pika.Message(
+        body,
+        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
+        content_type=CONTENT_TYPE,
+        type=amqp_type,
+    )
+
+
+class FilePublisher:
+    """Publishes one dump file over its own connection; ``run`` returns when all is confirmed."""
+
+    def __init__(
+        self,
+        path: Path,
+        file_name: str,
+        amqp_url: str,
+        topology: Topology,
+        options: PublishOptions,
+        *,
+        stop: threading.Event,
+        on_progress: ProgressCallback | None = None,
+        on_records: Callable[[Kind, int], None] | None = None,
+    ) -> None:
+        self.path = path
+        self.file_name = file_name
+        self.amqp_url = amqp_url
+        self.topology = topology
+        self.options = options
+        self.stop = stop
+        self.on_progress = on_progress
+        self.on_records = on_records
+        self.stats = FileStats()
+        self._pending: dict[asyncio.Future[Any], tuple[int, bool]] = {}
+        self._connection: aio_pika.abc.AbstractConnection | None = None
+        self._exchange: AbstractExchange | None = None
+        self.kind: Kind | None = None
+
+    async def __aenter__(self) -> FilePublisher:
+        self._connection = await aio_pika.connect(self.amqp_url)
+        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        await declare(channel, self.topology)
+        self._exchange = await channel.get_exchange(self.topology.exchange, ensure=False)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        for future in self._pending:
+            future.cancel()
+        if self._connection is not None:
+            with contextlib.suppress(Exception):
+                await self._connection.close()
+            self._connection = None
+
+    async def publish_records(self) -> FileStats:
+        """Parse the file and publish every record; returns once every message is confirmed."""
+        assert self._exchange is not None
+        exchange = self._exchange
+        options = self.options
+        stats = self.stats
+        failures_seen: list[RecordError] = []
+
+        def on_failure(error: RecordError) -> None:
+            failures_seen.append(error)
+            log.warning("⚠️ Skipped a malformed record", file=self.file_name, error=str(error))
+
+        parser = DumpParser(self.path, workers=options.parser_workers, keep_data=False, on_failure=on_failure)
+        kind = self.kind = parser.kind
+        routing_key = self.topology.routing_key(kind)
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[object] = asyncio.Queue(maxsize=QUEUE_CHUNKS)
+        per_message = options.records_per_message
+        chunk_records = max(per_message, (CHUNK_TARGET_RECORDS // per_message) * per_message)
+
+        abort = threading.Event()
+
+        def handover(item: object) -> None:
+            pending = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
+            while True:
+                try:
+                    pending.result(timeout=0.5)
+                    return
+                except concurrent.futures.TimeoutError:
+                    if abort.is_set():
+                        pending.cancel()
+                        raise _AbortedError from None
+
+        next_progress = PROGRESS_EVERY_RECORDS
+        with byte_progress(
+            options.show_progress, parser.source.compressed_size, f"{kind.value:>8}"
+        ) as advance:
+            reader = threading.Thread(
+                target=_reader,
+                args=(parser, chunk_records, self.stop, handover, advance),
+                name=f"parse-{kind.value}",
+                daemon=True,
+            )
+            reader.start()
+            try:
+                while True:
+                    item = await queue.get()
+                    if item is _END:
+                        break
+                    if isinstance(item, BaseException):
+                        raise item
+                    assert isinstance(item, list)
+                    for start in range(0, len(item), per_message):
+                        lines = item[start : start + per_message]
+                        amqp_type, body = encode_records(kind, lines)
+                        future = asyncio.ensure_future(
+                            exchange.publish(
+                                _message(body, amqp_type),
+                                routing_key,
+                                mandatory=True,
+                                timeout=PUBLISH_TIMEOUT_SECONDS,
+                            )
+                        )
+                        self._pending[future] = (len(lines), amqp_type == BATCH_TYPE)
+                        if len(self._pending) >= options.publish_window:
+                            await self._reap(asyncio.FIRST_COMPLETED)
+                    stats.records_read += len(item)
+                    if self.on_records is not None:
+                        self.on_records(kind, len(item))
+                    if stats.records_read >= next_progress:
+                        next_progress = (
+                            stats.records_read // PROGRESS_EVERY_RECORDS + 1
+                        ) * PROGRESS_EVERY_RECORDS
+                        stats.records_skipped = parser.stats.skipped
+                        if self.on_progress is not None:
+                            self.on_progress(stats)
+                await self._reap(asyncio.ALL_COMPLETED)
+            finally:
+                abort.set()
+                while not queue.empty():
+                    queue.get_nowait()
+                await asyncio.to_thread(reader.join)
+        stats.records_skipped = parser.stats.skipped
+        stats.xml_bytes = parser.stats.xml_bytes
+        stats.interrupted = self.stop.is_set()
+        if self.on_progress is not None:
+            self.on_progress(stats)
+        if stats.failures:
+            raise PublishError(
+                f"{self.file_name}: {stats.failures} messages were not accepted by the broker "
+                f"(first: {stats.errors[0] if stats.errors else 'unknown'})"
+            )
+        return stats
+
+    async def _reap(self, when: str) -> None:
+        if not self._pending:
+            return
+        done, _ = await asyncio.wait(self._pending, return_when=when)
+        stats = self.stats
+        for future in done:
+            records, batch = self._pending.pop(future)
+            error = future.exception()
+            if error is None:
+                stats.messages_published += 1
+                stats.records_published += records
+                stats.batches_sent += batch
+            else:
+                stats.failures += 1
+                if len(stats.errors) < 10:
+                    stats.errors.append(f"{type(error).__name__}: {error}")
+
+    async def send_file_complete(self, total_processed: int) -> None:
+        assert self._exchange is not None and self.kind is not None
+        body = encode_file_complete(self.kind, total_processed, self.file_name)
+        await self._exchange.publish(
+            _message(body, FILE_COMPLETE_TYPE),
+            self.topology.routing_key(self.kind),
+            mandatory=True,
+            timeout=PUBLISH_TIMEOUT_SECONDS,
+        )

@@ -1,0 +1,93 @@
+"""The extractor's configuration: every environment variable it reads, typed, in one place.
+
+An invalid value stops the service with one line naming the variable. The broker URL is a
+SecretStr, so neither its repr nor a log line can show the password.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from discogsography.errors import DiscogsographyError
+
+DEFAULT_SOURCE = "https://data.discogs.com/"
+
+
+class SettingsError(DiscogsographyError):
+    """An environment variable with a value the extractor cannot use."""
+
+
+class ExtractorSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    amqp_connection: SecretStr = SecretStr("amqp://guest:guest@localhost:5672/")
+    discogs_root: Path = Path("/discogs-data")
+    periodic_check_days: Annotated[float, Field(gt=0)] = 15
+    health_check_port: Annotated[int, Field(ge=0, le=65535)] = 8000
+    force_reprocess: bool = False
+    discogs_source: str = DEFAULT_SOURCE
+    # Endpoint of an S3-compatible mirror (e.g. http://127.0.0.1:9000); empty: AWS, derived from the bucket.
+    s3_endpoint: str | None = None
+    s3_region: str = "us-west-2"
+    # Records carried by one AMQP message (1: the record itself; more: a "records" batch envelope).
+    records_per_message: Annotated[int, Field(ge=1, le=10_000)] = 100
+    # Messages published but not yet confirmed by the broker, at most.
+    publish_window: Annotated[int, Field(ge=1, le=100_000)] = 256
+    # Parser processes: 1 parses in a thread of the service, 2+ in worker processes.
+    parser_workers: Annotated[int, Field(ge=1, le=64)] = 1
+    # Put in front of every exchange and queue name (separate deployments, tests).
+    amqp_prefix: str = ""
+    # Download behaviour.
+    download_attempts: Annotated[int, Field(ge=1, le=100)] = 6
+    download_backoff_seconds: Annotated[float, Field(ge=0)] = 2.0
+    max_retry_after_seconds: Annotated[float, Field(ge=0)] = 3600.0
+    http_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+    # A file whose publishing fails is tried again this many times in the same cycle.
+    file_attempts: Annotated[int, Field(ge=1, le=100)] = 3
+    # After a failed cycle, try again after this long instead of PERIODIC_CHECK_DAYS.
+    retry_failed_cycle_seconds: Annotated[float, Field(gt=0)] = 3600.0
+    # Progress reports and stall detection.
+    progress_interval_seconds: Annotated[float, Field(gt=0)] = 30.0
+    stall_seconds: Annotated[float, Field(gt=0)] = 120.0
+    log_level: str = "INFO"
+
+    @field_validator("discogs_source")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://", "s3://", "file://")):
+            raise ValueError("must start with https://, http://, s3:// or file://")
+        return value
+
+    @field_validator("amqp_connection")
+    @classmethod
+    def _amqp_url(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith(("amqp://", "amqps://")):
+            raise ValueError("must be an amqp:// or amqps:// URL")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
+    @property
+    def periodic_check_seconds(self) -> float:
+        return self.periodic_check_days * 86_400
+
+
+def load_settings(**overrides: object) -> ExtractorSettings:
+    """Settings from the environment (overrides win); a bad value becomes one clear SettingsError."""
+    try:
+        return ExtractorSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = str(error["loc"][0]).upper() if error["loc"] else "?"
+            problems.append(f"{name}: {error['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None

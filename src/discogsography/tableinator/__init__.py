@@ -1,0 +1,1 @@
+"""The tableinator: the four queues into PostgreSQL tables, batched, deduplicated, lossless."""

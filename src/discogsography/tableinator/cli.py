@@ -1,0 +1,45 @@
+"""`discogsography tableinator` (the service) and `discogsography db init` (the schema)."""
+
+from __future__ import annotations
+
+import click
+import psycopg
+
+from discogsography.errors import DiscogsographyError
+from discogsography.logs import configure_logging
+from discogsography.tableinator.settings import load_settings
+
+
+@click.command()
+@click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING or ERROR.")
+def tableinator(log_level: str) -> None:
+    """Consume the four queues into PostgreSQL tables (configured by environment variables)."""
+    from discogsography.tableinator.service import run_service
+
+    configure_logging(level=log_level)
+    run_service(load_settings())
+
+
+@click.group()
+def db() -> None:
+    """The PostgreSQL schema of the tableinator."""
+
+
+@db.command("init")
+def init() -> None:
+    """Create or migrate the tables and indexes (idempotent; the service does it at start too)."""
+    from discogsography.tableinator.schema import ensure_schema, schema_version
+
+    settings = load_settings()
+    try:
+        with psycopg.connect(settings.postgres_conninfo(), connect_timeout=10) as conn:
+            applied = ensure_schema(conn)
+            version = schema_version(conn)
+    except psycopg.Error as exc:
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DiscogsographyError(
+            f"cannot initialise the schema on {settings.postgres_address}/{settings.postgres_database}: "
+            f"{first_line}"
+        ) from None
+    applied_text = ", ".join(map(str, applied)) if applied else "none, already up to date"
+    click.echo(f"✅ Schema at version {version} (migrations applied now: {applied_text})")

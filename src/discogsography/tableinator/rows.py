@@ -1,0 +1,307 @@
+"""Record to table rows: pure functions, one per kind (docs/schema.md).
+
+A record (the parser's dict, "sha256" included) becomes one row of its kind's table plus the
+rows of its link tables. Typed columns are read tolerantly: a missing, empty or oddly shaped
+field gives NULL, never an error, because ``data`` keeps the whole record anyway. Only a record
+whose own id cannot be stored is refused (RowError). Empty lists become NULL arrays, so that
+``array_length(aliases, 1)`` and ``IS NOT NULL`` agree. Nested ids are parsed to bigint when they
+are positive integers that fit, otherwise NULL ("0" meant "no id" in older dumps).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from discogsography.errors import DiscogsographyError
+from discogsography.kinds import Kind
+
+BIGINT_MAX = 2**63 - 1
+_YEAR = re.compile(r"\s*(\d{4})(?!\d)")
+
+Row = tuple[Any, ...]
+
+
+class RowError(DiscogsographyError):
+    """A record that can never be stored (its id does not fit the table)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTable:
+    name: str
+    columns: tuple[str, ...]  # the first column holds the record's id
+
+    @property
+    def parent_column(self) -> str:
+        return self.columns[0]
+
+
+@dataclass(frozen=True, slots=True)
+class KindTables:
+    """Where one kind is stored: its table with the column order of its rows, its link tables."""
+
+    table: str
+    columns: tuple[str, ...]
+    links: tuple[LinkTable, ...]
+
+
+@dataclass(slots=True)
+class RecordRows:
+    id: int
+    hash: str
+    row: Row
+    links: dict[str, list[Row]] = field(default_factory=dict)
+
+
+# --- field readers -------------------------------------------------------------------------
+
+
+def items(container: Any, item_tag: str) -> list[Any]:
+    """The children of a container element ({"url": [...]}) as a list; [] when absent."""
+    if isinstance(container, dict):
+        found = container.get(item_tag)
+        if isinstance(found, list):
+            return found
+        if found is not None:
+            return [found]
+    return []
+
+
+def text(value: Any) -> str | None:
+    """An element's text: the string itself, or "#text" of an element with attributes."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        inner = value.get("#text")
+        return inner if isinstance(inner, str) else None
+    return None
+
+
+def string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def texts(values: Iterable[Any]) -> list[str] | None:
+    """The texts of a list of elements, NULL when there are none."""
+    found = [t for t in (text(value) for value in values) if t]
+    return found or None
+
+
+def nested_id(value: Any) -> int | None:
+    """A nested id ("123") as an int; NULL for "0", missing, non-numeric or out of bigint range."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value <= BIGINT_MAX else None
+    if isinstance(value, str):
+        digits = value.strip()
+        if digits.isascii() and digits.isdigit() and len(digits) <= 19:
+            number = int(digits)
+            return number if 0 < number <= BIGINT_MAX else None
+    return None
+
+
+def year(value: Any) -> int | None:
+    """The year of "1999-03-00", "1999" or "1999-00-00"; NULL for "0", "?" or anything else."""
+    raw = text(value)
+    if raw is None:
+        return None
+    match = _YEAR.match(raw)
+    if match is None:
+        return None
+    number = int(match.group(1))
+    return number or None
+
+
+def json_list(values: list[Any]) -> str | None:
+    return orjson.dumps(values).decode() if values else None
+
+
+def record_id(record: dict[str, Any]) -> int:
+    value = record.get("id")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= BIGINT_MAX:
+        raise RowError(f"record id {value!r} is not an integer that fits a bigint")
+    return value
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    value = record.get("sha256")
+    if not isinstance(value, str) or not value:
+        raise RowError(f"record {record.get('id')!r} has no sha256")
+    return value
+
+
+def record_data(record: dict[str, Any]) -> str:
+    """The whole record, exactly as received, for the ``data`` jsonb column."""
+    return orjson.dumps(record).decode()
+
+
+# --- per kind ------------------------------------------------------------------------------
+
+LABELS = KindTables("labels", ("id", "name", "profile", "urls", "parent_label_id", "data", "hash"), ())
+ARTISTS = KindTables(
+    "artists",
+    ("id", "name", "real_name", "profile", "urls", "aliases", "data", "hash"),
+    (
+        LinkTable("artist_aliases", ("artist_id", "position", "alias_id", "alias_name")),
+        LinkTable("artist_members", ("group_id", "position", "member_id", "member_name")),
+    ),
+)
+RELEASES = KindTables(
+    "releases",
+    (
+        "id",
+        "title",
+        "year",
+        "country",
+        "genres",
+        "styles",
+        "formats",
+        "tracklist",
+        "master_id",
+        "data",
+        "hash",
+    ),
+    (
+        LinkTable("release_labels", ("release_id", "position", "label_id", "label_name", "catno")),
+        LinkTable(
+            "release_artists",
+            ("release_id", "extra", "position", "artist_id", "artist_name", "anv", "role", "tracks"),
+        ),
+    ),
+)
+MASTERS = KindTables(
+    "masters",
+    ("id", "title", "year", "genres", "styles", "main_release", "data", "hash"),
+    (LinkTable("master_artists", ("master_id", "position", "artist_id", "artist_name", "anv", "role")),),
+)
+TABLES: dict[Kind, KindTables] = {
+    Kind.LABELS: LABELS,
+    Kind.ARTISTS: ARTISTS,
+    Kind.RELEASES: RELEASES,
+    Kind.MASTERS: MASTERS,
+}
+
+
+def label_rows(record: dict[str, Any]) -> RecordRows:
+    rid, digest = record_id(record), record_hash(record)
+    row = (
+        rid,
+        string(record.get("name")),
+        string(record.get("profile")),
+        texts(items(record.get("urls"), "url")),
+        nested_id(record.get("parentLabel")),
+        record_data(record),
+        digest,
+    )
+    return RecordRows(rid, digest, row)
+
+
+def artist_rows(record: dict[str, Any]) -> RecordRows:
+    rid, digest = record_id(record), record_hash(record)
+    aliases = items(record.get("aliases"), "name")
+    row = (
+        rid,
+        string(record.get("name")),
+        string(record.get("realname")),
+        string(record.get("profile")),
+        texts(items(record.get("urls"), "url")),
+        texts(aliases),
+        record_data(record),
+        digest,
+    )
+    alias_rows = [(rid, pos, nested_id(alias), text(alias)) for pos, alias in enumerate(aliases) if alias]
+    members = record.get("members")
+    named = items(members, "name")
+    if named:
+        member_rows = [(rid, pos, nested_id(m), text(m)) for pos, m in enumerate(named) if m]
+    else:  # only bare <id> elements: ids without names
+        member_rows = [(rid, pos, nested_id(m), None) for pos, m in enumerate(items(members, "id")) if m]
+    return RecordRows(rid, digest, row, {"artist_aliases": alias_rows, "artist_members": member_rows})
+
+
+def release_rows(record: dict[str, Any]) -> RecordRows:
+    rid, digest = record_id(record), record_hash(record)
+    row = (
+        rid,
+        string(record.get("title")),
+        year(record.get("released")),
+        string(record.get("country")),
+        texts(items(record.get("genres"), "genre")),
+        texts(items(record.get("styles"), "style")),
+        json_list(items(record.get("formats"), "format")),
+        json_list(items(record.get("tracklist"), "track")),
+        nested_id(text(record.get("master_id"))),
+        record_data(record),
+        digest,
+    )
+    label_links = [
+        (rid, pos, nested_id(label), string(label.get("name")), string(label.get("catno")))
+        for pos, label in enumerate(items(record.get("labels"), "label"))
+        if isinstance(label, dict)
+    ]
+    artist_links = _credit_rows(rid, items(record.get("artists"), "artist"), extra=False)
+    artist_links += _credit_rows(rid, items(record.get("extraartists"), "artist"), extra=True)
+    return RecordRows(rid, digest, row, {"release_labels": label_links, "release_artists": artist_links})
+
+
+def _credit_rows(rid: int, credits: list[Any], *, extra: bool) -> list[Row]:
+    return [
+        (
+            rid,
+            extra,
+            pos,
+            nested_id(credit),
+            string(credit.get("name")),
+            string(credit.get("anv")),
+            string(credit.get("role")),
+            string(credit.get("tracks")),
+        )
+        for pos, credit in enumerate(credits)
+        if isinstance(credit, dict)
+    ]
+
+
+def master_rows(record: dict[str, Any]) -> RecordRows:
+    rid, digest = record_id(record), record_hash(record)
+    row = (
+        rid,
+        string(record.get("title")),
+        year(record.get("year")),
+        texts(items(record.get("genres"), "genre")),
+        texts(items(record.get("styles"), "style")),
+        nested_id(text(record.get("main_release"))),
+        record_data(record),
+        digest,
+    )
+    artist_links = [
+        (
+            rid,
+            pos,
+            nested_id(credit),
+            string(credit.get("name")),
+            string(credit.get("anv")),
+            string(credit.get("role")),
+        )
+        for pos, credit in enumerate(items(record.get("artists"), "artist"))
+        if isinstance(credit, dict)
+    ]
+    return RecordRows(rid, digest, row, {"master_artists": artist_links})
+
+
+ROW_BUILDERS: dict[Kind, Callable[[dict[str, Any]], RecordRows]] = {
+    Kind.LABELS: label_rows,
+    Kind.ARTISTS: artist_rows,
+    Kind.RELEASES: release_rows,
+    Kind.MASTERS: master_rows,
+}
+
+
+def build_rows(kind: Kind, record: dict[str, Any]) -> RecordRows:
+    return ROW_BUILDERS[kind](record)

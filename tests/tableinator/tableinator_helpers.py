@@ -1,0 +1,111 @@
+"""Helpers for the tableinator tests: publishing, waiting, running the service in-process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
+
+import aio_pika
+
+from discogsography.amqp.messages import encode_file_complete, encode_records
+from discogsography.amqp.topology import Topology
+from discogsography.kinds import Kind
+from discogsography.tableinator.service import Tableinator
+from discogsography.tableinator.settings import TableinatorSettings, load_settings
+
+PG_ADDRESS = os.environ.get("TEST_POSTGRES_ADDRESS", "127.0.0.1:5432")
+PG_USER = os.environ.get("TEST_POSTGRES_USERNAME", "postgres")
+AMQP_URL = os.environ.get("TEST_AMQP_CONNECTION", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+async def publish(
+    channel: Any, topology: Topology, kind: Kind, body: bytes, amqp_type: str = "record"
+) -> None:
+    exchange = await channel.get_exchange(topology.exchange)
+    await exchange.publish(
+        aio_pika.Message(body, type=amqp_type, delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+        routing_key=topology.routing_key(kind),
+    )
+
+
+async def publish_records(
+    channel: Any, topology: Topology, kind: Kind, lines: Sequence[bytes], per_message: int = 50
+) -> int:
+    """Publish record lines as envelopes of ``per_message`` records; returns the message count."""
+    messages = 0
+    pending = []
+    for start in range(0, len(lines), per_message):
+        amqp_type, body = encode_records(kind, lines[start : start + per_message])
+        pending.append(publish(channel, topology, kind, body, amqp_type))
+        messages += 1
+    await asyncio.gather(*pending)
+    return messages
+
+
+async def publish_file_complete(channel: Any, topology: Topology, kind: Kind, total: int) -> None:
+    await publish(
+        channel, topology, kind, encode_file_complete(kind, total, f"{kind}.xml.gz"), "file_complete"
+    )
+
+
+async def queue_depth(channel: Any, name: str) -> int:
+    queue = await channel.declare_queue(name, passive=True)
+    return int(queue.declaration_result.message_count or 0)
+
+
+async def wait_for(
+    predicate: Callable[[], Awaitable[bool]] | Callable[[], bool], timeout: float = 20.0, what: str = ""
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or predicate}")
+        await asyncio.sleep(0.05)
+
+
+def service_settings(database: str, prefix: str, **overrides: Any) -> TableinatorSettings:
+    options: dict[str, Any] = {
+        "postgres_address": PG_ADDRESS,
+        "postgres_username": PG_USER,
+        "postgres_database": database,
+        "amqp_connection": AMQP_URL,
+        "health_check_port": 0,
+        "amqp_queue_prefix": prefix,
+        "postgres_batch_size": 200,
+        "postgres_batch_flush_interval": 0.2,
+        "consumer_cancel_delay": 300,
+        "queue_check_interval": 3600,
+    }
+    options.update(overrides)
+    return load_settings(**options)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: TableinatorSettings, *, wait_ready: bool = True, **options: Any
+) -> AsyncIterator[Tableinator]:
+    """The service in-process; stopped (as by SIGTERM) and awaited on exit."""
+    service = Tableinator(
+        settings, health_host="127.0.0.1", install_signal_handlers=False, max_backoff=0.5, **options
+    )
+    task = asyncio.create_task(service.run())
+    try:
+        await wait_for(
+            lambda: task.done() or not wait_ready or all(c.consuming for c in service.consumers.values()),
+            what="service start",
+        )
+        if task.done():
+            task.result()
+        yield service
+    finally:
+        service.request_stop()
+        await asyncio.wait_for(task, 30)
