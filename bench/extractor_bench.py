@@ -51,13 +51,63 @@ async def _publish(
     }
 
 
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _descendants(root: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(parents.get(pid, []))
+    return found
+
+
+class _RssSampler(threading.Thread):
+    """Peak of the summed RSS of this process and every process it started (parser workers)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stop = False
+        self.tree_peak_kb = 0
+
+    def run(self) -> None:
+        import os
+
+        while not self.stop:
+            total = sum(_rss_kb(pid) for pid in _descendants(os.getpid()))
+            self.tree_peak_kb = max(self.tree_peak_kb, total)
+            time.sleep(0.25)
+
+
 def _run_one(
     path: str, amqp: str, prefix: str, per_message: int, workers: int, window: int, out: str
 ) -> None:
+    sampler = _RssSampler()
+    sampler.start()
     result = asyncio.run(_publish(Path(path), amqp, prefix, per_message, workers, window))
+    sampler.stop = True
+    sampler.join()
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    result["cpu_seconds"] = usage.ru_utime + usage.ru_stime
+    result["tree_peak_rss_mb"] = sampler.tree_peak_kb / 1024
     # ru_maxrss of this process (kB on Linux); parser worker processes are reported separately.
     result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    result["children_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     Path(out).write_text(json.dumps(result))
 
 
@@ -133,7 +183,8 @@ def main() -> int:
                     f"{result['seconds']:.1f} s, {result['records'] / result['seconds']:,.0f} records/s, "
                     f"{result['xml_mb'] / result['seconds']:.1f} MB/s XML, "
                     f"peak RSS {result['peak_rss_mb']:.0f} MB "
-                    f"(parser workers {result['children_peak_rss_mb']:.0f} MB)"
+                    f"(with parser workers {result['tree_peak_rss_mb']:.0f} MB), "
+                    f"extractor CPU {result['cpu_seconds'] / result['seconds']:.2f} cores"
                 )
     return 0
 

@@ -12,6 +12,7 @@ import sys
 from collections.abc import MutableMapping
 from typing import Any
 
+import orjson
 import structlog
 
 from discogsography.redact import redact_text
@@ -26,11 +27,20 @@ def redact_secrets(
     return event_dict
 
 
+def _json_line(event: Any, **_options: Any) -> str:
+    # orjson keeps emoji and accents readable instead of \u escapes; str() for anything exotic.
+    return orjson.dumps(event, default=str).decode()
+
+
 def configure_logging(*, json_output: bool | None = None, level: str = "INFO") -> None:
     """JSON when stderr is not a terminal (or json_output=True), console rendering otherwise."""
     if json_output is None:
         json_output = not sys.stderr.isatty()
-    renderer: Any = structlog.processors.JSONRenderer() if json_output else structlog.dev.ConsoleRenderer()
+    renderer: Any = (
+        structlog.processors.JSONRenderer(serializer=_json_line)
+        if json_output
+        else structlog.dev.ConsoleRenderer()
+    )
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

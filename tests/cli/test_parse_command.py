@@ -141,7 +141,10 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     command = f"{sys.executable} -m discogsography parse {path} -o {out}"
     # `script` runs the command with a pseudo-terminal as its stderr.
     on_terminal = subprocess.run(
-        ["script", "-qec", command, str(tmp_path / "typescript")], capture_output=True, timeout=120, check=True
+        ["script", "-qec", command, str(tmp_path / "typescript")],
+        capture_output=True,
+        timeout=120,
+        check=True,
     )
     assert b"parsing discogs_20200806_releases.xml.gz" in on_terminal.stdout
     assert b"1000 records" in on_terminal.stdout

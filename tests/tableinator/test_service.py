@@ -8,11 +8,6 @@ import httpx
 import orjson
 import psycopg
 import pytest
-
-from discogsography.amqp.topology import Topology
-from discogsography.kinds import Kind
-from discogsography.parsing import ParsedRecord
-from discogsography.tableinator.rows import TABLES
 from tableinator_helpers import (
     publish,
     publish_file_complete,
@@ -22,6 +17,11 @@ from tableinator_helpers import (
     service_settings,
     wait_for,
 )
+
+from discogsography.amqp.topology import Topology
+from discogsography.kinds import Kind
+from discogsography.parsing import ParsedRecord
+from discogsography.tableinator.rows import TABLES
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -61,7 +61,7 @@ async def test_every_sample_record_is_stored_once_and_republishing_changes_nothi
         assert {kind: service.consumers[kind].stats.changed for kind in Kind} == first_pass
     for kind in Kind:
         tables = TABLES[kind]
-        stored = dict(db.execute(f"SELECT id, data FROM {tables.table}").fetchall())
+        stored: dict[Any, Any] = dict(db.execute(f"SELECT id, data FROM {tables.table}").fetchall())
         assert stored == expected[kind]
         assert _count(db, tables.table) == len(expected[kind])
         assert await queue_depth(channel, topology.queue(kind)) == 0

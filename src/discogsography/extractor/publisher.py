@@ -41,7 +41,7 @@ log = get_logger(__name__)
 
 PROGRESS_EVERY_RECORDS = 5_000
 # Records per hand-over from the parser thread; the queue holds at most QUEUE_CHUNKS of them.
-CHUNK_TARGET_RECORDS = 2_000
+CHUNK_TARGET_RECORDS = 1_000
 QUEUE_CHUNKS = 8
 PUBLISH_TIMEOUT_SECONDS = 120.0
 

@@ -94,6 +94,9 @@ class Extractor:
         self.cycle_finished_at: datetime | None = None
         self.next_check_at: datetime | None = None
         self.health_server: HealthServer | None = None
+        # FORCE_REPROCESS applies to the first cycle only: a service left running with it set
+        # must not republish the same version every PERIODIC_CHECK_DAYS.
+        self.force_reprocess = settings.force_reprocess
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -130,6 +133,13 @@ class Extractor:
                     log.error("❌ Extraction cycle failed", error=self.last_error)
                     if once:
                         raise
+                except Exception as exc:  # a bug or an unforeseen OS error: report, retry later
+                    failed = True
+                    self.phase = "failed"
+                    self.last_error = redact_text(f"{type(exc).__name__}: {exc}")
+                    log.exception("❌ Extraction cycle failed unexpectedly", error=self.last_error)
+                    if once:
+                        raise VersionFailedError(self.last_error) from exc
                 if once or self.stop_requested.is_set():
                     break
                 wait = (
@@ -179,14 +189,17 @@ class Extractor:
                 self.policy,
                 s3_endpoint=settings.s3_endpoint,
                 s3_region=settings.s3_region,
+                s3_page_size=settings.s3_page_size,
             )
             if choice.chosen is None:
                 raise VersionFailedError(f"no complete dump version at {redact_url(settings.discogs_source)}")
             version = choice.chosen
             self.version = version.version
             marker_path = StateMarker.path_for(root, version.version)
-            marker = None if settings.force_reprocess else StateMarker.load(marker_path)
-            if settings.force_reprocess:
+            force = self.force_reprocess
+            self.force_reprocess = False
+            marker = None if force else StateMarker.load(marker_path)
+            if force:
                 log.info("🔁 FORCE_REPROCESS: processing every file again", version=version.version)
             if marker is not None and marker.is_complete:
                 self.marker = marker

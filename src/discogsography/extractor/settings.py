@@ -33,6 +33,8 @@ class ExtractorSettings(BaseSettings):
     # Endpoint of an S3-compatible mirror (e.g. http://127.0.0.1:9000); empty: AWS, derived from the bucket.
     s3_endpoint: str | None = None
     s3_region: str = "us-west-2"
+    # Keys per ListObjects page (S3's default and maximum is 1000).
+    s3_page_size: Annotated[int, Field(ge=1, le=1000)] = 1000
     # Records carried by one AMQP message (1: the record itself; more: a "records" batch envelope).
     records_per_message: Annotated[int, Field(ge=1, le=10_000)] = 100
     # Messages published but not yet confirmed by the broker, at most.

@@ -172,7 +172,11 @@ class KindConsumer:
                 continue
             if message is None:
                 break
-            await self._handle(message)
+            try:
+                await self._handle(message)
+            except Exception:  # the worker must outlive any one message
+                # Unsettled deliveries are redelivered when the channel closes; writes are idempotent.
+                log.exception("❌ Unexpected error handling a message", data_type=self.kind.value)
         await self.flush()
 
     async def _handle(self, message: Any) -> None:
@@ -261,7 +265,9 @@ class KindConsumer:
         """Ack after commit: one ``multiple`` ack per channel, on its last delivery."""
         last_per_channel: dict[int, Any] = {}
         for message in messages:
-            key = id(message.channel)
+            key = _open_channel_id(message)
+            if key is None:
+                continue  # delivered on a channel that has closed since: the broker redelivers it
             current = last_per_channel.get(key)
             if current is None or message.delivery_tag > current.delivery_tag:
                 last_per_channel[key] = message
@@ -290,3 +296,11 @@ class KindConsumer:
             log.warning(
                 "⚠️ Reject failed, the broker will redeliver", data_type=self.kind.value, error=str(exc)
             )
+
+
+def _open_channel_id(message: Any) -> int | None:
+    """Identity of the channel a message came on, None once that channel is closed."""
+    try:
+        return id(message.channel)
+    except Exception:  # aio-pika raises ChannelInvalidStateError for a closed one
+        return None

@@ -227,6 +227,8 @@ class Tableinator:
                     "connection_name": f"discogsography-tableinator {self.topology.prefix}".strip()
                 },
             )
+            self._connection.close_callbacks.add(self._broker_lost)
+            self._connection.reconnect_callbacks.add(self._broker_back)
             setup = await self._connection.channel()
             await declare(setup, self.topology)
             await setup.close()
@@ -239,6 +241,15 @@ class Tableinator:
             queue = await channel.get_queue(self.topology.queue(kind), ensure=True)
             await consumer.attach(channel, queue)
             log.info("👂 Consuming", data_type=kind.value, queue=self.topology.queue(kind))
+
+    def _broker_lost(self, _sender: Any, error: BaseException | None = None) -> None:
+        if error is not None and self._connection is not None:
+            self._broker_error = str(error) or type(error).__name__
+            log.warning("⚠️ RabbitMQ connection lost, reconnecting", error=self._broker_error)
+
+    def _broker_back(self, *_args: Any) -> None:
+        self._broker_error = None
+        log.info("🐰 Reconnected to RabbitMQ; unacked messages will be redelivered")
 
     async def _close_connection(self) -> None:
         connection, self._connection = self._connection, None

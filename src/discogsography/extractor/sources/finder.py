@@ -37,12 +37,13 @@ async def find_newest_version(
     *,
     s3_endpoint: str | None = None,
     s3_region: str = "us-west-2",
+    s3_page_size: int | None = None,
 ) -> VersionChoice:
     if source.startswith("file://"):
         entries = await asyncio.to_thread(list_local, local_directory(source))
         choice = choose_newest_complete(entries)
     elif source.startswith("s3://"):
-        choice = await _from_s3(s3_location(source, s3_endpoint, s3_region), client, policy)
+        choice = await _from_s3(s3_location(source, s3_endpoint, s3_region), client, policy, s3_page_size)
     else:
         choice = await _from_web(source, client, policy)
     _log_choice(source, choice)
@@ -100,14 +101,24 @@ async def _from_web(base_url: str, client: httpx.AsyncClient, policy: RetryPolic
 
 
 async def _list_all(
-    location: S3Location, prefix: str, client: httpx.AsyncClient, policy: RetryPolicy, *, delimiter: bool
+    location: S3Location,
+    prefix: str,
+    client: httpx.AsyncClient,
+    policy: RetryPolicy,
+    *,
+    delimiter: bool,
+    page_size: int | None,
 ) -> ListPage:
     """Every page of one ListObjects v1 listing, merged."""
     merged = ListPage([], [], None)
     marker: str | None = None
     for _ in range(_MAX_PAGES):
         page = parse_list_objects(
-            await fetch_bytes(client, location.list_url(prefix, delimiter=delimiter, marker=marker), policy)
+            await fetch_bytes(
+                client,
+                location.list_url(prefix, delimiter=delimiter, marker=marker, page_size=page_size),
+                policy,
+            )
         )
         merged.keys.extend(page.keys)
         merged.prefixes.extend(page.prefixes)
@@ -117,8 +128,10 @@ async def _list_all(
     return merged
 
 
-async def _from_s3(location: S3Location, client: httpx.AsyncClient, policy: RetryPolicy) -> VersionChoice:
-    top = await _list_all(location, location.prefix, client, policy, delimiter=True)
+async def _from_s3(
+    location: S3Location, client: httpx.AsyncClient, policy: RetryPolicy, page_size: int | None
+) -> VersionChoice:
+    top = await _list_all(location, location.prefix, client, policy, delimiter=True, page_size=page_size)
     years = sorted(
         (prefix for prefix in top.prefixes if _S3_YEAR.match(prefix)),
         key=lambda prefix: prefix.rstrip("/").rsplit("/", 1)[-1],
@@ -128,7 +141,7 @@ async def _from_s3(location: S3Location, client: httpx.AsyncClient, policy: Retr
         return choose_newest_complete(entries_from_keys(location, top.keys))
 
     async def year_entries(year_prefix: str) -> list[ListingEntry]:
-        page = await _list_all(location, year_prefix, client, policy, delimiter=False)
+        page = await _list_all(location, year_prefix, client, policy, delimiter=False, page_size=page_size)
         return entries_from_keys(location, page.keys)
 
     return await _newest_in_years(years, year_entries)

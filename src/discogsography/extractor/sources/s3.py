@@ -28,8 +28,12 @@ class S3Location:
     prefix: str
     base_url: str  # where GET /?prefix=... and GET /<key> go
 
-    def list_url(self, prefix: str, *, delimiter: bool, marker: str | None = None) -> str:
+    def list_url(
+        self, prefix: str, *, delimiter: bool, marker: str | None = None, page_size: int | None = None
+    ) -> str:
         query = {"prefix": prefix}
+        if page_size:
+            query["max-keys"] = str(page_size)
         if delimiter:
             query["delimiter"] = "/"
         if marker:

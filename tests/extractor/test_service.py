@@ -1,0 +1,297 @@
+"""Whole cycles against the real RabbitMQ: data.discogs.com (fake), S3 (moto server), file://."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from discogsography.amqp.topology import Topology
+from discogsography.extractor.service import Extractor, VersionFailedError
+from discogsography.extractor.settings import load_settings
+from discogsography.extractor.state_marker import PhaseStatus, StateMarker
+from discogsography.kinds import Kind
+from tests.extractor.helpers import (
+    FakeDiscogs,
+    consume,
+    dump_files,
+    parser_records,
+    queue_depth,
+    serve_fake_discogs,
+)
+
+pytestmark = pytest.mark.rabbitmq
+
+VERSION = "20991201"
+
+
+def _settings(source: str, root: Path, amqp_url: str, topology: Topology, **extra: Any) -> Any:
+    return load_settings(
+        discogs_source=source,
+        discogs_root=root,
+        amqp_connection=amqp_url,
+        amqp_prefix=topology.prefix,
+        health_check_port=0,
+        download_backoff_seconds=0.01,
+        max_retry_after_seconds=0.1,
+        records_per_message=extra.pop("records_per_message", 7),
+        **extra,
+    )
+
+
+async def _check_published(
+    amqp_url: str, topology: Topology, dump: Path, completions: int = 1
+) -> dict[Kind, int]:
+    """Every kind's queue holds exactly the parser's records in order, then file_complete."""
+    messages = {}
+    for kind in Kind:
+        path = dump / f"discogs_{VERSION}_{kind.value}.xml.gz"
+        consumed = await consume(amqp_url, topology, kind, completions=completions)
+        expected = parser_records(path)
+        assert consumed.records == expected * completions
+        completion = consumed.completions[-1]
+        assert completion.data_type == kind
+        assert completion.total_processed == len(expected)
+        assert completion.file == path.name
+        messages[kind] = consumed.messages - completions
+    return messages
+
+
+def _marker(root: Path) -> StateMarker:
+    marker = StateMarker.load(StateMarker.path_for(root, VERSION))
+    assert marker is not None
+    return marker
+
+
+async def test_data_discogs_com_cycle_with_429_drop_and_bad_checksum(
+    tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology
+) -> None:
+    files = dump_files(small_dump)
+    newer_incomplete = {"discogs_20991215_labels.xml.gz": files[f"discogs_{VERSION}_labels.xml.gz"]}
+    fake = FakeDiscogs(
+        {"2099": {**files, **newer_incomplete}, "2098": {}},
+        too_many_requests={f"discogs_{VERSION}_releases.xml.gz": 1},
+        retry_after="1",
+        drop_mid_file={f"discogs_{VERSION}_artists.xml.gz": 1},
+        corrupt={f"discogs_{VERSION}_masters.xml.gz": 1},
+        honour_range=False,
+    )
+    root = tmp_path / "root"
+    with serve_fake_discogs(fake) as base:
+        extractor = Extractor(
+            _settings(base, root, amqp_url, topology), topology=topology, show_progress=False
+        )
+        await extractor.run(once=True)
+        # the older year page was never needed
+        assert not any("2098" in path for _, path, _, _ in fake.requests)
+
+    messages = await _check_published(amqp_url, topology, small_dump)
+    marker = _marker(root)
+    assert marker.is_complete
+    assert marker.download_phase.status == PhaseStatus.COMPLETED
+    sizes = {name: len(body) for name, body in files.items() if name.endswith(".xml.gz")}
+    assert {n: s.bytes_downloaded for n, s in marker.download_phase.downloads_by_file.items()} == sizes
+    assert marker.download_phase.bytes_downloaded == sum(sizes.values())
+    for kind in Kind:
+        entry = marker.processing_phase.progress_by_file[f"discogs_{VERSION}_{kind.value}.xml.gz"]
+        assert entry.status == PhaseStatus.COMPLETED
+        assert entry.records_extracted == 40
+        assert entry.messages_published == messages[kind] == 6  # 40 records, 7 per message
+        assert entry.completion_sent
+    assert marker.publishing_phase.messages_published == 24
+    assert marker.processing_phase.records_extracted == 160
+    assert [s for _, _, s in fake.downloads_of(f"discogs_{VERSION}_releases.xml.gz")] == [429, 200]
+    assert len(fake.downloads_of(f"discogs_{VERSION}_masters.xml.gz")) == 2  # mismatch: fetched once more
+    assert len(fake.downloads_of(f"discogs_{VERSION}_artists.xml.gz")) == 2  # dropped, then restarted
+    healthy, body = extractor.health()
+    assert healthy and body["phase"] == "idle" and body["version"] == VERSION
+    assert "guest:guest" not in json.dumps(body)
+    assert sorted(p.name for p in root.iterdir()) == sorted([*files, f".extraction_status_{VERSION}.json"])
+
+    # A second cycle finds the version done: nothing downloaded, nothing published.
+    with serve_fake_discogs(fake) as base:
+        before = len(fake.requests)
+        await Extractor(_settings(base, root, amqp_url, topology), topology=topology).run(once=True)
+        assert all("download" not in path for _, path, _, _ in fake.requests[before:])
+    assert await queue_depth(amqp_url, topology, Kind.LABELS) == 0
+
+
+async def test_checksum_wrong_twice_fails_the_version(
+    tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology
+) -> None:
+    files = dump_files(small_dump)
+    fake = FakeDiscogs({"2099": files}, corrupt={f"discogs_{VERSION}_labels.xml.gz": 2})
+    root = tmp_path / "root"
+    with serve_fake_discogs(fake) as base:
+        extractor = Extractor(_settings(base, root, amqp_url, topology), topology=topology)
+        with pytest.raises(VersionFailedError, match="does not match CHECKSUM"):
+            await extractor.run(once=True)
+    marker = _marker(root)
+    assert marker.download_phase.status == PhaseStatus.FAILED
+    assert marker.download_phase.downloads_by_file[f"discogs_{VERSION}_labels.xml.gz"].status == "failed"
+    assert marker.processing_phase.status == PhaseStatus.PENDING
+    assert not (root / f"discogs_{VERSION}_labels.xml.gz").exists()
+    healthy, body = extractor.health()
+    assert not healthy and "does not match" in body["last_error"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_s3_mirror_with_paging_and_irregular_sets(
+    tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology
+) -> None:
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+        )
+        s3.create_bucket(Bucket="discogs-mirror", ACL="public-read")
+        files = dump_files(small_dump)
+        for name, body in files.items():
+            s3.put_object(Bucket="discogs-mirror", ACL="public-read", Key=f"data/2099/{name}", Body=body)
+        # an irregular old set (no masters, no CHECKSUM) and a newer set still being uploaded
+        for name in ("discogs_20080309_artists.xml.gz", "discogs_20080309_labels.xml.gz"):
+            s3.put_object(Bucket="discogs-mirror", ACL="public-read", Key=f"data/2008/{name}", Body=b"x")
+        s3.put_object(
+            Bucket="discogs-mirror",
+            ACL="public-read",
+            Key="data/2099/discogs_20991231_releases.xml.gz",
+            Body=b"x",
+        )
+        s3.put_object(Bucket="discogs-mirror", ACL="public-read", Key="index.html", Body=b"<html/>")
+        root = tmp_path / "root"
+        settings = _settings(
+            "s3://discogs-mirror", root, amqp_url, topology, s3_endpoint=endpoint, s3_page_size=2
+        )
+        await Extractor(settings, topology=topology).run(once=True)
+    finally:
+        server.stop()
+    await _check_published(amqp_url, topology, small_dump)
+    assert _marker(root).is_complete
+
+
+async def test_file_mirror_restart_skips_completed_and_redoes_interrupted(
+    tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology
+) -> None:
+    mirror = tmp_path / "mirror" / "data" / "2099"
+    shutil.copytree(small_dump, mirror)
+    root = tmp_path / "root"
+    root.mkdir()
+    # A previous run finished labels (and told consumers) and was cut off in artists.
+    labels = f"discogs_{VERSION}_labels.xml.gz"
+    artists = f"discogs_{VERSION}_artists.xml.gz"
+    marker = StateMarker(current_version=VERSION)
+    marker.start_download(4)
+    marker.complete_download()
+    marker.start_processing(4)
+    marker.start_file_processing(labels)
+    marker.complete_file_processing(labels, 40)
+    marker.file_completion_sent(labels)
+    marker.start_file_processing(artists)
+    marker.update_file_progress(artists, 5, 1, 1)
+    marker.save(StateMarker.path_for(root, VERSION))
+
+    source = (tmp_path / "mirror").as_uri()
+    await Extractor(_settings(source, root, amqp_url, topology), topology=topology).run(once=True)
+    assert await queue_depth(amqp_url, topology, Kind.LABELS) == 0  # completed: not sent again
+    for kind in (Kind.ARTISTS, Kind.MASTERS, Kind.RELEASES):
+        consumed = await consume(amqp_url, topology, kind)
+        assert consumed.records == parser_records(mirror / f"discogs_{VERSION}_{kind.value}.xml.gz")
+    after = _marker(root)
+    assert after.is_complete
+    assert after.processing_phase.progress_by_file[artists].records_extracted == 40
+
+    # FORCE_REPROCESS publishes everything again, one record per message this time.
+    settings = _settings(source, root, amqp_url, topology, force_reprocess=True, records_per_message=1)
+    await Extractor(settings, topology=topology).run(once=True)
+    consumed = await consume(amqp_url, topology, Kind.LABELS)
+    assert consumed.records == parser_records(mirror / labels)
+    assert consumed.amqp_types == {"record", "file_complete"}
+    assert _marker(root).processing_phase.progress_by_file[labels].messages_published == 40
+
+
+async def test_unroutable_messages_fail_the_file(
+    tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology
+) -> None:
+    """A queue deleted behind the extractor's back: mandatory publishes come back and count as failures."""
+    import aio_pika
+
+    from discogsography.extractor.publisher import FilePublisher, PublishError, PublishOptions
+
+    path = small_dump / f"discogs_{VERSION}_labels.xml.gz"
+    publisher = FilePublisher(
+        path, path.name, amqp_url, topology, PublishOptions(), stop=__import__("threading").Event()
+    )
+    async with publisher:
+        connection = await aio_pika.connect(amqp_url)
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(topology.queue(Kind.LABELS))
+        with pytest.raises(PublishError, match="not accepted"):
+            await publisher.publish_records()
+    assert publisher.stats.failures == 1  # 40 records, 100 per message: one message
+    assert publisher.stats.messages_published == 0
+
+
+async def test_service_cycles_pick_up_a_newer_version_and_stop_cleanly(
+    tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology
+) -> None:
+    import asyncio
+
+    mirror = tmp_path / "mirror"
+    shutil.copytree(small_dump, mirror)
+    root = tmp_path / "root"
+    settings = _settings(
+        mirror.as_uri(), root, amqp_url, topology, periodic_check_days=0.3 / 86400, force_reprocess=True
+    )
+    extractor = Extractor(settings, topology=topology)
+    service = asyncio.create_task(extractor.run())
+    try:
+        for _ in range(200):
+            if StateMarker.path_for(root, VERSION).exists() and _marker(root).is_complete:
+                break
+            await asyncio.sleep(0.05)
+        assert _marker(root).is_complete
+        await asyncio.sleep(1.0)  # a few more cycles: the version is complete, FORCE_REPROCESS was once
+        labels = await consume(amqp_url, topology, Kind.LABELS)
+        assert len(labels.completions) == 1
+        # A newer version appears at the source: the next cycle publishes it.
+        newer = "20991215"
+        for path in mirror.iterdir():
+            target = mirror / path.name.replace(VERSION, newer)
+            if path.name.endswith("CHECKSUM.txt"):
+                target.write_text(path.read_text().replace(VERSION, newer))
+            else:
+                shutil.copy(path, target)
+        for _ in range(200):
+            marker = StateMarker.load(StateMarker.path_for(root, newer))
+            if marker is not None and marker.is_complete:
+                break
+            await asyncio.sleep(0.05)
+        assert marker is not None and marker.is_complete
+        healthy, body = extractor.health()
+        assert healthy and body["version"] == newer
+    finally:
+        extractor.request_stop()
+        await asyncio.wait_for(service, timeout=30)
+    assert extractor.phase == "stopped"
+    consumed = await consume(amqp_url, topology, Kind.LABELS)
+    assert consumed.completions[0].file == f"discogs_{newer}_labels.xml.gz"
+    assert len(consumed.records) == 40

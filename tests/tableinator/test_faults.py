@@ -1,0 +1,207 @@
+"""Outages on the real servers: nothing acked before commit, nothing lost, recovery by itself.
+
+PostgreSQL is made unreachable for the run's own database only (connections refused and the
+service's sessions terminated); RabbitMQ drops the service's connection by ``rabbitmqctl``.
+Neither shared server is stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from tableinator_helpers import (
+    AMQP_URL,
+    PG_ADDRESS,
+    PG_USER,
+    publish_file_complete,
+    publish_records,
+    queue_depth,
+    running,
+    service_settings,
+    wait_for,
+)
+
+from discogsography.amqp.topology import Topology
+from discogsography.kinds import Kind
+from discogsography.parsing import ParsedRecord
+from discogsography.tableinator.schema import ensure_schema
+
+pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.faults]
+
+Broker = tuple[Any, Topology]
+
+
+@pytest.fixture
+def own_database() -> Iterator[str]:
+    """A database of this test alone, since the test cuts it off."""
+    from conftest import admin_conninfo, create_database, drop_database
+
+    name = create_database("dgtest_tbl_fault_")
+    try:
+        with psycopg.connect(admin_conninfo(name)) as conn:
+            ensure_schema(conn)
+        yield name
+    finally:
+        _allow_connections(name, True)
+        drop_database(name)
+
+
+def _allow_connections(name: str, allowed: bool) -> None:
+    from conftest import admin_conninfo
+
+    with psycopg.connect(admin_conninfo(), autocommit=True) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"true" if allowed else "false"}')
+        if not allowed:
+            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+
+
+def _stored_ids(name: str, table: str) -> list[int]:
+    from conftest import admin_conninfo
+
+    with psycopg.connect(admin_conninfo(name)) as conn:
+        return [row[0] for row in conn.execute(f"SELECT id FROM {table} ORDER BY id")]
+
+
+async def test_database_outage_keeps_messages_unacked_and_the_service_recovers_by_itself(
+    own_database: str, broker: Broker, samples_2020: dict[Kind, list[ParsedRecord]]
+) -> None:
+    channel, topology = broker
+    labels = samples_2020[Kind.LABELS][:300]
+    async with running(service_settings(own_database, topology.prefix, postgres_batch_size=100)) as service:
+        _allow_connections(own_database, False)
+        await publish_records(channel, topology, Kind.LABELS, [p.json for p in labels], per_message=10)
+        await wait_for(lambda: service.health_report()[1]["database"] == "unavailable", what="outage seen")
+        healthy, body = service.health_report()
+        assert not healthy and body["status"] == "unhealthy"
+        await asyncio.sleep(1.0)  # several retries while the database refuses
+        stats = service.consumers[Kind.LABELS].stats
+        assert stats.messages == 0 and stats.records == 0  # nothing acked before a commit
+        _allow_connections(own_database, True)
+        await wait_for(lambda: stats.messages == 30, timeout=30, what="recovery")
+        assert service.health_report()[0]
+    assert _stored_ids(own_database, "labels") == sorted(p.id for p in labels)
+    assert await queue_depth(channel, topology.queue(Kind.LABELS)) == 0
+
+
+async def test_stopping_during_an_outage_leaves_every_message_for_redelivery(
+    own_database: str, broker: Broker, samples_2020: dict[Kind, list[ParsedRecord]]
+) -> None:
+    channel, topology = broker
+    artists = samples_2020[Kind.ARTISTS][:200]
+    settings = service_settings(own_database, topology.prefix, postgres_batch_size=50)
+    async with running(settings) as service:
+        _allow_connections(own_database, False)
+        await publish_records(channel, topology, Kind.ARTISTS, [p.json for p in artists], per_message=20)
+        await wait_for(lambda: service.health_report()[1]["database"] == "unavailable", what="outage seen")
+
+    # Stopped while the database was away: the broker holds all ten messages again.
+    async def all_back() -> bool:
+        return await queue_depth(channel, topology.queue(Kind.ARTISTS)) == 10
+
+    await wait_for(all_back, what="messages requeued")
+    _allow_connections(own_database, True)
+    async with running(settings) as service:
+        await wait_for(lambda: service.consumers[Kind.ARTISTS].stats.messages == 10, what="redelivered")
+    assert _stored_ids(own_database, "artists") == sorted(p.id for p in artists)
+
+
+def _close_broker_connections(name_part: str) -> int:
+    listing = subprocess.run(
+        ["rabbitmqctl", "list_connections", "pid", "client_properties", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    closed = 0
+    for line in listing.splitlines():
+        if name_part in line:
+            pid = line.split("\t", 1)[0].strip()
+            subprocess.run(
+                ["rabbitmqctl", "close_connection", pid, "test: simulated broker outage"],
+                capture_output=True,
+                timeout=60,
+                check=True,
+            )
+            closed += 1
+    return closed
+
+
+@pytest.mark.skipif(shutil.which("rabbitmqctl") is None, reason="needs rabbitmqctl")
+async def test_broker_connection_loss_reconnects_and_redelivered_messages_are_stored_once(
+    pg_database: str, db: Any, broker: Broker, samples_2020: dict[Kind, list[ParsedRecord]]
+) -> None:
+    channel, topology = broker
+    masters = samples_2020[Kind.MASTERS][:120]
+    settings = service_settings(
+        pg_database, topology.prefix, postgres_batch_size=10_000, postgres_batch_flush_interval=600
+    )
+    async with running(settings) as service:
+        consumer = service.consumers[Kind.MASTERS]
+        await publish_records(channel, topology, Kind.MASTERS, [p.json for p in masters], per_message=12)
+        await wait_for(lambda: consumer.pending_records == 120, what="delivered, pending")
+        assert await asyncio.to_thread(_close_broker_connections, topology.prefix) == 1
+        # The robust connection comes back and the broker redelivers the ten unacked messages.
+        await wait_for(lambda: consumer.pending_records == 240, timeout=30, what="redelivery")
+        await publish_file_complete(channel, topology, Kind.MASTERS, len(masters))
+        await wait_for(lambda: Kind.MASTERS in service.completed, timeout=30, what="complete")
+        assert service.health_report()[1]["broker"] == "connected"
+    assert sorted(r[0] for r in db.execute("SELECT id FROM masters")) == sorted(p.id for p in masters)
+    assert await queue_depth(channel, topology.queue(Kind.MASTERS)) == 0
+
+
+async def test_sigterm_flushes_the_pending_batch_and_exits_zero(
+    pg_database: str, db: Any, broker: Broker, samples_2020: dict[Kind, list[ParsedRecord]]
+) -> None:
+    channel, topology = broker
+    releases = samples_2020[Kind.RELEASES][:40]
+    host_env = {
+        "POSTGRES_ADDRESS": PG_ADDRESS,
+        "POSTGRES_USERNAME": PG_USER,
+        "POSTGRES_DATABASE": pg_database,
+        "AMQP_CONNECTION": AMQP_URL,
+        "AMQP_QUEUE_PREFIX": topology.prefix,
+        "HEALTH_CHECK_PORT": "0",
+        "POSTGRES_BATCH_SIZE": "10000",
+        "POSTGRES_BATCH_FLUSH_INTERVAL": "600",
+    }
+    command = [str(Path(sys.executable).parent / "discogsography"), "tableinator"]
+    process = subprocess.Popen(
+        command, env={**os.environ, **host_env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        queue = await channel.declare_queue(topology.queue(Kind.RELEASES), passive=True)
+
+        async def consumer_attached() -> bool:
+            nonlocal queue
+            queue = await channel.declare_queue(topology.queue(Kind.RELEASES), passive=True)
+            return bool(queue.declaration_result.consumer_count)
+
+        await wait_for(consumer_attached, timeout=30, what="service consuming")
+        await publish_records(channel, topology, Kind.RELEASES, [p.json for p in releases], per_message=8)
+
+        async def all_delivered() -> bool:
+            return await queue_depth(channel, topology.queue(Kind.RELEASES)) == 0
+
+        await wait_for(all_delivered, what="delivered")
+        await asyncio.sleep(0.5)
+        assert db.execute("SELECT count(*) FROM releases").fetchone() == (0,)  # still pending
+        process.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.to_thread(process.communicate, timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, output.decode()
+    assert "Tableinator stopped" in output.decode()
+    assert db.execute("SELECT count(*) FROM releases").fetchone() == (len(releases),)
+    assert await queue_depth(channel, topology.queue(Kind.RELEASES)) == 0
