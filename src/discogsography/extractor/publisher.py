@@ -99,8 +99,8 @@ def _reader(
     On ``stop`` it stops reading after the current chunk: what was read is still published.
     """
     records = iter(parser)
+    chunk: list[bytes] = []
     try:
-        chunk: list[bytes] = []
         for record in records:
             chunk.append(record.json)
             if len(chunk) >= chunk_records:
@@ -116,6 +116,9 @@ def _reader(
         pass
     except BaseException as exc:
         with contextlib.suppress(_AbortedError):
+            # The records parsed before the failure are good: publish them, then report it.
+            if chunk:
+                handover(chunk)
             handover(exc)
     finally:
         close = getattr(records, "close", None)
@@ -226,6 +229,7 @@ class FilePublisher:
                     if item is _END:
                         break
                     if isinstance(item, BaseException):
+                        await self._reap(asyncio.ALL_COMPLETED)  # what was read is confirmed first
                         raise item
                     assert isinstance(item, list)
                     for start in range(0, len(item), per_message):
