@@ -264,8 +264,10 @@ def test_listing_names_outside_the_patterns_are_refused(tmp_path: Path, name: st
     choice = choose_newest_complete(
         [*good, ListingEntry("discogs_20300101_CHECKSUM.txt", "x"), ListingEntry(name, "x")]
     )
-    assert choice.version is not None
-    assert all(entry.name != name for entry in choice.version.files.values())
+    assert choice.chosen is not None
+    assert all(entry.name != name for entry in choice.chosen.files.values())
+    if name.startswith("discogs_"):
+        assert choice.refused == [name]
     assert list(tmp_path.iterdir()) == []
 
 
