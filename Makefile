@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 SAMPLE_DUMP := samples/discogs_20200806
 
-.PHONY: help setup services run test lint bench clean
+.PHONY: help setup services run parse test lint bench bench-pipeline clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -14,7 +14,17 @@ setup: ## Install uv and the locked dependencies
 services: ## Also start PostgreSQL, RabbitMQ and MariaDB when they are down
 	@scripts/setup.sh --services
 
-run: setup ## The main job on the bundled sample dump
+run: services ## The main job on the bundled sample dump: extractor -> RabbitMQ -> tableinator -> PostgreSQL
+	@DISCOGS_SOURCE="file://$(CURDIR)/$(SAMPLE_DUMP)" \
+	DISCOGS_ROOT="$(CURDIR)/out/discogs-data" \
+	AMQP_CONNECTION="$${AMQP_CONNECTION:-amqp://guest:guest@127.0.0.1:5672/}" \
+	POSTGRES_ADDRESS="$${POSTGRES_ADDRESS:-127.0.0.1:5432}" \
+	POSTGRES_USERNAME="$${POSTGRES_USERNAME:-postgres}" \
+	POSTGRES_DATABASE="$${POSTGRES_DATABASE:-discogsography}" \
+	FORCE_REPROCESS=true CONSUMER_CANCEL_DELAY=5 POSTGRES_BATCH_FLUSH_INTERVAL=1 \
+	uv run discogsography pipeline
+
+parse: setup ## Parse the bundled sample dump to JSON Lines in out/ (no services needed)
 	@mkdir -p out
 	@for file in $(SAMPLE_DUMP)/*.xml.gz; do \
 	  name=$$(basename "$$file" .xml.gz); \
@@ -32,6 +42,9 @@ test: services lint ## Lint, then the whole test suite against the local service
 
 bench: setup ## Parser benchmark on a make_dump.py dump (200,000 releases)
 	uv run python bench/parse_bench.py
+
+bench-pipeline: services ## End-to-end benchmark: 100,000 releases through the whole pipeline
+	uv run python bench/pipeline_bench.py
 
 clean: ## Remove outputs and caches
 	rm -rf out bench/out .pytest_cache .mypy_cache .ruff_cache

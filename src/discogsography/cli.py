@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, str] = {
     "tableinator": "discogsography.tableinator.cli:tableinator",
     "db": "discogsography.tableinator.cli:db",
     "cache": "discogsography.cache.cli:cache",
+    "pipeline": "discogsography.pipeline:pipeline",
 }
 
 

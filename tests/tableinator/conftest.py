@@ -11,12 +11,12 @@ from typing import Any
 import aio_pika
 import psycopg
 import pytest
-from tableinator_helpers import AMQP_URL, PG_ADDRESS, PG_USER
 
 from discogsography.amqp.topology import Topology, declare
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser, ParsedRecord
 from discogsography.tableinator.schema import ensure_schema
+from tests.tableinator.tableinator_helpers import AMQP_URL, PG_ADDRESS, PG_USER
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES_2020 = REPO / "samples" / "discogs_20200806"

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from conftest import admin_conninfo, create_database, drop_database
-from tableinator_helpers import PG_ADDRESS, PG_USER
+
+from tests.tableinator.conftest import admin_conninfo, create_database, drop_database
+from tests.tableinator.tableinator_helpers import PG_ADDRESS, PG_USER
 
 COMMAND = str(Path(sys.executable).parent / "discogsography")
 

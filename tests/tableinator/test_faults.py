@@ -19,7 +19,12 @@ from typing import Any
 
 import psycopg
 import pytest
-from tableinator_helpers import (
+
+from discogsography.amqp.topology import Topology
+from discogsography.kinds import Kind
+from discogsography.parsing import ParsedRecord
+from discogsography.tableinator.schema import ensure_schema
+from tests.tableinator.tableinator_helpers import (
     AMQP_URL,
     PG_ADDRESS,
     PG_USER,
@@ -31,11 +36,6 @@ from tableinator_helpers import (
     wait_for,
 )
 
-from discogsography.amqp.topology import Topology
-from discogsography.kinds import Kind
-from discogsography.parsing import ParsedRecord
-from discogsography.tableinator.schema import ensure_schema
-
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.faults]
 
 Broker = tuple[Any, Topology]
@@ -44,7 +44,7 @@ Broker = tuple[Any, Topology]
 @pytest.fixture
 def own_database() -> Iterator[str]:
     """A database of this test alone, since the test cuts it off."""
-    from conftest import admin_conninfo, create_database, drop_database
+    from tests.tableinator.conftest import admin_conninfo, create_database, drop_database
 
     name = create_database("dgtest_tbl_fault_")
     try:
@@ -57,7 +57,7 @@ def own_database() -> Iterator[str]:
 
 
 def _allow_connections(name: str, allowed: bool) -> None:
-    from conftest import admin_conninfo
+    from tests.tableinator.conftest import admin_conninfo
 
     with psycopg.connect(admin_conninfo(), autocommit=True) as conn:
         conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"true" if allowed else "false"}')
@@ -66,7 +66,7 @@ def _allow_connections(name: str, allowed: bool) -> None:
 
 
 def _stored_ids(name: str, table: str) -> list[int]:
-    from conftest import admin_conninfo
+    from tests.tableinator.conftest import admin_conninfo
 
     with psycopg.connect(admin_conninfo(name)) as conn:
         return [row[0] for row in conn.execute(f"SELECT id FROM {table} ORDER BY id")]

@@ -8,7 +8,12 @@ import httpx
 import orjson
 import psycopg
 import pytest
-from tableinator_helpers import (
+
+from discogsography.amqp.topology import Topology
+from discogsography.kinds import Kind
+from discogsography.parsing import ParsedRecord
+from discogsography.tableinator.rows import TABLES
+from tests.tableinator.tableinator_helpers import (
     publish,
     publish_file_complete,
     publish_records,
@@ -17,11 +22,6 @@ from tableinator_helpers import (
     service_settings,
     wait_for,
 )
-
-from discogsography.amqp.topology import Topology
-from discogsography.kinds import Kind
-from discogsography.parsing import ParsedRecord
-from discogsography.tableinator.rows import TABLES
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 

@@ -178,6 +178,7 @@ class FilePublisher:
                     if item is END:
                         break
                     if isinstance(item, BaseException):
+                        await self._reap(asyncio.ALL_COMPLETED)  # what was read is confirmed first
                         raise item
                     assert isinstance(item, list)
                     for start in range(0, len(item), per_message):

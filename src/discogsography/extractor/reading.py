@@ -55,8 +55,8 @@ def _chunks(
 ) -> Iterator[tuple[list[bytes], int]]:
     """(chunk, compressed position) pairs; stops early (after a whole chunk) when asked."""
     records = iter(parser)
+    chunk: list[bytes] = []
     try:
-        chunk: list[bytes] = []
         for record in records:
             chunk.append(record.json)
             if len(chunk) >= chunk_records:
@@ -66,6 +66,11 @@ def _chunks(
                     break
         if chunk:
             yield chunk, parser.source.compressed_position()
+    except DumpError:
+        # The records parsed before the damage are good: hand them over, then report it.
+        if chunk:
+            yield chunk, parser.source.compressed_position()
+        raise
     finally:
         close = getattr(records, "close", None)
         if close is not None:

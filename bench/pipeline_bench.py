@@ -1,0 +1,195 @@
+"""End-to-end benchmark: a make_dump.py dump through extractor, RabbitMQ, tableinator, PostgreSQL.
+
+    uv run python bench/pipeline_bench.py                       # 100,000 releases, 1,000 of the rest
+    uv run python bench/pipeline_bench.py --releases 400000 --others 200000   # the 1 M record soak
+
+Both services run as their own processes on this machine, configured by environment variables,
+in a database and queue prefix of the benchmark's own (dropped afterwards). Throughput is rows
+committed over wall time from the first record published (the marker's first file in progress)
+to the last row committed. Memory: every process's RSS is sampled twice a second; the peak and
+the RSS at each quarter of the run show whether it stays flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+HERE = Path(__file__).resolve().parent
+KINDS = ("artists", "labels", "masters", "releases")
+POSTGRES = "host=127.0.0.1 port=5432 user=postgres"
+
+
+def build_dump(releases: int, others: int) -> Path:
+    out = HERE / "out" / f"dump_r{releases}_o{others}"
+    if not (out / "discogs_20991201_CHECKSUM.txt").exists():
+        out.mkdir(parents=True, exist_ok=True)
+        counts = {"releases": releases, "artists": others, "labels": others, "masters": others}
+        args = [f"--{kind}={count}" for kind, count in counts.items()]
+        subprocess.run([sys.executable, str(HERE / "make_dump.py"), str(out), *args], check=True)
+    return out
+
+
+def rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def descendants(pid: int) -> list[int]:
+    children = []
+    for task in Path("/proc").glob(f"{pid}/task/*/children"):
+        try:
+            children += [int(c) for c in task.read_text().split()]
+        except OSError:
+            continue
+    return children + [d for child in children for d in descendants(child)]
+
+
+class MemorySampler(threading.Thread):
+    def __init__(self, processes: dict[str, subprocess.Popen[bytes]]) -> None:
+        super().__init__(daemon=True)
+        self.processes = processes
+        self.samples: dict[str, list[tuple[float, float]]] = {}
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.5):
+            now = time.monotonic()
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    continue
+                self.samples.setdefault(name, []).append((now, rss_mb(process.pid)))
+                for child in descendants(process.pid):
+                    self.samples.setdefault(f"{name} worker {child}", []).append((now, rss_mb(child)))
+
+
+def count_rows(conninfo: str) -> dict[str, int]:
+    try:
+        with psycopg.connect(conninfo) as conn:
+            return {k: int(conn.execute(f"SELECT count(*) FROM {k}").fetchone()[0]) for k in KINDS}  # type: ignore[index]
+    except psycopg.Error:
+        return dict.fromkeys(KINDS, 0)
+
+
+def main() -> None:
+    options = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    options.add_argument("--releases", type=int, default=100_000)
+    # The extractor takes only complete versions (all four kinds), so the others are never 0.
+    options.add_argument("--others", type=int, default=1000, help="artists, labels and masters each")
+    options.add_argument("--batch-size", default="1000", help="POSTGRES_BATCH_SIZE for the tableinator")
+    options.add_argument("--records-per-message", default=None, help="RECORDS_PER_MESSAGE for the extractor")
+    args = options.parse_args()
+
+    dump = build_dump(args.releases, args.others)
+    expected = {"releases": args.releases, **dict.fromkeys(("artists", "labels", "masters"), args.others)}
+    total = sum(expected.values())
+    run_id = uuid.uuid4().hex[:8]
+    database, prefix = f"dgbench_{run_id}", f"dgbench-{run_id}-"
+    root = Path(tempfile.mkdtemp(prefix="dgbench-root-"))
+    with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{database}"')
+    conninfo = f"{POSTGRES} dbname={database}"
+    env = {
+        **os.environ,
+        "DISCOGS_SOURCE": dump.as_uri(),
+        "DISCOGS_ROOT": str(root),
+        "AMQP_CONNECTION": "amqp://guest:guest@127.0.0.1:5672/",
+        "AMQP_PREFIX": prefix,
+        "POSTGRES_ADDRESS": "127.0.0.1:5432",
+        "POSTGRES_USERNAME": "postgres",
+        "POSTGRES_DATABASE": database,
+        "POSTGRES_BATCH_SIZE": args.batch_size,
+        "POSTGRES_BATCH_FLUSH_INTERVAL": "1",
+        "CONSUMER_CANCEL_DELAY": "5",
+        "HEALTH_CHECK_PORT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    if args.records_per_message:
+        env["RECORDS_PER_MESSAGE"] = args.records_per_message
+    command = [sys.executable, "-m", "discogsography"]
+    logs = root / "logs"
+    logs.mkdir()
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        processes["tableinator"] = subprocess.Popen(
+            [*command, "tableinator"], env=env, stderr=(logs / "tableinator.log").open("wb")
+        )
+        time.sleep(1.0)  # the tableinator declares the topology and the schema
+        processes["extractor"] = subprocess.Popen(
+            [*command, "extractor", "--once"], env=env, stderr=(logs / "extractor.log").open("wb")
+        )
+        sampler = MemorySampler(processes)
+        sampler.start()
+        first_publish = None
+        while first_publish is None:
+            markers = list(root.glob(".extraction_status_*.json"))
+            if markers:
+                try:
+                    marker = json.loads(markers[0].read_text())
+                except ValueError:
+                    marker = {}
+                files = marker.get("processing_phase", {}).get("progress_by_file", {})
+                if files:
+                    first_publish = time.monotonic()
+            if processes["extractor"].poll() not in (None, 0):
+                raise SystemExit(f"extractor failed; see {logs / 'extractor.log'}")
+            time.sleep(0.05)
+        while True:
+            rows = count_rows(conninfo)
+            if all(rows[k] >= expected[k] for k in KINDS):
+                break
+            if processes["tableinator"].poll() is not None:
+                raise SystemExit(f"tableinator stopped; see {logs / 'tableinator.log'}")
+            time.sleep(0.25)
+        seconds = time.monotonic() - first_publish
+        extractor_status = processes["extractor"].wait(timeout=600)
+        sampler.stop.set()
+        sampler.join()
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                process.wait(timeout=120)
+        with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        subprocess.run(
+            [sys.executable, str(HERE / "delete_queues.py"), prefix], check=False, capture_output=True
+        )
+
+    print(f"dump: {dump} ({total:,} records)")
+    print(
+        f"end to end: {total:,} rows committed in {seconds:.1f} s = {total / seconds:,.0f} records/s "
+        f"(releases: {args.releases:,}); extractor exit status {extractor_status}"
+    )
+    print(f"{'process':<28} {'peak RSS MB':>11}   RSS MB at 25% / 50% / 75% / end of its life")
+    for name, samples in sorted(sampler.samples.items()):
+        if not samples:
+            continue
+        values = [rss for _, rss in samples]
+        quarters = [values[min(len(values) - 1, int(len(values) * q))] for q in (0.25, 0.5, 0.75)] + [
+            values[-1]
+        ]
+        shown = " / ".join(f"{value:.0f}" for value in quarters)
+        print(f"{name:<28} {max(values):>11.0f}   {shown}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,324 @@
+"""Bad input through the real pipeline: each gets a clear error or a counted, logged skip, nothing
+crashes with a traceback, nothing half-done is marked complete, and good records around a bad one
+arrive. The extractor reads a local mirror whose releases file is damaged in one way per test."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from discogsography.errors import DumpError
+from discogsography.extractor.sources.versions import (
+    ListingEntry,
+    UnsafeFileNameError,
+    choose_newest_complete,
+    destination,
+)
+from discogsography.kinds import Kind
+from discogsography.parsing import DumpParser
+from tests.faults.harness import Expected, Pipeline
+from tests.faults.report import Scenario, scenario
+
+pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.rabbitmq]
+
+
+def mirror_with(dump: Path, target: Path, releases: bytes, *, fix_checksum: bool = True) -> Path:
+    """A copy of the dump whose releases file is replaced; CHECKSUM matches it unless told not to."""
+    target.mkdir(parents=True)
+    for path in dump.iterdir():
+        if "releases" not in path.name:
+            shutil.copy(path, target / path.name)
+    releases_path = next(dump.glob("*_releases.xml.gz"))
+    (target / releases_path.name).write_bytes(releases)
+    if fix_checksum:
+        checksum = next(target.glob("*_CHECKSUM.txt"))
+        lines = []
+        for line in checksum.read_text().splitlines():
+            digest, name = line.split()
+            if name == releases_path.name:
+                digest = hashlib.sha256(releases).hexdigest()
+            lines.append(f"{digest} {name}")
+        checksum.write_text("\n".join(lines) + "\n")
+    return target
+
+
+def run_pipeline_on(pipeline: Pipeline, mirror: Path) -> int:
+    pipeline.dump = mirror
+    pipeline.start_tableinator()
+    pipeline.start_extractor()
+    return pipeline.wait_extractor()
+
+
+def expect_failed_releases_file(
+    pipeline: Pipeline, expected: Expected, entry: Scenario, message: str
+) -> None:
+    """The extractor failed the releases file with a one-line error and marked nothing half-done complete."""
+    log = pipeline.log_text("extractor")
+    assert "Traceback" not in log
+    assert message in log
+    error_lines = [line for line in log.splitlines() if line.startswith("error:")]
+    assert len(error_lines) == 1 and message in error_lines[0], error_lines
+    marker = pipeline.marker() or {}
+    releases = expected.files[Kind.RELEASES]
+    downloads = marker.get("download_phase", {}).get("downloads_by_file", {})
+    progress = marker.get("processing_phase", {}).get("progress_by_file", {})
+    assert progress.get(releases, {}).get("status") != "completed"
+    assert marker.get("processing_phase", {}).get("status") != "completed"
+    entry.observed.append(f"the extractor exited non-zero with one line: `{error_lines[0][:160]}`")
+    entry.checked.append(
+        "the releases file is not marked completed (download: "
+        f"{downloads.get(releases, {}).get('status', 'absent')}, processing: "
+        f"{progress.get(releases, {}).get('status', 'not started')}), nor is the version"
+    )
+    entry.checked.append("no traceback in the extractor's output")
+
+
+def good_records_before(data: bytes) -> dict[int, str]:
+    """What the parser delivers from a damaged file before the damage."""
+    path = Path("/tmp") / f"dg-damaged-{hashlib.sha256(data).hexdigest()[:12]}.xml.gz"
+    path.write_bytes(data)
+    records: dict[int, str] = {}
+    try:
+        for record in DumpParser(path, keep_data=False):
+            records[record.id] = record.sha256
+    except DumpError:
+        pass
+    finally:
+        path.unlink()
+    return records
+
+
+def releases_bytes(dump: Path) -> bytes:
+    return next(dump.glob("*_releases.xml.gz")).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [("truncated", "truncated"), ("corrupted", "gzip")],
+)
+def test_damaged_gzip(
+    pipeline: Pipeline, expected: Expected, dump: Path, tmp_path: Path, damage: str, message: str
+) -> None:
+    data = bytearray(releases_bytes(dump))
+    if damage == "truncated":
+        data = data[: len(data) * 2 // 3]
+        fault = "The releases file is cut at two thirds (its CHECKSUM line made to match, so the parser meets it)."
+    else:
+        middle = len(data) * 2 // 3
+        data[middle : middle + 4096] = bytes(4096)
+        fault = "4 KB of the releases file are zeroed at two thirds (CHECKSUM made to match)."
+    entry = scenario(f"A {damage} gzip file", fault)
+    status = run_pipeline_on(pipeline, mirror_with(dump, tmp_path / "mirror", bytes(data)))
+    assert status != 0
+    expect_failed_releases_file(pipeline, expected, entry, message)
+    before = good_records_before(bytes(data))
+    assert len(before) > 1000
+    partial = Expected({**expected.hashes, Kind.RELEASES: before}, expected.files)
+    pipeline.wait_all_stored(partial)
+    assert pipeline.stop(pipeline.tableinator) == 0
+    assert dict(pipeline.stored(Kind.RELEASES)) == before
+    for kind in (Kind.ARTISTS, Kind.LABELS, Kind.MASTERS):
+        assert dict(pipeline.stored(kind)) == expected.hashes[kind]
+    entry.checked.append(
+        f"the {len(before):,} releases before the damage and all records of the three other files are stored "
+        "with their hashes; nothing else"
+    )
+    entry.passed = True
+
+
+def test_checksum_mismatch(pipeline: Pipeline, expected: Expected, dump: Path, tmp_path: Path) -> None:
+    entry = scenario(
+        "A checksum mismatch", "One byte of the releases file is changed; CHECKSUM is left as it was."
+    )
+    data = bytearray(releases_bytes(dump))
+    data[len(data) // 2] ^= 0x01
+    status = run_pipeline_on(
+        pipeline, mirror_with(dump, tmp_path / "mirror", bytes(data), fix_checksum=False)
+    )
+    assert status != 0
+    log = pipeline.log_text("extractor")
+    assert "Checksum mismatch, downloading once more" in log
+    expect_failed_releases_file(pipeline, expected, entry, "sha256")
+    entry.observed.append("it downloaded the file a second time before giving up on the version")
+    assert pipeline.stop(pipeline.tableinator) == 0
+    assert pipeline.row_count(Kind.RELEASES) == 0
+    entry.checked.append("no release was published")
+    entry.passed = True
+
+
+BAD_FILES = {
+    "billion-laughs": (
+        b'<!DOCTYPE releases [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>\n<releases><release id="1"><title>&c;</title>'
+        b"</release></releases>",
+        "DOCTYPE",
+        "A releases file whose DOCTYPE defines nested entities (billion laughs).",
+    ),
+    "external-entity": (
+        b'<!DOCTYPE releases [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<releases><release id="1">'
+        b"<title>&x;</title></release></releases>",
+        "DOCTYPE",
+        "A releases file whose DOCTYPE defines an external entity pointing at /etc/passwd.",
+    ),
+    "unknown-root": (
+        b"<catalog><item/></catalog>",
+        "not a Discogs dump",
+        "A releases file whose root is <catalog>.",
+    ),
+    "empty": (b"", "empty", "An empty releases file (an empty gzip member)."),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_unreadable_file(
+    pipeline: Pipeline, expected: Expected, dump: Path, tmp_path: Path, case: str
+) -> None:
+    xml, message, fault = BAD_FILES[case]
+    entry = scenario(f"Unreadable releases file: {case}", fault)
+    status = run_pipeline_on(pipeline, mirror_with(dump, tmp_path / "mirror", gzip.compress(xml)))
+    assert status != 0
+    expect_failed_releases_file(pipeline, expected, entry, message)
+    assert pipeline.stop(pipeline.tableinator) == 0
+    assert pipeline.row_count(Kind.RELEASES) == 0
+    log = pipeline.log_text("extractor") + pipeline.log_text("tableinator")
+    assert "root:x:0:0" not in log and "aaaaaaaaaaaaaaaaaaaa" not in log
+    entry.checked.append("no release was published and no entity was expanded anywhere")
+    entry.passed = True
+
+
+def test_bad_records_are_skipped_and_the_rest_arrive(
+    pipeline: Pipeline, expected: Expected, dump: Path, tmp_path: Path
+) -> None:
+    entry = scenario(
+        "Bad records inside a good file, and a 50 MB record",
+        "Three releases are added to the releases file: one with invalid UTF-8, one with an XML control "
+        "character, and one whose notes hold 50 MB of text.",
+    )
+    xml = gzip.decompress(releases_bytes(dump))
+    huge_notes = b"0123456789" * 5_000_000
+    extra = (
+        b'<release id="990000001"><title>bad \xff\xfe bytes</title></release>\n'
+        b'<release id="990000002"><title>control \x01 char</title></release>\n'
+        b'<release id="990000003"><title>huge</title><notes>' + huge_notes + b"</notes></release>\n"
+    )
+    cut = xml.index(b"<release ", len(xml) // 2)
+    damaged = xml[:cut] + extra + xml[cut:]
+    status = run_pipeline_on(pipeline, mirror_with(dump, tmp_path / "mirror", gzip.compress(damaged, 1)))
+    assert status == 0, pipeline.log_text("extractor")[-2000:]
+    huge = next(r for r in DumpParser(_written(tmp_path, damaged)) if r.id == 990000003)
+    with_huge = Expected(
+        {**expected.hashes, Kind.RELEASES: {**expected.hashes[Kind.RELEASES], huge.id: huge.sha256}},
+        expected.files,
+    )
+    pipeline.wait_all_stored(with_huge)
+    assert pipeline.stop(pipeline.tableinator) == 0
+    assert dict(pipeline.stored(Kind.RELEASES)) == with_huge.hashes[Kind.RELEASES]
+    progress = (pipeline.marker() or {})["processing_phase"]["progress_by_file"][
+        expected.files[Kind.RELEASES]
+    ]
+    assert progress["status"] == "completed"
+    assert progress["records_skipped"] == 2
+    assert progress["records_extracted"] == len(with_huge.hashes[Kind.RELEASES])
+    log = pipeline.log_text("extractor")
+    assert "990000001" in log and "990000002" in log
+    assert "Traceback" not in log
+    entry.observed.append(
+        "the two malformed records were skipped, each logged with its id, and counted in the "
+        "state marker (records_skipped = 2); the 50 MB record was published and stored"
+    )
+    entry.checked.append(
+        f"all {len(with_huge.hashes[Kind.RELEASES]):,} good releases, the 50 MB one included, "
+        "are stored with their hashes; the file is marked completed with its true counts"
+    )
+    entry.passed = True
+
+
+def _written(tmp_path: Path, xml: bytes) -> Path:
+    path = tmp_path / "plain.xml"
+    path.write_bytes(xml)
+    return path
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../discogs_20300101_releases.xml.gz",
+        "discogs_20300101_releases.xml.gz/../../etc/passwd",
+        "/etc/discogs_20300101_releases.xml.gz",
+        "discogs_20300101_releases.xml.gz.exe",
+        "discogs_2030_releases.xml.gz",
+        "discogs_20300101_RELEASES.xml.gz",
+        "discogs_20300101_releases.xml.gz\n",
+    ],
+)
+def test_listing_names_outside_the_patterns_are_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(UnsafeFileNameError):
+        destination(tmp_path, name)
+    good = [ListingEntry(f"discogs_20300101_{k.value}.xml.gz", "x") for k in Kind]
+    choice = choose_newest_complete(
+        [*good, ListingEntry("discogs_20300101_CHECKSUM.txt", "x"), ListingEntry(name, "x")]
+    )
+    assert choice.chosen is not None
+    assert all(entry.name != name for entry in choice.chosen.files.values())
+    if name.startswith("discogs_"):
+        assert choice.refused == [name]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_listing_names_report_entry() -> None:
+    entry = scenario(
+        "A listing that names `../` paths or odd file names",
+        "Names such as `../discogs_20300101_releases.xml.gz`, `/etc/…`, `…xml.gz.exe`, a short date, upper case "
+        "and a trailing newline are given to the extractor's name validation and version choice.",
+    )
+    entry.checked.append(
+        "each is refused with UnsafeFileNameError and never chosen as part of a version; "
+        "nothing is written (tested one name per case above)"
+    )
+    entry.passed = True
+
+
+@pytest.mark.parametrize(
+    ("service", "variable", "value"),
+    [
+        ("extractor", "PERIODIC_CHECK_DAYS", "soon"),
+        ("extractor", "HEALTH_CHECK_PORT", "70000"),
+        ("extractor", "DISCOGS_SOURCE", "ftp://example.org/"),
+        ("tableinator", "POSTGRES_BATCH_SIZE", "0"),
+        ("tableinator", "POSTGRES_BATCH_MODE", "maybe"),
+        ("tableinator", "CONSUMER_CANCEL_DELAY", "-5"),
+    ],
+)
+def test_invalid_configuration_values(service: str, variable: str, value: str) -> None:
+    args = ["extractor", "--once"] if service == "extractor" else ["tableinator"]
+    result = subprocess.run(
+        [sys.executable, "-m", "discogsography", *args],
+        env={"PATH": "/usr/bin:/bin", variable: value, "DISCOGS_ROOT": "/tmp"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert variable in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_invalid_configuration_report_entry() -> None:
+    entry = scenario(
+        "Invalid configuration values",
+        "PERIODIC_CHECK_DAYS=soon, HEALTH_CHECK_PORT=70000, DISCOGS_SOURCE=ftp://…, POSTGRES_BATCH_SIZE=0, "
+        "POSTGRES_BATCH_MODE=maybe, CONSUMER_CANCEL_DELAY=-5, each given to its service alone.",
+    )
+    entry.checked.append(
+        "each service exits with status 1 and one line naming the variable; no traceback "
+        "(tested one value per case above)"
+    )
+    entry.passed = True
