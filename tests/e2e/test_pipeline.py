@@ -21,7 +21,7 @@ import aio_pika
 import psycopg
 import pytest
 
-from discogsography.amqp.topology import Topology
+from discogsography.amqp.topology import Topology, remove_prefix
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
 from tests.conftest import SAMPLES_2020
@@ -89,17 +89,7 @@ def _queue_depths(topology: Topology) -> dict[str, int]:
 def _delete_topology(topology: Topology) -> None:
     import asyncio
 
-    async def delete() -> None:
-        connection = await aio_pika.connect(AMQP)
-        async with connection:
-            channel = await connection.channel()
-            for kind in Kind:
-                await channel.queue_delete(topology.queue(kind))
-                await channel.queue_delete(topology.dead_letter_queue(kind))
-            await channel.exchange_delete(topology.exchange)
-            await channel.exchange_delete(topology.dead_letter_exchange)
-
-    asyncio.run(delete())
+    asyncio.run(remove_prefix(AMQP, topology.prefix))
 
 
 def xml_records(kind: Kind) -> list[ET.Element]:

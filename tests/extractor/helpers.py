@@ -20,7 +20,7 @@ import aio_pika
 import orjson
 
 from discogsography.amqp.messages import FileComplete, RecordBatch, decode
-from discogsography.amqp.topology import Topology
+from discogsography.amqp.topology import Topology, remove_prefix
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
 
@@ -87,14 +87,7 @@ async def queue_depth(amqp_url: str, topology: Topology, kind: Kind) -> int:
 
 
 async def delete_topology(amqp_url: str, topology: Topology) -> None:
-    connection = await aio_pika.connect(amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        for kind in Kind:
-            await channel.queue_delete(topology.queue(kind))
-            await channel.queue_delete(topology.dead_letter_queue(kind))
-        await channel.exchange_delete(topology.exchange)
-        await channel.exchange_delete(topology.dead_letter_exchange)
+    await remove_prefix(amqp_url, topology.prefix)
 
 
 # --- a fake data.discogs.com ---------------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any
 import aio_pika
 import psycopg
 
-from discogsography.amqp.topology import Topology
+from discogsography.amqp.topology import Topology, remove_prefix
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
 
@@ -230,18 +230,8 @@ class Pipeline:
         self.kill(self.extractor)
         self.kill(self.tableinator)
 
-        async def delete() -> None:
-            connection = await aio_pika.connect(AMQP)
-            async with connection:
-                channel = await connection.channel()
-                for kind in Kind:
-                    await channel.queue_delete(self.topology.queue(kind))
-                    await channel.queue_delete(self.topology.dead_letter_queue(kind))
-                await channel.exchange_delete(self.topology.exchange)
-                await channel.exchange_delete(self.topology.dead_letter_exchange)
-
         try:
-            asyncio.run(delete())
+            asyncio.run(remove_prefix(AMQP, self.prefix))
         finally:
             with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import aio_pika
+
 from discogsography.kinds import Kind
 
 EXCHANGE = "discogsography-exchange"
@@ -48,8 +50,6 @@ class Topology:
 
 async def declare(channel: Any, topology: Topology) -> None:
     """Declare everything on an aio-pika channel; idempotent, so every service calls it at start."""
-    import aio_pika
-
     exchange = await channel.declare_exchange(topology.exchange, aio_pika.ExchangeType.TOPIC, durable=True)
     dead_letters = await channel.declare_exchange(
         topology.dead_letter_exchange, aio_pika.ExchangeType.TOPIC, durable=True
@@ -63,3 +63,21 @@ async def declare(channel: Any, topology: Topology) -> None:
             topology.dead_letter_queue(kind), durable=True, arguments={"x-queue-type": "quorum"}
         )
         await dead_letter_queue.bind(dead_letters, routing_key=topology.routing_key(kind))
+
+
+async def remove(channel: Any, topology: Topology) -> None:
+    """Delete everything `declare` made (tests and benchmarks clean up their prefix with it)."""
+    for kind in Kind:
+        await channel.queue_delete(topology.queue(kind))
+        await channel.queue_delete(topology.dead_letter_queue(kind))
+    await channel.exchange_delete(topology.exchange)
+    await channel.exchange_delete(topology.dead_letter_exchange)
+
+
+async def remove_prefix(amqp_url: str, prefix: str) -> None:
+    """Connect and delete one prefix's exchanges and queues; refuses the empty (production) prefix."""
+    if not prefix:
+        raise ValueError("refusing to delete the unprefixed production exchanges and queues")
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        await remove(await connection.channel(), Topology(prefix))
