@@ -35,7 +35,7 @@ from discogsography.extractor.download import (
     sha256_of,
 )
 from discogsography.extractor.progress import ExtractionProgress, log_report, report_every
-from discogsography.extractor.publisher import FilePublisher, FileStats, PublishOptions
+from discogsography.extractor.publisher import FilePublisher, FileStats, PublishError, PublishOptions
 from discogsography.extractor.retention import files_to_remove
 from discogsography.extractor.settings import ExtractorSettings
 from discogsography.extractor.sources.finder import find_newest_version
@@ -419,7 +419,9 @@ class Extractor:
                 if (
                     attempt >= attempts
                     or self.stop_requested.is_set()
-                    or isinstance(exc, DiscogsographyError)
+                    # A damaged file or a refused setting fails the same way every time; the
+                    # broker going away (PublishError, connection errors) is worth another try.
+                    or (isinstance(exc, DiscogsographyError) and not isinstance(exc, PublishError))
                 ):
                     marker.fail_file_processing(name, error)
                     marker.save(marker_path)

@@ -48,8 +48,9 @@ class ExtractorSettings(BaseSettings):
     download_backoff_seconds: Annotated[float, Field(ge=0)] = 2.0
     max_retry_after_seconds: Annotated[float, Field(ge=0)] = 3600.0
     http_timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
-    # A file whose publishing fails is tried again this many times in the same cycle.
-    file_attempts: Annotated[int, Field(ge=1, le=100)] = 3
+    # Tries to publish a file in one cycle; waits double from DOWNLOAD_BACKOFF_SECONDS,
+    # so 5 tries ride out a broker restart (2 + 4 + 8 + 16 s).
+    file_attempts: Annotated[int, Field(ge=1, le=100)] = 5
     # After a failed cycle, try again after this long instead of PERIODIC_CHECK_DAYS.
     retry_failed_cycle_seconds: Annotated[float, Field(gt=0)] = 3600.0
     # Dump versions whose files stay in DISCOGS_ROOT after a version completes (0: keep all).
