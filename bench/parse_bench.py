@@ -19,17 +19,11 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from dumps import build_dump  # noqa: E402
+
 KINDS = ("artists", "labels", "masters", "releases")
-
-
-def build_dump(releases: int, others: int) -> Path:
-    out = HERE / "out" / f"dump_r{releases}_o{others}"
-    if not (out / "discogs_20991201_CHECKSUM.txt").exists():
-        out.mkdir(parents=True, exist_ok=True)
-        counts = {"releases": releases, "artists": others, "labels": others, "masters": others}
-        args = [f"--{kind}={count}" for kind, count in counts.items()]
-        subprocess.run([sys.executable, str(HERE / "make_dump.py"), str(out), *args], check=True)
-    return out
 
 
 def descendant_peak_rss_mb(root: int, peaks: dict[int, float]) -> None:

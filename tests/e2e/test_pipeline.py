@@ -8,6 +8,7 @@ the parser's records.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import os
 import subprocess
@@ -17,7 +18,6 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from typing import Any
 
-import aio_pika
 import psycopg
 import pytest
 
@@ -25,6 +25,7 @@ from discogsography.amqp.topology import Topology, remove_prefix
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
 from tests.conftest import SAMPLES_2020
+from tests.faults.harness import read_queue_depths
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -70,20 +71,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
 
 
 def _queue_depths(topology: Topology) -> dict[str, int]:
-    import asyncio
-
-    async def read() -> dict[str, int]:
-        connection = await aio_pika.connect(AMQP)
-        async with connection:
-            channel = await connection.channel()
-            depths = {}
-            for kind in Kind:
-                for name in (topology.queue(kind), topology.dead_letter_queue(kind)):
-                    queue = await channel.declare_queue(name, passive=True)
-                    depths[name] = queue.declaration_result.message_count or 0
-            return depths
-
-    return asyncio.run(read())
+    return asyncio.run(read_queue_depths(AMQP, topology))
 
 
 def _delete_topology(topology: Topology) -> None:

@@ -31,6 +31,24 @@ POSTGRES = "host=127.0.0.1 port=5432 user=postgres"
 AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 
 
+async def read_queue_depths(amqp_url: str, topology: Topology) -> dict[str, int]:
+    """Messages waiting in each queue and dead-letter queue of a topology (-1: no such queue)."""
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        depths = {}
+        for kind in Kind:
+            for name in (topology.queue(kind), topology.dead_letter_queue(kind)):
+                try:
+                    queue = await channel.declare_queue(name, passive=True)
+                except aio_pika.exceptions.ChannelClosed:
+                    channel = await connection.channel()
+                    depths[name] = -1
+                    continue
+                depths[name] = queue.declaration_result.message_count or 0
+        return depths
+
+
 def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.2) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -173,23 +191,7 @@ class Pipeline:
             ]
 
     def queue_depths(self) -> dict[str, int]:
-        async def read() -> dict[str, int]:
-            connection = await aio_pika.connect(AMQP)
-            async with connection:
-                channel = await connection.channel()
-                depths = {}
-                for kind in Kind:
-                    for name in (self.topology.queue(kind), self.topology.dead_letter_queue(kind)):
-                        try:
-                            queue = await channel.declare_queue(name, passive=True)
-                        except aio_pika.exceptions.ChannelClosed:
-                            channel = await connection.channel()
-                            depths[name] = -1
-                            continue
-                        depths[name] = queue.declaration_result.message_count or 0
-                return depths
-
-        return asyncio.run(read())
+        return asyncio.run(read_queue_depths(AMQP, self.topology))
 
     def take_dead_letters(self, kind: Kind) -> list[bytes]:
         """Consume (and so remove) everything in a kind's dead-letter queue."""
