@@ -13,6 +13,7 @@ import click
 
 from discogsography.errors import RecordError
 from discogsography.parsing import DumpParser, ParsedRecord, ParseStats
+from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES
 from discogsography.progress import byte_progress
 
 
@@ -37,7 +38,7 @@ from discogsography.progress import byte_progress
 @click.option(
     "--max-consecutive-failures",
     type=click.IntRange(min=1),
-    default=100,
+    default=DEFAULT_MAX_CONSECUTIVE_FAILURES,
     show_default=True,
     help="Declare the file broken after this many malformed records in a row.",
 )

@@ -1,5 +1,5 @@
 """Streaming Discogs XML to records: the heart every service shares."""
 
-from discogsography.parsing.parser import DumpParser, ParsedRecord, ParseStats, parse_dump
+from discogsography.parsing.parser import DumpParser, ParsedRecord, ParseStats
 
-__all__ = ["DumpParser", "ParseStats", "ParsedRecord", "parse_dump"]
+__all__ = ["DumpParser", "ParseStats", "ParsedRecord"]

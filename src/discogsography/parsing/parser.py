@@ -197,8 +197,3 @@ class DumpParser:
                     yield parse_raw_record(kind, raw, keep_data=keep)
                 except RecordError as error:
                     yield error
-
-
-def parse_dump(path: Path | str, **options: Any) -> DumpParser:
-    """Open a dump for parsing; iterate the result for its records, read ``.stats`` afterwards."""
-    return DumpParser(path, **options)
