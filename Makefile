@@ -33,8 +33,8 @@ parse: setup ## Parse the bundled sample dump to JSON Lines in out/ (no services
 	@echo "JSON Lines written to out/"
 
 lint: setup ## ruff and mypy
-	uv run ruff check src tests bench
-	uv run ruff format --check src tests bench
+	uv run ruff check src tests bench hatch_build.py
+	uv run ruff format --check src tests bench hatch_build.py
 	uv run mypy
 
 test: services lint ## Lint, then the whole test suite against the local services

@@ -45,6 +45,35 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of one process so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def server_cpu_seconds() -> dict[str, float]:
+    """CPU time so far of every PostgreSQL and RabbitMQ process on the machine, by server."""
+    totals = {"postgresql": 0.0, "rabbitmq": 0.0}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        command = text[text.index("(") + 1 : text.rindex(")")]
+        server = (
+            "postgresql" if command.startswith("postgres") else "rabbitmq" if command == "beam.smp" else None
+        )
+        if server:
+            totals[server] += cpu_seconds(int(stat.parent.name))
+    return totals
+
+
 def descendants(pid: int) -> list[int]:
     children = []
     for task in Path("/proc").glob(f"{pid}/task/*/children"):
@@ -60,6 +89,7 @@ class MemorySampler(threading.Thread):
         super().__init__(daemon=True)
         self.processes = processes
         self.samples: dict[str, list[tuple[float, float]]] = {}
+        self.cpu: dict[str, float] = {}  # last CPU seconds read per process, kept after it exits
         self.stop = threading.Event()
 
     def run(self) -> None:
@@ -69,8 +99,11 @@ class MemorySampler(threading.Thread):
                 if process.poll() is not None:
                     continue
                 self.samples.setdefault(name, []).append((now, rss_mb(process.pid)))
+                self.cpu[name] = cpu_seconds(process.pid) or self.cpu.get(name, 0.0)
                 for child in descendants(process.pid):
-                    self.samples.setdefault(f"{name} worker {child}", []).append((now, rss_mb(child)))
+                    worker = f"{name} worker {child}"
+                    self.samples.setdefault(worker, []).append((now, rss_mb(child)))
+                    self.cpu[worker] = cpu_seconds(child) or self.cpu.get(worker, 0.0)
 
 
 def count_rows(conninfo: str) -> dict[str, int]:
@@ -143,6 +176,7 @@ def main() -> None:
                 files = marker.get("processing_phase", {}).get("progress_by_file", {})
                 if files:
                     first_publish = time.monotonic()
+                    servers_at_start = server_cpu_seconds()
             if processes["extractor"].poll() not in (None, 0):
                 raise SystemExit(f"extractor failed; see {logs / 'extractor.log'}")
             time.sleep(0.05)
@@ -154,6 +188,7 @@ def main() -> None:
                 raise SystemExit(f"tableinator stopped; see {logs / 'tableinator.log'}")
             time.sleep(0.25)
         seconds = time.monotonic() - first_publish
+        servers_at_end = server_cpu_seconds()
         extractor_status = processes["extractor"].wait(timeout=600)
         sampler.stop.set()
         sampler.join()
@@ -183,6 +218,16 @@ def main() -> None:
         ]
         shown = " / ".join(f"{value:.0f}" for value in quarters)
         print(f"{name:<28} {max(values):>11.0f}   {shown}")
+    # Where the time goes: CPU seconds per process over the run (the services' whole lives,
+    # the servers' from first publish to last commit), and per record.
+    cpu = dict(sampler.cpu)
+    for server, start in servers_at_start.items():
+        cpu[server] = servers_at_end[server] - start
+    print(f"{'CPU over the run':<28} {'seconds':>11}   {'µs/record':>9}   {'% of one core':>13}")
+    for name, used in sorted(cpu.items()):
+        print(f"{name:<28} {used:>11.1f}   {used / total * 1e6:>9.0f}   {used / seconds * 100:>12.0f}%")
+    busy = sum(cpu.values())
+    print(f"{'all':<28} {busy:>11.1f}   {busy / total * 1e6:>9.0f}   {busy / seconds * 100:>12.0f}%")
 
 
 if __name__ == "__main__":

@@ -5,11 +5,20 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from discogsography.parsing.convert import TEXT_KEY, element_to_record, element_to_value
+from discogsography.parsing.convert import TEXT_KEY, convert_element, element_to_record, element_to_value
+
+CONVERTERS = {"python": element_to_value, "compiled": convert_element}
+_in_use = {"convert": convert_element}
+
+
+@pytest.fixture(params=sorted(CONVERTERS), autouse=True)
+def converter(request: pytest.FixtureRequest) -> None:
+    """Every rule holds for the pure-Python converter and for the compiled one."""
+    _in_use["convert"] = CONVERTERS[request.param]
 
 
 def value(xml: str) -> object:
-    return element_to_value(etree.fromstring(xml))
+    return _in_use["convert"](etree.fromstring(xml))
 
 
 def test_leaf_is_its_text() -> None:

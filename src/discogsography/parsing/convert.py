@@ -12,6 +12,7 @@ Rules (one place, so every consumer sees the same shape):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lxml import etree
@@ -116,9 +117,34 @@ def _move_attribute(node: dict[str, Value], name: str) -> None:
     node["@" + name] = node.pop(name)
 
 
+def _load_compiled() -> tuple[Callable[[etree._Element], Value], type[Exception]] | None:
+    """The compiled converter (_fastconvert.pyx, built by hatch_build.py), when it was built."""
+    try:
+        from discogsography.parsing import _fastconvert  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    _fastconvert.configure(LIST_CONTAINERS, TEXT_KEY)
+    return _fastconvert.element_to_value, _fastconvert.Unsupported
+
+
+_COMPILED = _load_compiled()
+COMPILED = _COMPILED is not None
+
+
+def convert_element(elem: etree._Element) -> Value:
+    """element_to_value, by the compiled converter where it was built and can read the element."""
+    if _COMPILED is not None:
+        compiled, unsupported = _COMPILED
+        try:
+            return compiled(elem)
+        except unsupported:
+            pass  # a construct the dumps do not use (namespaces, entity references)
+    return element_to_value(elem)
+
+
 def element_to_record(elem: etree._Element, *, id_is_attribute: bool) -> dict[str, Value]:
     """Convert a record element; its ``id`` becomes an integer. Raises ValueError without one."""
-    value = element_to_value(elem)
+    value = convert_element(elem)
     if not isinstance(value, dict):
         raise ValueError("record has no content")
     raw_id = value.get("id")
