@@ -15,7 +15,7 @@ from discogsography.tableinator.rows import (
     RowError,
     build_rows,
     nested_id,
-    release_rows,
+    rows_from_json,
     year,
 )
 
@@ -55,6 +55,39 @@ def test_every_sample_record_builds_rows_with_its_id_hash_and_data(
     assert total > 4000
 
 
+def test_rows_from_the_json_text_equal_rows_from_the_record(
+    all_samples: dict[Kind, list[ParsedRecord]],
+) -> None:
+    # The consumer's path: only the fields rows read are decoded, and data is the text as sent.
+    for kind, records in all_samples.items():
+        for parsed in records:
+            from_json = rows_from_json(kind, parsed.json)
+            from_record = build_rows(kind, parsed.data)
+            data_column = TABLES[kind].columns.index("data")
+            assert from_json.row[data_column] == parsed.json.decode()
+            assert orjson.loads(from_json.row[data_column]) == orjson.loads(from_record.row[data_column])
+            assert from_json.row[:data_column] == from_record.row[:data_column]
+            assert from_json.row[data_column + 1 :] == from_record.row[data_column + 1 :]
+            assert from_json.links == from_record.links
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b"[1, 2]", "not a JSON object"),
+        (b'{"id": 1, "sha256": "h", "title": tru}', "not JSON"),
+        (b'{"id": 1, "sha256": "h", "notes": "\xff"}', "not valid UTF-8"),
+        (b'{"id": "1", "sha256": "h"}', "without an integer id"),
+        (b'{"id": true, "sha256": "h"}', "without an integer id"),
+        (b'{"id": 1}', "without a sha256"),
+        (b'{"id": 18446744073709551616, "sha256": "h"}', "fits a bigint"),
+    ],
+)
+def test_json_text_that_can_never_be_stored_is_refused_with_its_reason(raw: bytes, reason: str) -> None:
+    with pytest.raises(RowError, match=reason):
+        rows_from_json(Kind.RELEASES, raw)
+
+
 def test_release_columns_follow_the_record(all_samples: dict[Kind, list[ParsedRecord]]) -> None:
     for parsed in all_samples[Kind.RELEASES]:
         record = parsed.data
@@ -83,7 +116,7 @@ def test_release_link_rows_list_labels_and_credits_in_order() -> None:
         "artists": {"artist": [{"id": "1", "name": "A", "anv": "Ay", "join": ","}, {"name": "B"}]},
         "extraartists": {"artist": [{"id": "0", "name": "C", "role": "Producer", "tracks": "A1"}]},
     }
-    built = release_rows(record)
+    built = build_rows(Kind.RELEASES, record)
     assert built.links["release_labels"] == [
         (7, 0, 51167, "Rough Trade", "RTD 1"),
         (7, 1, 51167, "Rough Trade", "RTD 2"),
@@ -194,7 +227,7 @@ def test_odd_shapes_are_tolerated_and_kept_in_data() -> None:
         "formats": {"format": [{"name": "CD", "qty": "9" * 64, "text": None}]},
         "released": 1999,
     }
-    built = release_rows(record)
+    built = build_rows(Kind.RELEASES, record)
     named = _named(built.row, Kind.RELEASES)
     assert named["title"] is None and named["genres"] is None and named["styles"] == ["Bop"]
     assert orjson.loads(named["data"]) == record

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import orjson
 
 from discogsography.kinds import Kind
@@ -46,7 +47,28 @@ class RecordBatch:
     records: list[dict[str, Any]]
 
 
+@dataclass(frozen=True, slots=True)
+class RawBatch:
+    """Records left as the JSON text they came in, one bytes object each (see ``decode_raw``)."""
+
+    data_type: Kind | None
+    records: list[bytes]
+
+
 Message = FileComplete | RecordBatch
+
+
+class _Head(msgspec.Struct):
+    type: Any = None  # only the envelope's type is read; the rest is skipped unparsed
+
+
+class _Batch(msgspec.Struct):
+    records: list[msgspec.Raw]
+    data_type: Any = None
+
+
+_HEAD = msgspec.json.Decoder(_Head)
+_BATCH = msgspec.json.Decoder(_Batch)
 
 
 def encode_records(kind: Kind, record_lines: Sequence[bytes]) -> tuple[str, bytes]:
@@ -110,6 +132,28 @@ def decode(body: bytes) -> Message:
             str(payload.get("file", "")),
         )
     raise MessageError(f"unknown message type {message_type!r}")
+
+
+def decode_raw(body: bytes) -> FileComplete | RawBatch:
+    """Like ``decode``, but records stay JSON text and are checked by whoever reads them.
+
+    The tableinator reads a few fields of each record and stores the rest as it came, so
+    building every record as Python objects first would be wasted work. Bodies that are not
+    a well-formed record or batch envelope get ``decode``'s verdict, and its reasons.
+    """
+    try:
+        head = _HEAD.decode(body)
+        if head.type is None:
+            return RawBatch(None, [body])
+        if head.type == BATCH_TYPE:
+            batch = _BATCH.decode(body)
+            return RawBatch(_kind(batch.data_type), [bytes(record) for record in batch.records])
+    except msgspec.MsgspecError:
+        pass
+    decoded = decode(body)  # a file_complete, or the reason the body is refused
+    if isinstance(decoded, RecordBatch):  # only reached for bodies msgspec and orjson judge alike
+        return RawBatch(decoded.data_type, [orjson.dumps(record) for record in decoded.records])
+    return decoded
 
 
 def _kind(value: object) -> Kind:

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from discogsography.amqp.messages import FileComplete, MessageError, decode
+from discogsography.amqp.messages import FileComplete, MessageError, decode_raw
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
 from discogsography.tableinator.batching import (
@@ -26,7 +26,7 @@ from discogsography.tableinator.batching import (
     seconds_until_flush,
     should_flush,
 )
-from discogsography.tableinator.rows import RecordRows, RowError, build_rows
+from discogsography.tableinator.rows import RecordRows, RowError, rows_from_json
 from discogsography.tableinator.store import DatabaseUnavailable, KindStore, StoreOutcome
 
 log = get_logger("discogsography.tableinator")
@@ -232,7 +232,7 @@ class KindConsumer:
     async def _handle(self, message: Any) -> None:
         self.stats.last_message_at = time.time()
         try:
-            decoded = decode(message.body)
+            decoded = decode_raw(message.body)
         except MessageError as exc:
             await self._dead_letter(message, str(exc))
             return
@@ -251,8 +251,8 @@ class KindConsumer:
             return
         self._on_records(self.kind)
         try:
-            # Rows are built now so the batch holds compact rows, not the decoded records.
-            rows = [build_rows(self.kind, record) for record in decoded.records]
+            # Rows are built now so the batch holds compact rows, not the messages' records.
+            rows = [rows_from_json(self.kind, record) for record in decoded.records]
         except RowError as exc:
             await self._dead_letter(message, str(exc))
             return
@@ -414,7 +414,7 @@ def _open_channel_id(message: Any) -> int | None:
 def _records_in(body: bytes) -> int:
     """Records a message carries (0 for file_complete or a body that does not decode)."""
     try:
-        decoded = decode(body)
+        decoded = decode_raw(body)
     except MessageError:
         return 0
     return 0 if isinstance(decoded, FileComplete) else len(decoded.records)
