@@ -34,11 +34,11 @@ import aio_pika
 import httpx
 import psycopg
 
-from discogsography.amqp.messages import RecordBatch, decode, encode_file_complete, encode_records
+from discogsography.amqp.messages import RawBatch, decode_raw, encode_file_complete, encode_records
 from discogsography.amqp.topology import Topology, declare
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
-from discogsography.tableinator.rows import TABLES, RecordRows, build_rows
+from discogsography.tableinator.rows import TABLES, RecordRows, rows_from_json
 from discogsography.tableinator.schema import ensure_schema
 from discogsography.tableinator.service import GC_THRESHOLDS
 from discogsography.tableinator.writer import KindWriter, dedupe
@@ -190,11 +190,11 @@ def stage_profile(database: str, bodies: list[bytes], batch_size: int) -> dict[s
         pending: list[Any] = []
         for body in bodies:
             started = time.perf_counter()
-            batch = decode(body)
-            assert isinstance(batch, RecordBatch)
+            batch = decode_raw(body)  # as the service: records stay JSON text
+            assert isinstance(batch, RawBatch)
             records = batch.records
             decoded = time.perf_counter()
-            pending.extend(build_rows(Kind.RELEASES, record) for record in records)
+            pending.extend(rows_from_json(Kind.RELEASES, record) for record in records)
             timings["decode"] += decoded - started
             timings["rows"] += time.perf_counter() - decoded
             if len(pending) >= batch_size:
@@ -237,9 +237,9 @@ def executemany_rate(database: str, bodies: list[bytes], limit: int, batch_size:
 def built_rows(bodies: list[bytes], limit: int) -> list[RecordRows]:
     rows: list[RecordRows] = []
     for body in bodies:
-        batch = decode(body)
-        assert isinstance(batch, RecordBatch)
-        rows.extend(build_rows(Kind.RELEASES, record) for record in batch.records)
+        batch = decode_raw(body)
+        assert isinstance(batch, RawBatch)
+        rows.extend(rows_from_json(Kind.RELEASES, record) for record in batch.records)
         if len(rows) >= limit:
             break
     return rows[:limit]
