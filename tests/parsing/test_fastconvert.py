@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from discogsography.parsing import DumpParser, convert
+from discogsography.parsing.canonical import canonical_json
 from discogsography.parsing.parser import _XML_PARSER
 from discogsography.parsing.splitter import split_block
 
@@ -18,7 +20,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 def compiled(element: etree._Element) -> object:
     assert convert._COMPILED is not None
-    return convert._COMPILED[0](element)
+    return convert._COMPILED.element_to_value(element)
 
 
 def test_the_build_compiled_the_converter() -> None:
@@ -83,3 +85,72 @@ def test_constructs_the_dumps_do_not_use_fall_back_to_python(xml: bytes) -> None
     with pytest.raises(Exception, match="namespaced"):
         compiled(element)
     assert convert.convert_element(element) == convert.element_to_value(element)
+
+
+# --- record_json: canonical JSON written straight from the tree ------------------------------
+
+
+def dict_path_json(element: etree._Element) -> tuple[int, bytes]:
+    record = convert.element_to_record(element, id_is_attribute=True)
+    return record["id"], canonical_json(record)
+
+
+def test_every_sample_record_is_written_straight_to_the_same_json() -> None:
+    for name, xml in sample_records():
+        element = etree.fromstring(xml, _XML_PARSER)
+        written = convert.record_to_canonical_json(element)
+        assert written is not None, f"{name}: left to the dict path: {xml[:80]!r}"
+        assert written == dict_path_json(element), f"{name}: {xml[:80]!r}"
+
+
+_record_ids = st.sampled_from(["1", " 42 ", "0007", "\n9\n", "123456789012345678"])
+
+
+@st.composite
+def _records(draw: st.DrawFn) -> str:
+    # A record: the id as an attribute or an <id> child, then any content but a second id.
+    inner = draw(_elements(1).filter(lambda xml: not xml.startswith("<id")))
+    record_id = draw(_record_ids)
+    if draw(st.booleans()):
+        return f'<release id="{record_id}">{inner}{draw(_texts)}</release>'
+    return f"<artist>{draw(_texts)}<id>{record_id}</id>{inner}</artist>"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_records())
+def test_random_records_are_written_straight_to_the_same_json(xml: str) -> None:
+    element = etree.fromstring(xml.encode(), _XML_PARSER)
+    written = convert.record_to_canonical_json(element)
+    assert written is not None
+    assert written == dict_path_json(element)
+
+
+def test_escapes_are_those_of_orjson() -> None:
+    # Quotes, backslashes, the control characters XML allows, and text that is not ASCII.
+    xml = '<release id="1"><notes>a"b\\c&#9;&#10;&#13;\u2028é/\x7f</notes><t k="&#9;&quot;"/></release>'
+    element = etree.fromstring(xml.encode(), _XML_PARSER)
+    written = convert.record_to_canonical_json(element)
+    assert written == dict_path_json(element)
+    assert written is not None and orjson.loads(written[1])["notes"] == 'a"b\\c\t\n\r\u2028é/\x7f'
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        b'<release xmlns:d="urn:d" id="1"><d:title>T</d:title></release>',  # namespaces
+        b'<release id="1"/>',  # no children: the dict path decides
+        b'<release id="x1"><title>T</title></release>',  # not an integer id
+        b'<release id="1234567890123456789"><title>T</title></release>',  # past 18 digits
+        b"<release><id>1</id><id>2</id></release>",  # two ids
+        b'<release><id k="v">1</id><title>T</title></release>',  # an id with attributes
+    ],
+)
+def test_records_outside_the_common_shape_are_left_to_the_dict_path(xml: bytes) -> None:
+    assert convert.record_to_canonical_json(etree.fromstring(xml, _XML_PARSER)) is None
+
+
+def test_an_element_with_more_keys_than_the_compiled_walk_holds_is_left_to_the_dict_path() -> None:
+    many = "".join(f"<k{n}>v</k{n}>" for n in range(70))
+    element = etree.fromstring(f'<release id="1">{many}</release>'.encode(), _XML_PARSER)
+    assert convert.record_to_canonical_json(element) is None
+    assert canonical_json(convert.element_to_record(element, id_is_attribute=True))

@@ -33,6 +33,10 @@ def hashed_line(record: dict[str, Any]) -> tuple[str, bytes]:
     The line is the canonical JSON with the hash spliced in as the first key, so the record
     is serialised once; every record has at least an id, so the object is never empty.
     """
-    body = canonical_json(record)
+    return hash_and_line(canonical_json(record))
+
+
+def hash_and_line(body: bytes) -> tuple[str, bytes]:
+    """(sha256, line) of a record's canonical JSON, as hashed_line gives them."""
     digest = hashlib.sha256(body).hexdigest()
     return digest, b'{"sha256":"' + digest.encode() + b'",' + body[1:]

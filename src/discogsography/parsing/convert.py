@@ -13,6 +13,7 @@ Rules (one place, so every consumer sees the same shape):
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -117,14 +118,23 @@ def _move_attribute(node: dict[str, Value], name: str) -> None:
     node["@" + name] = node.pop(name)
 
 
-def _load_compiled() -> tuple[Callable[[etree._Element], Value], type[Exception]] | None:
-    """The compiled converter (_fastconvert.pyx, built by hatch_build.py), when it was built."""
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """The compiled converter's entry points (_fastconvert.pyx, built by hatch_build.py)."""
+
+    element_to_value: Callable[[etree._Element], Value]
+    record_json: Callable[[etree._Element], tuple[int, bytes]]
+    unsupported: type[Exception]
+
+
+def _load_compiled() -> _Compiled | None:
     try:
         from discogsography.parsing import _fastconvert  # type: ignore[attr-defined]
     except ImportError:
         return None
     _fastconvert.configure(LIST_CONTAINERS, TEXT_KEY)
-    return _fastconvert.element_to_value, _fastconvert.Unsupported
+    _fastconvert.configure_json(LIST_CONTAINERS)
+    return _Compiled(_fastconvert.element_to_value, _fastconvert.record_json, _fastconvert.Unsupported)
 
 
 _COMPILED = _load_compiled()
@@ -134,12 +144,26 @@ COMPILED = _COMPILED is not None
 def convert_element(elem: etree._Element) -> Value:
     """element_to_value, by the compiled converter where it was built and can read the element."""
     if _COMPILED is not None:
-        compiled, unsupported = _COMPILED
         try:
-            return compiled(elem)
-        except unsupported:
+            return _COMPILED.element_to_value(elem)
+        except _COMPILED.unsupported:
             pass  # a construct the dumps do not use (namespaces, entity references)
     return element_to_value(elem)
+
+
+def record_to_canonical_json(elem: etree._Element) -> tuple[int, bytes] | None:
+    """(id, canonical JSON) of a record element written straight from the tree, or None when the
+    compiled converter is absent or leaves this record to the dict path (which decides errors).
+
+    Equal to ``canonical_json(element_to_record(elem))``, without building the dicts: it is
+    what the parser uses when it does not keep the records as dicts.
+    """
+    if _COMPILED is None:
+        return None
+    try:
+        return _COMPILED.record_json(elem)
+    except _COMPILED.unsupported:
+        return None
 
 
 def element_to_record(elem: etree._Element, *, id_is_attribute: bool) -> dict[str, Value]:

@@ -20,8 +20,8 @@ from lxml import etree
 
 from discogsography.errors import BrokenDumpError, RecordError
 from discogsography.kinds import Kind, KindSpec
-from discogsography.parsing.canonical import hashed_line
-from discogsography.parsing.convert import element_to_record
+from discogsography.parsing.canonical import hash_and_line, hashed_line
+from discogsography.parsing.convert import element_to_record, record_to_canonical_json
 from discogsography.parsing.source import CHUNK_SIZE, DumpSource
 from discogsography.parsing.splitter import Block, BlockSplitter, RawRecord, split_block
 
@@ -77,6 +77,11 @@ def parse_raw_record(kind: Kind, raw: RawRecord, *, keep_data: bool = True) -> P
         raise RecordError(
             f"expected <{spec.record_tag}>, found <{element.tag}>", offset=raw.offset, record_id=None
         )
+    written = record_to_canonical_json(element)
+    if written is not None:  # the common case: JSON straight from the tree, no dicts
+        record_id, body = written
+        digest, line = hash_and_line(body)
+        return ParsedRecord(kind, record_id, digest, line, raw.offset)
     try:
         record = element_to_record(element, id_is_attribute=spec.id_is_attribute)
     except ValueError as exc:
