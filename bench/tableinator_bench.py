@@ -222,7 +222,10 @@ def executemany_rate(database: str, bodies: list[bytes], limit: int, batch_size:
         for start in range(0, len(rows), batch_size):
             batch = dedupe(rows[start : start + batch_size])
             with conn.transaction(), conn.cursor() as cur:
-                cur.executemany(upsert, [r.row for r in batch])
+                data = tables.columns.index("data")  # JSON text as bytes: send it as text
+                cur.executemany(
+                    upsert, [(*r.row[:data], r.row[data].decode(), *r.row[data + 1 :]) for r in batch]
+                )
                 for link in tables.links:
                     link_rows = [lr for r in batch for lr in r.links[link.name]]
                     if link_rows:

@@ -64,7 +64,7 @@ def test_rows_from_the_json_text_equal_rows_from_the_record(
             from_json = rows_from_json(kind, parsed.json)
             from_record = build_rows(kind, parsed.data)
             data_column = TABLES[kind].columns.index("data")
-            assert from_json.row[data_column] == parsed.json.decode()
+            assert from_json.row[data_column] == parsed.json
             assert orjson.loads(from_json.row[data_column]) == orjson.loads(from_record.row[data_column])
             assert from_json.row[:data_column] == from_record.row[:data_column]
             assert from_json.row[data_column + 1 :] == from_record.row[data_column + 1 :]

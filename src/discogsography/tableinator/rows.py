@@ -143,9 +143,9 @@ def record_hash(record: dict[str, Any]) -> str:
     return value
 
 
-def record_data(record: dict[str, Any]) -> str:
-    """The whole record, exactly as received, for the ``data`` jsonb column."""
-    return orjson.dumps(record).decode()
+def record_data(record: dict[str, Any]) -> bytes:
+    """The whole record as JSON text, for the ``data`` jsonb column."""
+    return orjson.dumps(record)
 
 
 # --- per kind ------------------------------------------------------------------------------
@@ -195,7 +195,7 @@ TABLES: dict[Kind, KindTables] = {
 }
 
 
-def label_rows(record: dict[str, Any], data: str) -> RecordRows:
+def label_rows(record: dict[str, Any], data: bytes) -> RecordRows:
     rid, digest = record_id(record), record_hash(record)
     row = (
         rid,
@@ -209,7 +209,7 @@ def label_rows(record: dict[str, Any], data: str) -> RecordRows:
     return RecordRows(rid, digest, row)
 
 
-def artist_rows(record: dict[str, Any], data: str) -> RecordRows:
+def artist_rows(record: dict[str, Any], data: bytes) -> RecordRows:
     rid, digest = record_id(record), record_hash(record)
     aliases = items(record.get("aliases"), "name")
     row = (
@@ -232,7 +232,7 @@ def artist_rows(record: dict[str, Any], data: str) -> RecordRows:
     return RecordRows(rid, digest, row, {"artist_aliases": alias_rows, "artist_members": member_rows})
 
 
-def release_rows(record: dict[str, Any], data: str) -> RecordRows:
+def release_rows(record: dict[str, Any], data: bytes) -> RecordRows:
     rid, digest = record_id(record), record_hash(record)
     row = (
         rid,
@@ -272,7 +272,7 @@ def _credit_rows(rid: int, credits: list[Any], *, extra: bool) -> list[Row]:
     ]
 
 
-def master_rows(record: dict[str, Any], data: str) -> RecordRows:
+def master_rows(record: dict[str, Any], data: bytes) -> RecordRows:
     rid, digest = record_id(record), record_hash(record)
     row = (
         rid,
@@ -299,7 +299,7 @@ def master_rows(record: dict[str, Any], data: str) -> RecordRows:
     return RecordRows(rid, digest, row, {"master_artists": artist_links})
 
 
-ROW_BUILDERS: dict[Kind, Callable[[dict[str, Any], str], RecordRows]] = {
+ROW_BUILDERS: dict[Kind, Callable[[dict[str, Any], bytes], RecordRows]] = {
     Kind.LABELS: label_rows,
     Kind.ARTISTS: artist_rows,
     Kind.RELEASES: release_rows,
@@ -352,7 +352,7 @@ def rows_from_json(kind: Kind, raw: bytes) -> RecordRows:
     except msgspec.DecodeError as exc:
         raise RowError(f"record is not JSON: {exc}") from None
     try:
-        data = raw.decode()
+        raw.decode()  # PostgreSQL would refuse the whole batch
     except UnicodeDecodeError as exc:
         raise RowError(f"record is not valid UTF-8: {exc}") from None
     record = msgspec.structs.asdict(fields)
@@ -361,4 +361,4 @@ def rows_from_json(kind: Kind, raw: bytes) -> RecordRows:
         raise RowError("record without an integer id")
     if not isinstance(record["sha256"], str):
         raise RowError(f"record {record_id} without a sha256")
-    return ROW_BUILDERS[kind](record, data)
+    return ROW_BUILDERS[kind](record, raw)

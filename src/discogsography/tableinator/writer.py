@@ -3,7 +3,8 @@
 A batch (deduplicated: the last record of an id wins) is written in one transaction:
   1. ``SELECT id, hash`` of its ids: each record is new, changed or unchanged;
   2. unchanged records (a redelivery, a republished dump) are skipped: nothing is written;
-  3. new records are COPied straight into the table, with their link rows;
+  3. new records are COPied straight into the table, with their link rows (COPY in binary
+     format: no escaping on either side, and ``data`` goes as the JSON text received);
   4. changed records (next month's dump) are COPied into a temporary staging table and
      upserted with ``INSERT ... SELECT ... ON CONFLICT (id) DO UPDATE ... WHERE hash differs
      RETURNING id``; the link rows of the ids returned are deleted and written again.
@@ -21,7 +22,10 @@ from time import perf_counter
 from typing import Any
 
 import psycopg
-from psycopg import sql
+from psycopg import postgres, sql
+from psycopg.abc import Buffer
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
 
 from discogsography.kinds import Kind
 from discogsography.tableinator.rows import TABLES, KindTables, RecordRows
@@ -54,6 +58,28 @@ def dedupe(rows: Iterable[RecordRows]) -> list[RecordRows]:
     return list(by_id.values())
 
 
+class _JsonTextDumper(Dumper):
+    """jsonb in binary COPY from JSON text already serialised (bytes): a version byte, the text."""
+
+    format = Format.BINARY
+    oid = postgres.types["jsonb"].oid
+
+    def dump(self, obj: Buffer) -> Buffer:
+        return b"\x01" + obj
+
+
+def _column_types(conn: psycopg.Connection[Any], table: str, columns: Sequence[str]) -> list[int]:
+    """The type oids of a table's columns, read from the catalog (ddl.sql defines them)."""
+    found = dict(
+        conn.execute(
+            "SELECT attname, atttypid::int FROM pg_attribute "
+            "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+            (table,),
+        ).fetchall()
+    )
+    return [found[column] for column in columns]
+
+
 def _names(columns: Sequence[str]) -> sql.Composed:
     return sql.SQL(", ").join(map(sql.Identifier, columns))
 
@@ -78,12 +104,16 @@ def _statements(tables: KindTables) -> _Statements:
     )
     return _Statements(
         existing=sql.SQL("SELECT id, hash FROM {table} WHERE id = ANY(%s)").format(table=table),
-        copy_table=sql.SQL("COPY {table} ({columns}) FROM STDIN").format(table=table, columns=columns),
+        copy_table=sql.SQL("COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)").format(
+            table=table, columns=columns
+        ),
         create_stage=sql.SQL(
             "CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
             "SELECT {columns} FROM {table} WITH NO DATA"
         ).format(stage=stage, columns=columns, table=table),
-        copy_stage=sql.SQL("COPY {stage} ({columns}) FROM STDIN").format(stage=stage, columns=columns),
+        copy_stage=sql.SQL("COPY {stage} ({columns}) FROM STDIN (FORMAT BINARY)").format(
+            stage=stage, columns=columns
+        ),
         upsert=sql.SQL(
             "INSERT INTO {table} AS t ({columns}) SELECT {columns} FROM {stage} "
             "ON CONFLICT (id) DO UPDATE SET {updates}, updated_at = now() "
@@ -95,7 +125,7 @@ def _statements(tables: KindTables) -> _Statements:
                 sql.SQL("DELETE FROM {table} WHERE {parent} = ANY(%s)").format(
                     table=sql.Identifier(link.name), parent=sql.Identifier(link.parent_column)
                 ),
-                sql.SQL("COPY {table} ({columns}) FROM STDIN").format(
+                sql.SQL("COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)").format(
                     table=sql.Identifier(link.name), columns=_names(link.columns)
                 ),
             )
@@ -122,6 +152,12 @@ class KindWriter:
         self.kind = kind
         self.tables = TABLES[kind]
         self._sql = _statements(self.tables)
+        # Binary COPY needs each column's type; jsonb comes as JSON text (RecordRows.row's data).
+        with conn.transaction():
+            self._types = _column_types(conn, self.tables.table, self.tables.columns)
+            self._link_types = {
+                link.name: _column_types(conn, link.name, link.columns) for link in self.tables.links
+            }
         # Seconds spent per step, summed over batches (the benchmark reports them).
         self.timings: dict[str, float] = dict.fromkeys(("lookup", "insert", "upsert", "links"), 0.0)
 
@@ -141,6 +177,7 @@ class KindWriter:
     def _write(self, unique: list[RecordRows], *, fast: bool) -> WriteResult:
         statements, timings = self._sql, self.timings
         with self.conn.cursor() as cur:
+            cur.adapters.register_dumper(bytes, _JsonTextDumper)  # this cursor's COPYs only
             started = perf_counter()
             new: list[RecordRows] = []
             to_upsert = unique
@@ -151,6 +188,7 @@ class KindWriter:
             looked_up = perf_counter()
             if new:
                 with cur.copy(statements.copy_table) as copy:
+                    copy.set_types(self._types)
                     for record_rows in new:
                         copy.write_row(record_rows.row)
             inserted = perf_counter()
@@ -158,6 +196,7 @@ class KindWriter:
             if to_upsert:
                 cur.execute(statements.create_stage)
                 with cur.copy(statements.copy_stage) as copy:
+                    copy.set_types(self._types)
                     for record_rows in to_upsert:
                         copy.write_row(record_rows.row)
                 updated = {row[0] for row in cur.execute(statements.upsert).fetchall()}
@@ -170,6 +209,7 @@ class KindWriter:
             for name, _, copy_link in statements.links:
                 if new or changed:
                     with cur.copy(copy_link) as copy:
+                        copy.set_types(self._link_types[name])
                         for record_rows in (*new, *changed):
                             for link_row in record_rows.links.get(name, ()):
                                 copy.write_row(link_row)
