@@ -68,7 +68,7 @@ def measure_one(path: Path, workers: int) -> dict[str, float]:
     sampler = threading.Thread(target=sample, daemon=True)
     if workers > 1:
         sampler.start()
-    parser = DumpParser(path, workers=workers, keep_data=False)
+    parser = DumpParser(path, workers=workers)
     started = time.perf_counter()
     records = 0
     for _ in parser:

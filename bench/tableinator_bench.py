@@ -64,7 +64,7 @@ def make_dump(out: Path, releases: int) -> Path:
 def message_bodies(dump: Path, per_message: int) -> tuple[list[bytes], int]:
     """The dump's records as batch-envelope bodies (kept in memory: this is the publisher's side)."""
     bodies, lines, total = [], [], 0
-    for record in DumpParser(dump, keep_data=False):
+    for record in DumpParser(dump):
         lines.append(record.json)
         total += 1
         if len(lines) == per_message:

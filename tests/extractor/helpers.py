@@ -40,7 +40,7 @@ def make_dump(out: Path, count: int, date: str = "20991201") -> Path:
 
 
 def parser_records(path: Path) -> list[dict[str, Any]]:
-    return [orjson.loads(record.json) for record in DumpParser(path, keep_data=False)]
+    return [orjson.loads(record.json) for record in DumpParser(path)]
 
 
 @dataclass

@@ -69,7 +69,7 @@ class Expected:
         hashes: dict[Kind, dict[int, str]] = {}
         files: dict[Kind, str] = {}
         for path in sorted(dump.glob("*.xml.gz")):
-            parser = DumpParser(path, keep_data=False)
+            parser = DumpParser(path)
             hashes[parser.kind] = {record.id: record.sha256 for record in parser}
             files[parser.kind] = path.name
         return cls(hashes, files)

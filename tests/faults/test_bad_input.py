@@ -85,7 +85,7 @@ def good_records_before(data: bytes) -> dict[int, str]:
     path.write_bytes(data)
     records: dict[int, str] = {}
     try:
-        for record in DumpParser(path, keep_data=False):
+        for record in DumpParser(path):
             records[record.id] = record.sha256
     except DumpError:
         pass

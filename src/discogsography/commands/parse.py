@@ -66,7 +66,6 @@ def parse(
         workers=workers,
         max_consecutive_failures=max_consecutive_failures,
         on_failure=report_failure,
-        keep_data=False,
     )
     show_progress = sys.stderr.isatty() if progress is None else progress
     with (

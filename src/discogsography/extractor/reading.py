@@ -79,7 +79,7 @@ def _chunks(
 
 class ThreadReader:
     def __init__(self, path: Path, on_failure: Callable[[str], None]) -> None:
-        self.parser = DumpParser(path, keep_data=False, on_failure=lambda error: on_failure(str(error)))
+        self.parser = DumpParser(path, on_failure=lambda error: on_failure(str(error)))
         self.kind: Kind = self.parser.kind
         self.compressed_size = self.parser.source.compressed_size
         self.counters = ReadCounters()
@@ -111,9 +111,7 @@ def parse_in_child(path: str, workers: int, chunk_records: int, out: Any, stop: 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        parser = DumpParser(
-            path, workers=workers, keep_data=False, on_failure=lambda error: out.put(("skipped", str(error)))
-        )
+        parser = DumpParser(path, workers=workers, on_failure=lambda error: out.put(("skipped", str(error))))
         for chunk, position in _chunks(parser, chunk_records, stop.is_set):
             out.put(("records", chunk, position))
         out.put(("end", parser.stats.skipped, parser.stats.xml_bytes))

@@ -32,6 +32,7 @@ def configure(list_containers, text_key):
     global _list_containers, _text_key
     _list_containers = frozenset(list_containers)
     _text_key = text_key
+    _configure_containers(list_containers)
 
 
 cdef inline str _utf8(const char* value):
@@ -206,7 +207,7 @@ cdef Py_ssize_t _container_count = 0
 cdef const char* _HEX = b"0123456789abcdef"
 
 
-def configure_json(list_containers):
+cdef _configure_containers(list_containers):
     """The container tags as C strings, for record_json."""
     global _containers, _container_count, _container_names
     names = sorted(name.encode() for name in list_containers)
@@ -570,10 +571,8 @@ def record_json(cetree._Element element):
     cdef bint as_list
     cdef bytes digits
     cdef Out out
-    if not _has_elements(node) and node.properties is NULL:
-        raise Unsupported("record has no content")
     if not _has_elements(node):
-        raise Unsupported("record is a leaf with attributes")
+        raise Unsupported("record without child elements")
     count = _collect(node, keys, &mixed)
     if mixed:
         _add_text_key(keys, &count, 0)

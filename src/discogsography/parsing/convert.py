@@ -133,7 +133,6 @@ def _load_compiled() -> _Compiled | None:
     except ImportError:
         return None
     _fastconvert.configure(LIST_CONTAINERS, TEXT_KEY)
-    _fastconvert.configure_json(LIST_CONTAINERS)
     return _Compiled(_fastconvert.element_to_value, _fastconvert.record_json, _fastconvert.Unsupported)
 
 
@@ -155,8 +154,8 @@ def record_to_canonical_json(elem: etree._Element) -> tuple[int, bytes] | None:
     """(id, canonical JSON) of a record element written straight from the tree, or None when the
     compiled converter is absent or leaves this record to the dict path (which decides errors).
 
-    Equal to ``canonical_json(element_to_record(elem))``, without building the dicts: it is
-    what the parser uses when it does not keep the records as dicts.
+    Equal to ``canonical_json(element_to_record(elem))``, without building the dicts: the
+    parser's common path (``ParsedRecord.data`` decodes the JSON line when a caller wants it).
     """
     if _COMPILED is None:
         return None

@@ -27,7 +27,7 @@ def _parse_block(kind: Kind, block: Block) -> list[_Result]:
     results: list[_Result] = []
     for raw in split_block(block, kind.spec.record_opening):
         try:
-            record = parse_raw_record(kind, raw, keep_data=False)
+            record = parse_raw_record(kind, raw)
         except RecordError as error:
             results.append(error)
         else:

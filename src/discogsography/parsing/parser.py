@@ -66,7 +66,7 @@ class ParsedRecord:
         return self._data
 
 
-def parse_raw_record(kind: Kind, raw: RawRecord, *, keep_data: bool = True) -> ParsedRecord:
+def parse_raw_record(kind: Kind, raw: RawRecord) -> ParsedRecord:
     """Parse one raw record. Raises RecordError when it cannot be parsed or has no id."""
     spec: KindSpec = kind.spec
     try:
@@ -87,9 +87,6 @@ def parse_raw_record(kind: Kind, raw: RawRecord, *, keep_data: bool = True) -> P
     except ValueError as exc:
         raise RecordError(str(exc), offset=raw.offset, record_id=_id_hint(raw.xml)) from None
     digest, line = hashed_line(record)
-    if keep_data:
-        record["sha256"] = digest
-        return ParsedRecord(kind, record["id"], digest, line, raw.offset, record)
     return ParsedRecord(kind, record["id"], digest, line, raw.offset)
 
 
@@ -144,13 +141,11 @@ class DumpParser:
         max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
         on_failure: FailureHook | None = None,
         chunk_size: int = CHUNK_SIZE,
-        keep_data: bool = True,
     ) -> None:
         self.path = Path(path)
         self.workers = workers
         self.max_consecutive_failures = max_consecutive_failures
         self.on_failure = on_failure
-        self.keep_data = keep_data
         self.source = DumpSource(self.path, chunk_size)
         self.kind = self.source.kind
         self.stats = ParseStats(kind=self.kind)
@@ -195,10 +190,9 @@ class DumpParser:
     def _parse_here(self) -> Iterator[ParsedRecord | RecordError]:
         kind = self.kind
         opening = kind.spec.record_opening
-        keep = self.keep_data
         for block in self.blocks():
             for raw in split_block(block, opening):
                 try:
-                    yield parse_raw_record(kind, raw, keep_data=keep)
+                    yield parse_raw_record(kind, raw)
                 except RecordError as error:
                     yield error
