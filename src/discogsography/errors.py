@@ -15,6 +15,10 @@ class BrokenDumpError(DumpError):
     """Too many consecutive records failed: the file is declared broken."""
 
 
+class TooManySkippedError(DumpError):
+    """More of a file's records were skipped than the allowed share: the file is not complete."""
+
+
 class RecordError(DiscogsographyError):
     """One record that cannot be turned into a record: malformed XML, no usable id."""
 
@@ -24,6 +28,11 @@ class RecordError(DiscogsographyError):
         self.record_id = record_id
         where = f"record id {record_id}" if record_id is not None else f"byte offset {offset}"
         super().__init__(f"{where}: {reason}")
+
+    @property
+    def ref(self) -> str:
+        """How the skipped record is named: "id 7", or "offset 90" where its id is unknown."""
+        return f"id {self.record_id}" if self.record_id is not None else f"offset {self.offset}"
 
     def __reduce__(self) -> tuple[object, ...]:
         # Errors cross process boundaries in the parallel parser.

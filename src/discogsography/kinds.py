@@ -21,19 +21,15 @@ class Kind(StrEnum):
 class KindSpec:
     root_tag: str
     record_tag: str
-    # The bytes that open a record and never occur nested inside one: artists and labels
-    # open with a bare tag (nested <label id=...> in sublabels carries attributes), masters
-    # and releases with the tag followed by their id attribute.
-    record_opening: bytes
     # True where the id is an attribute of the record element, False where it is an <id> child.
     id_is_attribute: bool
 
 
 KIND_SPECS: dict[Kind, KindSpec] = {
-    Kind.ARTISTS: KindSpec("artists", "artist", b"<artist>", id_is_attribute=False),
-    Kind.LABELS: KindSpec("labels", "label", b"<label>", id_is_attribute=False),
-    Kind.MASTERS: KindSpec("masters", "master", b"<master ", id_is_attribute=True),
-    Kind.RELEASES: KindSpec("releases", "release", b"<release ", id_is_attribute=True),
+    Kind.ARTISTS: KindSpec("artists", "artist", id_is_attribute=False),
+    Kind.LABELS: KindSpec("labels", "label", id_is_attribute=False),
+    Kind.MASTERS: KindSpec("masters", "master", id_is_attribute=True),
+    Kind.RELEASES: KindSpec("releases", "release", id_is_attribute=True),
 }
 
 KIND_BY_ROOT_TAG: dict[str, Kind] = {spec.root_tag: kind for kind, spec in KIND_SPECS.items()}

@@ -81,12 +81,35 @@ def test_skipped_records_are_reported_and_counted(tmp_path: Path) -> None:
             b'<releases>\n<release id="1"/>\n<release id="2"><a></b></release>\n<release id="3"/>\n</releases>'
         )
     )
-    result = run(path)
+    result = run(path, "--max-skipped-share", "0.5")
     assert result.returncode == 0
     assert [orjson.loads(line)["id"] for line in result.stdout.splitlines()] == [1, 3]
     stderr = result.stderr.decode()
     assert "skipped: record id 2: malformed XML" in stderr
-    assert "2 records, 1 skipped" in stderr
+    assert "2 records, 1 skipped (id 2)," in stderr
+
+
+def test_more_skipped_than_the_share_allows_exits_1_and_writes_no_output(tmp_path: Path) -> None:
+    def dump(good: int, broken: int) -> Path:
+        records = "".join(f'<release id="{i}"/>\n' for i in range(1, good + 1))
+        records += "".join(f'<release id="{9000 + i}"><a></b></release>\n' for i in range(broken))
+        path = tmp_path / "r.xml.gz"
+        path.write_bytes(gzip.compress(f"<releases>\n{records}</releases>".encode()))
+        return path
+
+    # 2 of 1,000 records broken: 0.2 %, over the default 0.1 %.
+    output = tmp_path / "out.jsonl"
+    result = run(dump(998, 2), "--output", output)
+    assert result.returncode == 1
+    lines = result.stderr.decode().splitlines()
+    assert lines[-1].startswith("error: ") and "2 of 1000 records skipped (0.20%)" in lines[-1]
+    assert "Traceback" not in result.stderr.decode()
+    assert not output.exists()
+    # At the limit itself (1 of 1,000) the parse completes.
+    again = run(dump(999, 1), "--output", output)
+    assert again.returncode == 0, again.stderr
+    assert "999 records, 1 skipped (id 9000)," in again.stderr.decode()
+    assert len(output.read_bytes().splitlines()) == 999
 
 
 @pytest.mark.parametrize(

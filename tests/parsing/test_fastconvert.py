@@ -12,7 +12,7 @@ from lxml import etree
 
 from discogsography.parsing import DumpParser, convert
 from discogsography.parsing.canonical import canonical_json
-from discogsography.parsing.parser import _XML_PARSER
+from discogsography.parsing.records import _XML_PARSER
 from discogsography.parsing.splitter import split_block
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
@@ -33,7 +33,7 @@ def sample_records() -> list[tuple[str, bytes]]:
     for path in sorted(SAMPLES.glob("*/*.xml.gz")):
         parser = DumpParser(path)
         for block in parser.blocks():
-            for raw in split_block(block, parser.kind.spec.record_opening):
+            for raw in split_block(block):
                 found.append((path.name, raw.xml))
     return found
 

@@ -6,7 +6,7 @@ import pytest
 
 from discogsography.errors import DumpError
 from discogsography.kinds import Kind
-from discogsography.parsing.splitter import Block, BlockSplitter, RawRecord, split_block
+from discogsography.parsing.splitter import Block, RawRecord, RecordSplitter, split_block
 
 LABELS = (
     b"<labels>\n"
@@ -18,12 +18,12 @@ LABELS = (
 
 
 def split_all(kind: Kind, data: bytes, chunk_size: int) -> list[RawRecord]:
-    splitter = BlockSplitter(kind.spec)
+    splitter = RecordSplitter(kind.spec)
     blocks: list[Block] = []
     for start in range(0, len(data), chunk_size):
         blocks.extend(splitter.feed(data[start : start + chunk_size]))
     blocks.extend(splitter.finish())
-    return [raw for block in blocks for raw in split_block(block, kind.spec.record_opening)]
+    return [raw for block in blocks for raw in split_block(block)]
 
 
 @pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, 16, 64, 1 << 20])

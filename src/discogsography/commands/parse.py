@@ -13,7 +13,7 @@ import click
 
 from discogsography.errors import RecordError
 from discogsography.parsing import DumpParser, ParsedRecord, ParseStats
-from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES
+from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
 from discogsography.progress import byte_progress
 
 
@@ -43,6 +43,13 @@ from discogsography.progress import byte_progress
     help="Declare the file broken after this many malformed records in a row.",
 )
 @click.option(
+    "--max-skipped-share",
+    type=click.FloatRange(min=0.0, max=1.0),
+    default=DEFAULT_MAX_SKIPPED_SHARE,
+    show_default=True,
+    help="Fail (exit 1, no output file) when more than this share of the records is skipped.",
+)
+@click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
 )
 def parse(
@@ -51,6 +58,7 @@ def parse(
     output: Path | None,
     workers: int,
     max_consecutive_failures: int,
+    max_skipped_share: float,
     progress: bool | None,
 ) -> None:
     """Parse a Discogs dump FILE (.xml.gz or .xml, any of the four kinds) into JSON Lines.
@@ -65,6 +73,7 @@ def parse(
         file,
         workers=workers,
         max_consecutive_failures=max_consecutive_failures,
+        max_skipped_share=max_skipped_share,
         on_failure=report_failure,
     )
     show_progress = sys.stderr.isatty() if progress is None else progress
@@ -111,10 +120,18 @@ def _open_output(output: Path | None) -> Iterator[BinaryIO]:
         temporary.unlink(missing_ok=True)
 
 
+_NAMED_IN_SUMMARY = 10
+
+
 def _print_summary(stats: ParseStats, file: Path) -> None:
     kind = stats.kind.value if stats.kind else "?"
+    skipped = f"{stats.skipped} skipped"
+    if stats.skipped:
+        named = ", ".join(stats.skipped_refs[:_NAMED_IN_SUMMARY])
+        more = stats.skipped - min(stats.skipped, _NAMED_IN_SUMMARY)
+        skipped += f" ({named}{f' and {more} more' if more else ''})"
     click.echo(
-        f"{file.name}: {kind}: {stats.records} records, {stats.skipped} skipped, "
+        f"{file.name}: {kind}: {stats.records} records, {skipped}, "
         f"{stats.seconds:.2f} s, {stats.records_per_second:,.0f} records/s",
         err=True,
     )

@@ -15,8 +15,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 
 from discogsography.errors import RecordError
 from discogsography.kinds import Kind
-from discogsography.parsing.parser import ParsedRecord, parse_raw_record
-from discogsography.parsing.splitter import Block, split_block
+from discogsography.parsing.records import ParsedRecord, parse_block
+from discogsography.parsing.splitter import Block
 
 IN_FLIGHT_PER_WORKER = 3
 
@@ -24,15 +24,10 @@ _Result = tuple[int, str, bytes, int] | RecordError
 
 
 def _parse_block(kind: Kind, block: Block) -> list[_Result]:
-    results: list[_Result] = []
-    for raw in split_block(block, kind.spec.record_opening):
-        try:
-            record = parse_raw_record(kind, raw)
-        except RecordError as error:
-            results.append(error)
-        else:
-            results.append((record.id, record.sha256, record.json, record.offset))
-    return results
+    return [
+        result if isinstance(result, RecordError) else (result.id, result.sha256, result.json, result.offset)
+        for result in parse_block(kind, block)
+    ]
 
 
 def parse_in_workers(

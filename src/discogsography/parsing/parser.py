@@ -1,100 +1,28 @@
 """Dump file to records: split, parse each record on its own, convert, hash.
 
-A record that fails is skipped, counted and reported with its id or byte offset; after
-``max_consecutive_failures`` failures in a row the file is declared broken. Entities are never
-expanded and nothing is fetched from the network: each record is parsed by a parser with entity
-resolution, DTD loading and network access off, and DOCTYPEs are refused up front.
+A record that fails is skipped, counted and reported with its id or byte offset. Two limits turn
+skips into a failure of the file: ``max_consecutive_failures`` in a row (the file is broken, raised
+at once), and more than ``max_skipped_share`` of the file's records skipped (raised after the last
+record, so every good record is still delivered, but the file is never taken as complete).
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import orjson
-from lxml import etree
-
-from discogsography.errors import BrokenDumpError, RecordError
-from discogsography.kinds import Kind, KindSpec
-from discogsography.parsing.canonical import hash_and_line, hashed_line
-from discogsography.parsing.convert import element_to_record, record_to_canonical_json
+from discogsography.errors import BrokenDumpError, RecordError, TooManySkippedError
+from discogsography.kinds import Kind
+from discogsography.parsing.parallel import parse_in_workers
+from discogsography.parsing.records import ParsedRecord, parse_block
 from discogsography.parsing.source import CHUNK_SIZE, DumpSource
-from discogsography.parsing.splitter import Block, BlockSplitter, RawRecord, split_block
+from discogsography.parsing.splitter import Block, RecordSplitter
 
 DEFAULT_MAX_CONSECUTIVE_FAILURES = 100
+DEFAULT_MAX_SKIPPED_SHARE = 0.001  # 0.1 % of a file's records
 _MAX_REPORTED_FAILURES = 1000
-
-_ID_HINT = re.compile(rb'^<\w+ id="(\d+)"|<id>(\d+)</id>')
-
-
-def _new_xml_parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        remove_comments=True,
-        remove_pis=True,
-        huge_tree=True,  # a single record can hold tens of MB of text
-        collect_ids=False,
-    )
-
-
-_XML_PARSER = _new_xml_parser()
-
-
-@dataclass(slots=True)
-class ParsedRecord:
-    """One record: its id, its hash and its JSON line (the record with "sha256" first)."""
-
-    kind: Kind
-    id: int
-    sha256: str
-    json: bytes
-    offset: int
-    _data: dict[str, Any] | None = None
-
-    @property
-    def data(self) -> dict[str, Any]:
-        """The record as a dict, with its "sha256" key."""
-        if self._data is None:
-            self._data = orjson.loads(self.json)
-        return self._data
-
-
-def parse_raw_record(kind: Kind, raw: RawRecord) -> ParsedRecord:
-    """Parse one raw record. Raises RecordError when it cannot be parsed or has no id."""
-    spec: KindSpec = kind.spec
-    try:
-        element = etree.fromstring(raw.xml, _XML_PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise RecordError(f"malformed XML: {exc}", offset=raw.offset, record_id=_id_hint(raw.xml)) from None
-    if element.tag != spec.record_tag:
-        raise RecordError(
-            f"expected <{spec.record_tag}>, found <{element.tag}>", offset=raw.offset, record_id=None
-        )
-    written = record_to_canonical_json(element)
-    if written is not None:  # the common case: JSON straight from the tree, no dicts
-        record_id, body = written
-        digest, line = hash_and_line(body)
-        return ParsedRecord(kind, record_id, digest, line, raw.offset)
-    try:
-        record = element_to_record(element, id_is_attribute=spec.id_is_attribute)
-    except ValueError as exc:
-        raise RecordError(str(exc), offset=raw.offset, record_id=_id_hint(raw.xml)) from None
-    digest, line = hashed_line(record)
-    return ParsedRecord(kind, record["id"], digest, line, raw.offset)
-
-
-def _id_hint(xml: bytes) -> str | None:
-    match = _ID_HINT.search(xml, 0, 512)
-    if match is None:
-        return None
-    return (match.group(1) or match.group(2)).decode()
 
 
 @dataclass
@@ -104,7 +32,8 @@ class ParseStats:
     kind: Kind | None = None
     records: int = 0
     skipped: int = 0
-    failures: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # the first reports, "record id 7: why"
+    skipped_refs: list[str] = field(default_factory=list)  # the same records: "id 7", "offset 90"
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
     xml_bytes: int = 0
@@ -117,10 +46,16 @@ class ParseStats:
     def records_per_second(self) -> float:
         return self.records / self.seconds if self.seconds > 0 else 0.0
 
+    @property
+    def skipped_share(self) -> float:
+        seen = self.records + self.skipped
+        return self.skipped / seen if seen else 0.0
+
     def record_failure(self, error: RecordError) -> None:
         self.skipped += 1
         if len(self.failures) < _MAX_REPORTED_FAILURES:
             self.failures.append(str(error))
+            self.skipped_refs.append(error.ref)
 
 
 FailureHook = Callable[[RecordError], None]
@@ -139,12 +74,14 @@ class DumpParser:
         *,
         workers: int = 1,
         max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
+        max_skipped_share: float = DEFAULT_MAX_SKIPPED_SHARE,
         on_failure: FailureHook | None = None,
         chunk_size: int = CHUNK_SIZE,
     ) -> None:
         self.path = Path(path)
         self.workers = workers
         self.max_consecutive_failures = max_consecutive_failures
+        self.max_skipped_share = max_skipped_share
         self.on_failure = on_failure
         self.source = DumpSource(self.path, chunk_size)
         self.kind = self.source.kind
@@ -152,7 +89,7 @@ class DumpParser:
 
     def blocks(self) -> Iterator[Block]:
         """Blocks of whole raw records, in file order."""
-        splitter = BlockSplitter(self.kind.spec)
+        splitter = RecordSplitter(self.kind.spec)
         stats = self.stats
         for chunk in self.source.chunks():
             stats.xml_bytes += len(chunk)
@@ -162,8 +99,6 @@ class DumpParser:
     def __iter__(self) -> Iterator[ParsedRecord]:
         try:
             if self.workers > 1:
-                from discogsography.parsing.parallel import parse_in_workers
-
                 results = parse_in_workers(self.kind, self.blocks(), self.workers)
             else:
                 results = self._parse_here()
@@ -183,16 +118,19 @@ class DumpParser:
                 consecutive = 0
                 self.stats.records += 1
                 yield result
+            self._check_skipped_share()
         finally:
             self.stats.finished = time.monotonic()
             self.source.close()
 
+    def _check_skipped_share(self) -> None:
+        stats = self.stats
+        if stats.skipped_share > self.max_skipped_share:
+            raise TooManySkippedError(
+                f"{self.path}: {stats.skipped} of {stats.records + stats.skipped} records skipped "
+                f"({stats.skipped_share:.2%}), more than the {self.max_skipped_share:.2%} allowed"
+            )
+
     def _parse_here(self) -> Iterator[ParsedRecord | RecordError]:
-        kind = self.kind
-        opening = kind.spec.record_opening
         for block in self.blocks():
-            for raw in split_block(block, opening):
-                try:
-                    yield parse_raw_record(kind, raw)
-                except RecordError as error:
-                    yield error
+            yield from parse_block(self.kind, block)

@@ -1,21 +1,37 @@
 """Split a stream of dump bytes into the raw bytes of each record, without parsing XML.
 
-Every record starts with an opening (``KindSpec.record_opening``) that never occurs nested and
-never inside text (Discogs text holds no raw '<'), so a record runs from one opening to the next,
-or to the root's closing tag for the last one. Splitting first lets a malformed record be skipped
-on its own, and lets worker processes parse records in parallel.
+A record is a child of the root element and runs from its opening tag to the closing tag that
+balances it. Elements with the record's own tag name may nest inside a record (labels dumps of
+2017 and earlier write sub-labels as ``<sublabels><label>Name</label></sublabels>``, later ones as
+``<label id="N">``), so the splitter counts the openings and closings of that one tag name; it
+never needs to look at any other tag, because Discogs text never holds a raw ``<``. Splitting first
+lets a malformed record be skipped on its own, and lets worker processes parse records in parallel.
 
-The stream is first cut into blocks of whole records (cheap: one search per chunk), which the
-parallel parser ships to workers as they are; ``split_block`` then cuts a block into records.
+``RecordSplitter`` cuts the stream into blocks of whole records and notes where each record
+starts (one scan of the bytes, in the main process); ``split_block`` then slices a block into its
+records without searching again. A raw record runs from its opening to the next record's opening,
+so anything between two records goes with the first and makes it fail to parse rather than vanish.
+
+When a record's closing tag is missing, its span swallows the records that follow until the depth
+balances again (or until ``MAX_OPEN_RECORD`` bytes, when the splitter stops trusting the depth and
+resumes at the next opening). ``split_at_openings`` re-cuts such a span at every opening so that
+the records it swallowed are still delivered (see ``records.parse_block``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from discogsography.errors import DumpError
 from discogsography.kinds import KindSpec
+
+# An unbalanced record is abandoned after this many bytes (the largest real records are tens of MB).
+MAX_OPEN_RECORD = 128 * 1024 * 1024
+
+_NAME_END = frozenset(b" \t\r\n/>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,71 +44,165 @@ class RawRecord:
 class Block:
     offset: int  # byte offset of the block's first record
     data: bytes  # whole records, starting at an opening
+    starts: tuple[int, ...]  # where each record starts in data; starts[0] == 0
 
 
-def split_block(block: Block, opening: bytes) -> list[RawRecord]:
-    """Cut a block of whole records at each record opening."""
-    data = block.data
-    records = []
-    start = 0
-    step = len(opening)
-    while True:
-        following = data.find(opening, start + step)
-        if following == -1:
-            records.append(RawRecord(block.offset + start, data[start:]))
-            return records
-        records.append(RawRecord(block.offset + start, data[start:following]))
-        start = following
+@dataclass(frozen=True, slots=True)
+class RecordTag:
+    """The byte patterns of one record tag name."""
+
+    name: bytes
+    prefix: bytes  # b"<label": also the start of <labels>, told apart by the byte after it
+    close: bytes  # b"</label>"
+    start_tag: re.Pattern[bytes]  # a whole start tag, attribute values may hold '>'
 
 
-class BlockSplitter:
+@cache
+def record_tag(name: str) -> RecordTag:
+    encoded = name.encode()
+    start_tag = re.compile(rb"<" + re.escape(encoded) + rb"(?:[^>\"']|\"[^\"]*\"|'[^']*')*>")
+    return RecordTag(encoded, b"<" + encoded, b"</" + encoded + b">", start_tag)
+
+
+_MORE = -1  # the bytes end before the tag could be read: wait for more
+_OTHER = -2  # a longer tag name that starts the same (<labels> for <label)
+
+
+def _read_start_tag(tag: RecordTag, data: bytes, at: int, final: bool) -> tuple[int, bool]:
+    """At ``data[at:]`` = tag.prefix: (end of the start tag, self-closing) or (_MORE/_OTHER, False)."""
+    after = at + len(tag.prefix)
+    if after >= len(data):
+        return (_OTHER if final else _MORE), False
+    if data[after] not in _NAME_END:
+        return _OTHER, False
+    match = tag.start_tag.match(data, at)
+    if match is not None:
+        end = match.end()
+        return end, data[end - 2] == 0x2F  # "/>"
+    gt = data.find(b">", at)
+    if gt == -1:
+        return (len(data) if final else _MORE), False
+    return gt + 1, False  # an unbalanced quote: malformed, the record parser reports it
+
+
+def split_at_openings(raw: RawRecord, tag: RecordTag) -> list[RawRecord]:
+    """Cut a span at every opening of the record tag (for a record whose closing tag is missing)."""
+    data = raw.xml
+    cuts = [0]
+    at = data.find(tag.prefix, 1)
+    while at != -1:
+        after = at + len(tag.prefix)
+        if after < len(data) and data[after] in _NAME_END:
+            cuts.append(at)
+        at = data.find(tag.prefix, after)
+    cuts.append(len(data))
+    return [RawRecord(raw.offset + cuts[i], data[cuts[i] : cuts[i + 1]]) for i in range(len(cuts) - 1)]
+
+
+def split_block(block: Block) -> list[RawRecord]:
+    """The records of a block, from the starts the splitter noted."""
+    data, base, starts = block.data, block.offset, block.starts
+    last = len(starts) - 1
+    return [
+        RawRecord(base + start, data[start : starts[i + 1] if i < last else len(data)])
+        for i, start in enumerate(starts)
+    ]
+
+
+class RecordSplitter:
     """Feed bytes in order from the start of the file; get blocks of whole records back."""
 
     def __init__(self, spec: KindSpec) -> None:
-        self.opening = spec.record_opening
+        self.tag = record_tag(spec.record_tag)
         self._root_close = b"</" + spec.root_tag.encode() + b">"
         self._buffer = b""
-        self._buffer_offset = 0  # stream offset of self._buffer[0]
-        self._in_records = False  # True once the buffer starts at a record opening
+        self._base = 0  # stream offset of self._buffer[0]
+        self._starts: list[int] = []  # record starts in the buffer; the last may still be open
+        self._pos = 0  # where the scan resumes in the buffer
+        self._depth = 0  # open record-tag elements at _pos: 0 between records
         self._closed = False
 
     def feed(self, data: bytes) -> Iterator[Block]:
-        buffer = self._buffer + data if self._buffer else data
-        if not self._in_records:
-            first = buffer.find(self.opening)
-            if first == -1:
-                self._keep_tail(buffer)
-                return
-            self._in_records = True
-            self._buffer_offset += first
-            buffer = buffer[first:]
-        last = buffer.rfind(self.opening)
-        if last > 0:
-            yield Block(self._buffer_offset, buffer[:last])
-            self._buffer_offset += last
-            buffer = buffer[last:]
-        self._buffer = buffer
+        self._buffer = self._buffer + data if self._buffer else data
+        self._scan(final=False)
+        starts = self._starts
+        if len(starts) >= 2:
+            first, last = starts[0], starts[-1]
+            yield Block(self._base + first, self._buffer[first:last], tuple(s - first for s in starts[:-1]))
+            self._drop(last)
+            self._starts = [0]
+        elif not starts:
+            # Before the first record keep only what could still begin an opening or the root
+            # close (a dump without records is just "<releases>\n</releases>").
+            self._drop(max(0, min(self._pos, len(self._buffer.rstrip()) - len(self._root_close))))
 
     def finish(self) -> Iterator[Block]:
         """At the end of the stream: the last records, after checking the root was closed."""
-        root = self._root_close[2:-1].decode()
         if self._closed:
             return
+        root = self._root_close[2:-1].decode()
         buffer = self._buffer
         end = buffer.rfind(self._root_close)
         if end == -1:
             raise DumpError(f"the XML ends before </{root}>: the file is truncated")
         if buffer[end + len(self._root_close) :].strip():
             raise DumpError(f"content after </{root}>")
-        if self._in_records:
-            yield Block(self._buffer_offset, buffer[:end])
+        self._buffer = buffer[:end]
+        self._scan(final=True)
+        starts = self._starts
+        if starts:
+            first = starts[0]
+            yield Block(self._base + first, self._buffer[first:], tuple(s - first for s in starts))
         self._buffer = b""
+        self._starts = []
         self._closed = True
 
-    def _keep_tail(self, buffer: bytes) -> None:
-        # Before the first record keep only what could still begin an opening or the root close
-        # (a dump without records is just "<releases>\n</releases>").
-        keep = max(len(self.opening), len(self._root_close))
-        cut = max(0, len(buffer.rstrip()) - keep)
-        self._buffer_offset += cut
-        self._buffer = buffer[cut:]
+    def _drop(self, count: int) -> None:
+        self._buffer = self._buffer[count:]
+        self._base += count
+        self._pos -= count
+        self._starts = [s - count for s in self._starts]
+
+    def _scan(self, final: bool) -> None:
+        tag, data = self.tag, self._buffer
+        prefix, close = tag.prefix, tag.close
+        size = len(data)
+        pos, depth, starts = self._pos, self._depth, self._starts
+        while True:
+            if depth == 0:
+                at = data.find(prefix, pos)
+                if at == -1:
+                    pos = max(pos, size - len(prefix) + 1)
+                    break
+                end, self_closing = _read_start_tag(tag, data, at, final)
+                if end == _MORE:
+                    pos = at
+                    break
+                if end == _OTHER:
+                    pos = at + 1
+                    continue
+                starts.append(at)
+                pos = end
+                depth = 0 if self_closing else 1
+                continue
+            closing = data.find(close, pos)
+            at = data.find(prefix, pos, size if closing == -1 else closing)
+            if at != -1:
+                end, self_closing = _read_start_tag(tag, data, at, final)
+                if end == _MORE:
+                    pos = at
+                    break
+                pos = at + 1 if end == _OTHER else end
+                if end != _OTHER and not self_closing:
+                    depth += 1
+                continue
+            if closing != -1:
+                depth -= 1
+                pos = closing + len(close)
+                continue
+            # Neither found: resume where a tag cut by the end of the bytes could begin.
+            pos = max(pos, size - len(close) + 1)
+            if starts and size - starts[-1] > MAX_OPEN_RECORD:
+                depth = 0  # a closing tag is missing: stop trusting the depth, resync
+            break
+        self._pos, self._depth = pos, depth

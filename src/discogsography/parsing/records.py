@@ -1,0 +1,120 @@
+"""One raw record to a parsed record: parse its XML, convert it by the rules, hash it.
+
+Shared by the in-process parser and the worker processes (``parse_block``). Entities are never
+expanded and nothing is fetched from the network: each record is parsed by a parser with entity
+resolution, DTD loading and network access off (DOCTYPEs are refused up front by source.py).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from lxml import etree
+
+from discogsography.errors import RecordError
+from discogsography.kinds import Kind, KindSpec
+from discogsography.parsing.canonical import hash_and_line, hashed_line
+from discogsography.parsing.convert import element_to_record, record_to_canonical_json
+from discogsography.parsing.splitter import Block, RawRecord, record_tag, split_at_openings, split_block
+
+_ID_HINT = re.compile(rb'^<\w+ id="(\d+)"|<id>(\d+)</id>')
+
+
+def _new_xml_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        remove_comments=True,
+        remove_pis=True,
+        huge_tree=True,  # a single record can hold tens of MB of text
+        collect_ids=False,
+    )
+
+
+_XML_PARSER = _new_xml_parser()
+
+
+@dataclass(slots=True)
+class ParsedRecord:
+    """One record: its id, its hash and its JSON line (the record with "sha256" first)."""
+
+    kind: Kind
+    id: int
+    sha256: str
+    json: bytes
+    offset: int
+    _data: dict[str, Any] | None = None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The record as a dict, with its "sha256" key."""
+        if self._data is None:
+            self._data = orjson.loads(self.json)
+        return self._data
+
+
+def parse_raw_record(kind: Kind, raw: RawRecord) -> ParsedRecord:
+    """Parse one raw record. Raises RecordError when it cannot be parsed or has no id."""
+    spec: KindSpec = kind.spec
+    try:
+        element = etree.fromstring(raw.xml, _XML_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise RecordError(f"malformed XML: {exc}", offset=raw.offset, record_id=_id_hint(raw.xml)) from None
+    if element.tag != spec.record_tag:
+        raise RecordError(
+            f"expected <{spec.record_tag}>, found <{element.tag}>", offset=raw.offset, record_id=None
+        )
+    written = record_to_canonical_json(element)
+    if written is not None:  # the common case: JSON straight from the tree, no dicts
+        record_id, body = written
+        digest, line = hash_and_line(body)
+        return ParsedRecord(kind, record_id, digest, line, raw.offset)
+    try:
+        record = element_to_record(element, id_is_attribute=spec.id_is_attribute)
+    except ValueError as exc:
+        raise RecordError(str(exc), offset=raw.offset, record_id=_id_hint(raw.xml)) from None
+    digest, line = hashed_line(record)
+    return ParsedRecord(kind, record["id"], digest, line, raw.offset)
+
+
+def _id_hint(xml: bytes) -> str | None:
+    match = _ID_HINT.search(xml, 0, 512)
+    if match is None:
+        return None
+    return (match.group(1) or match.group(2)).decode()
+
+
+def parse_block(kind: Kind, block: Block) -> Iterator[ParsedRecord | RecordError]:
+    """The records of a block, in order; a record that cannot be parsed is yielded as its error.
+
+    A span that fails and holds further openings of the record tag may be a record whose closing
+    tag is missing, which swallowed its neighbours: it is cut at every opening, and when any piece
+    after the first parses, the pieces are what is reported. Otherwise (a record with nested
+    same-name elements that is broken in itself) the span stays one skipped record.
+    """
+    for raw in split_block(block):
+        try:
+            yield parse_raw_record(kind, raw)
+        except RecordError as error:
+            yield from _recover(kind, raw, error)
+
+
+def _recover(kind: Kind, raw: RawRecord, error: RecordError) -> Iterator[ParsedRecord | RecordError]:
+    pieces = split_at_openings(raw, record_tag(kind.spec.record_tag))
+    if len(pieces) > 1:
+        results: list[ParsedRecord | RecordError] = []
+        for piece in pieces:
+            try:
+                results.append(parse_raw_record(kind, piece))
+            except RecordError as piece_error:
+                results.append(piece_error)
+        if any(isinstance(result, ParsedRecord) for result in results[1:]):
+            yield from results
+            return
+    yield error
