@@ -19,7 +19,7 @@ from discogsography.errors import RecordError
 from discogsography.kinds import Kind, KindSpec
 from discogsography.parsing.canonical import hash_and_line, hashed_line
 from discogsography.parsing.convert import element_to_record, record_to_canonical_json
-from discogsography.parsing.splitter import Block, RawRecord, record_tag, split_at_openings, split_block
+from discogsography.parsing.splitter import Block, RawRecord, record_tag, split_after_opening, split_block
 
 _ID_HINT = re.compile(rb'^<\w+ id="(\d+)"|<id>(\d+)</id>')
 
@@ -91,13 +91,7 @@ def _id_hint(xml: bytes) -> str | None:
 
 
 def parse_block(kind: Kind, block: Block) -> Iterator[ParsedRecord | RecordError]:
-    """The records of a block, in order; a record that cannot be parsed is yielded as its error.
-
-    A span that fails and holds further openings of the record tag may be a record whose closing
-    tag is missing, which swallowed its neighbours: it is cut at every opening, and when any piece
-    after the first parses, the pieces are what is reported. Otherwise (a record with nested
-    same-name elements that is broken in itself) the span stays one skipped record.
-    """
+    """The records of a block, in order; a record that cannot be parsed is yielded as its error."""
     for raw in split_block(block):
         try:
             yield parse_raw_record(kind, raw)
@@ -105,16 +99,31 @@ def parse_block(kind: Kind, block: Block) -> Iterator[ParsedRecord | RecordError
             yield from _recover(kind, raw, error)
 
 
-def _recover(kind: Kind, raw: RawRecord, error: RecordError) -> Iterator[ParsedRecord | RecordError]:
-    pieces = split_at_openings(raw, record_tag(kind.spec.record_tag))
-    if len(pieces) > 1:
-        results: list[ParsedRecord | RecordError] = []
-        for piece in pieces:
-            try:
-                results.append(parse_raw_record(kind, piece))
-            except RecordError as piece_error:
-                results.append(piece_error)
-        if any(isinstance(result, ParsedRecord) for result in results[1:]):
-            yield from results
-            return
-    yield error
+def _recover(kind: Kind, raw: RawRecord, error: RecordError) -> list[ParsedRecord | RecordError]:
+    """A span that failed may be a record whose closing tag is missing, holding its neighbours.
+
+    It is re-cut after its opening; when any later piece parses (recovering its own broken pieces
+    the same way), those pieces are what the span yields. Otherwise, as for a record with nested
+    same-name elements that is broken in itself, the span stays one skipped record.
+    """
+    pieces = split_after_opening(raw, record_tag(kind.spec.record_tag))
+    if len(pieces) == 1:
+        return [error]
+    results: list[ParsedRecord | RecordError] = [
+        error if pieces[0].xml == raw.xml else _parsed(kind, pieces[0])
+    ]
+    for piece in pieces[1:]:
+        try:
+            results.append(parse_raw_record(kind, piece))
+        except RecordError as piece_error:
+            results.extend(_recover(kind, piece, piece_error))
+    if any(isinstance(result, ParsedRecord) for result in results[1:]):
+        return results
+    return [error]
+
+
+def _parsed(kind: Kind, raw: RawRecord) -> ParsedRecord | RecordError:
+    try:
+        return parse_raw_record(kind, raw)
+    except RecordError as error:
+        return error

@@ -85,18 +85,20 @@ def _read_start_tag(tag: RecordTag, data: bytes, at: int, final: bool) -> tuple[
     return gt + 1, False  # an unbalanced quote: malformed, the record parser reports it
 
 
-def split_at_openings(raw: RawRecord, tag: RecordTag) -> list[RawRecord]:
-    """Cut a span at every opening of the record tag (for a record whose closing tag is missing)."""
+def split_after_opening(raw: RawRecord, tag: RecordTag) -> list[RawRecord]:
+    """Re-cut a span that failed to parse, taking its first start tag as the whole first record.
+
+    For a record whose closing tag is missing, the records it swallowed come out whole again
+    (each balanced on its own); the first piece is the broken record.
+    """
     data = raw.xml
-    cuts = [0]
-    at = data.find(tag.prefix, 1)
-    while at != -1:
-        after = at + len(tag.prefix)
-        if after < len(data) and data[after] in _NAME_END:
-            cuts.append(at)
-        at = data.find(tag.prefix, after)
-    cuts.append(len(data))
-    return [RawRecord(raw.offset + cuts[i], data[cuts[i] : cuts[i + 1]]) for i in range(len(cuts) - 1)]
+    end, _ = _read_start_tag(tag, data, 0, final=True)
+    starts = [0]
+    _scan(tag, data, max(end, 1), 0, starts, final=True)
+    starts.append(len(data))
+    return [
+        RawRecord(raw.offset + starts[i], data[starts[i] : starts[i + 1]]) for i in range(len(starts) - 1)
+    ]
 
 
 def split_block(block: Block) -> list[RawRecord]:
@@ -124,7 +126,9 @@ class RecordSplitter:
 
     def feed(self, data: bytes) -> Iterator[Block]:
         self._buffer = self._buffer + data if self._buffer else data
-        self._scan(final=False)
+        self._pos, self._depth = _scan(
+            self.tag, self._buffer, self._pos, self._depth, self._starts, final=False
+        )
         starts = self._starts
         if len(starts) >= 2:
             first, last = starts[0], starts[-1]
@@ -148,7 +152,9 @@ class RecordSplitter:
         if buffer[end + len(self._root_close) :].strip():
             raise DumpError(f"content after </{root}>")
         self._buffer = buffer[:end]
-        self._scan(final=True)
+        self._pos, self._depth = _scan(
+            self.tag, self._buffer, self._pos, self._depth, self._starts, final=True
+        )
         starts = self._starts
         if starts:
             first = starts[0]
@@ -163,46 +169,52 @@ class RecordSplitter:
         self._pos -= count
         self._starts = [s - count for s in self._starts]
 
-    def _scan(self, final: bool) -> None:
-        tag, data = self.tag, self._buffer
-        prefix, close = tag.prefix, tag.close
-        size = len(data)
-        pos, depth, starts = self._pos, self._depth, self._starts
-        while True:
-            if depth == 0:
-                at = data.find(prefix, pos)
-                if at == -1:
-                    pos = max(pos, size - len(prefix) + 1)
-                    break
-                end, self_closing = _read_start_tag(tag, data, at, final)
-                if end == _MORE:
-                    pos = at
-                    break
-                if end == _OTHER:
-                    pos = at + 1
-                    continue
-                starts.append(at)
-                pos = end
-                depth = 0 if self_closing else 1
+
+def _scan(
+    tag: RecordTag, data: bytes, pos: int, depth: int, starts: list[int], final: bool
+) -> tuple[int, int]:
+    """Scan ``data`` from ``pos`` at ``depth``, appending each record start found to ``starts``.
+
+    Returns where to resume and the depth there; stops early where a tag may be cut by the end of
+    the bytes (unless ``final``).
+    """
+    prefix, close = tag.prefix, tag.close
+    size = len(data)
+    while True:
+        if depth == 0:
+            at = data.find(prefix, pos)
+            if at == -1:
+                pos = max(pos, size - len(prefix) + 1)
+                break
+            end, self_closing = _read_start_tag(tag, data, at, final)
+            if end == _MORE:
+                pos = at
+                break
+            if end == _OTHER:
+                pos = at + 1
                 continue
-            closing = data.find(close, pos)
-            at = data.find(prefix, pos, size if closing == -1 else closing)
-            if at != -1:
-                end, self_closing = _read_start_tag(tag, data, at, final)
-                if end == _MORE:
-                    pos = at
-                    break
-                pos = at + 1 if end == _OTHER else end
-                if end != _OTHER and not self_closing:
-                    depth += 1
-                continue
-            if closing != -1:
-                depth -= 1
-                pos = closing + len(close)
-                continue
-            # Neither found: resume where a tag cut by the end of the bytes could begin.
-            pos = max(pos, size - len(close) + 1)
-            if starts and size - starts[-1] > MAX_OPEN_RECORD:
-                depth = 0  # a closing tag is missing: stop trusting the depth, resync
-            break
-        self._pos, self._depth = pos, depth
+            starts.append(at)
+            pos = end
+            depth = 0 if self_closing else 1
+            continue
+        closing = data.find(close, pos)
+        at = data.find(prefix, pos, size if closing == -1 else closing)
+        if at != -1:
+            end, self_closing = _read_start_tag(tag, data, at, final)
+            if end == _MORE:
+                pos = at
+                break
+            pos = at + 1 if end == _OTHER else end
+            if end != _OTHER and not self_closing:
+                depth += 1
+            continue
+        if closing != -1:
+            depth -= 1
+            pos = closing + len(close)
+            continue
+        # Neither found: resume where a tag cut by the end of the bytes could begin.
+        pos = max(pos, size - len(close) + 1)
+        if starts and size - starts[-1] > MAX_OPEN_RECORD:
+            depth = 0  # a closing tag is missing: stop trusting the depth, resync
+        break
+    return pos, depth
