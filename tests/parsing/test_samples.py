@@ -17,6 +17,7 @@ from discogsography.parsing import DumpParser
 from discogsography.parsing.convert import TEXT_KEY
 from discogsography.schemas import load_schema
 from tests.conftest import SAMPLES_2020, SAMPLES_2025, sample_files
+from tests.fidelity import triples_differ
 from tests.parsing.helpers import write_dump
 
 SAMPLE_IDS = [f"{p.parent.name}/{p.name}" for p in sample_files()]
@@ -95,6 +96,35 @@ def test_element_structure_is_preserved(path: Path) -> None:
         assert kind.spec.record_tag == element.tag
         got = Counter(record_paths({k: v for k, v in record.data.items() if k != "sha256"}))
         assert got == Counter(xml_paths(element)), record.id
+
+
+@pytest.mark.parametrize("path", sample_files(), ids=SAMPLE_IDS)
+def test_every_value_sits_at_its_path_under_its_name(path: Path) -> None:
+    """Faithfulness path by path: each record's (path, name, value) triples, read from the XML by
+    ElementTree, equal those of its JSON record. The record tag is the XML's own."""
+    with gzip.open(path) as handle:
+        root = ET.parse(handle).getroot()
+    records = list(DumpParser(path))
+    assert len(records) == len(root) > 0
+    assert len({element.tag for element in root}) == 1
+    for element, record in zip(root, records, strict=True):
+        assert not triples_differ(element, record.data), record.id
+
+
+def test_triples_catch_a_value_under_the_wrong_key() -> None:
+    # Same values, same paths, only swapped: the multiset checks above cannot see this.
+    element = ET.fromstring('<release id="1"><title>Sweden</title><country>Stockholm</country></release>')
+    swapped = {"id": 1, "title": "Stockholm", "country": "Sweden"}
+    assert Counter(record_values(swapped)) == Counter(xml_values(element))
+    assert triples_differ(element, swapped) == Counter(
+        {
+            ("", "title", "Sweden"): 1,
+            ("", "country", "Stockholm"): 1,
+            ("", "title", "Stockholm"): 1,
+            ("", "country", "Sweden"): 1,
+        }
+    )
+    assert not triples_differ(element, {"id": 1, "title": "Sweden", "country": "Stockholm"})
 
 
 @pytest.mark.parametrize("path", sample_files(), ids=SAMPLE_IDS)
