@@ -37,7 +37,8 @@ lint: setup ## ruff and mypy
 	uv run ruff format --check src tests bench hatch_build.py
 	uv run mypy
 
-test: services lint ## Lint, then the whole test suite against the local services
+test: services lint ## Lint, the parser's tests without the compiled converter, then the whole suite
+	DISCOGSOGRAPHY_PURE_PYTHON=1 uv run pytest -q -p no:randomly tests/parsing
 	uv run pytest
 
 bench: setup ## Parser benchmark on a make_dump.py dump (200,000 releases)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import orjson
@@ -23,9 +25,26 @@ def compiled(element: etree._Element) -> object:
     return convert._COMPILED.element_to_value(element)
 
 
-def test_the_build_compiled_the_converter() -> None:
+def test_the_build_compiled_the_converter_or_the_fallback_is_in_use() -> None:
     # hatch_build.py compiles it on `uv sync`; without it the parser is several times slower.
-    assert convert.COMPILED, "discogsography.parsing._fastconvert was not built"
+    # A machine without a C compiler, or a run with the switch set, uses the Python fallback.
+    element = etree.fromstring(b'<release id="7"><title>T</title></release>', _XML_PARSER)
+    if os.environ.get(convert.PURE_PYTHON_VARIABLE):
+        assert not convert.COMPILED, (
+            f"{convert.PURE_PYTHON_VARIABLE} is set but the compiled converter is used"
+        )
+    elif not convert.COMPILED:
+        assert shutil.which("cc") is None and shutil.which("gcc") is None, (
+            "a C compiler is here but discogsography.parsing._fastconvert was not built"
+        )
+    if convert.COMPILED:
+        assert convert.record_to_canonical_json(element) == (7, b'{"id":7,"title":"T"}')
+    else:
+        assert convert.record_to_canonical_json(element) is None
+        assert convert.element_to_record(element, id_is_attribute=True) == {"id": 7, "title": "T"}
+
+
+needs_compiled = pytest.mark.skipif(not convert.COMPILED, reason="the compiled converter is not in use here")
 
 
 def sample_records() -> list[tuple[str, bytes]]:
@@ -38,6 +57,7 @@ def sample_records() -> list[tuple[str, bytes]]:
     return found
 
 
+@needs_compiled
 def test_every_sample_record_converts_identically() -> None:
     records = sample_records()
     assert len(records) > 4000  # 1,000 of each kind from 2020, plus the 2025/2026 ones
@@ -66,6 +86,7 @@ def _elements(draw: st.DrawFn, depth: int = 0) -> str:
     return f"<{tag}{attributes}>{''.join(parts)}</{tag}>"
 
 
+@needs_compiled
 @settings(max_examples=400, deadline=None)
 @given(_elements())
 def test_random_trees_convert_identically(xml: str) -> None:
@@ -73,6 +94,7 @@ def test_random_trees_convert_identically(xml: str) -> None:
     assert compiled(element) == convert.element_to_value(element)
 
 
+@needs_compiled
 @pytest.mark.parametrize(
     "xml",
     [
@@ -95,6 +117,7 @@ def dict_path_json(element: etree._Element) -> tuple[int, bytes]:
     return record["id"], canonical_json(record)
 
 
+@needs_compiled
 def test_every_sample_record_is_written_straight_to_the_same_json() -> None:
     for name, xml in sample_records():
         element = etree.fromstring(xml, _XML_PARSER)
@@ -116,6 +139,7 @@ def _records(draw: st.DrawFn) -> str:
     return f"<artist>{draw(_texts)}<id>{record_id}</id>{inner}</artist>"
 
 
+@needs_compiled
 @settings(max_examples=400, deadline=None)
 @given(_records())
 def test_random_records_are_written_straight_to_the_same_json(xml: str) -> None:
@@ -125,6 +149,7 @@ def test_random_records_are_written_straight_to_the_same_json(xml: str) -> None:
     assert written == dict_path_json(element)
 
 
+@needs_compiled
 def test_escapes_are_those_of_orjson() -> None:
     # Quotes, backslashes, the control characters XML allows, and text that is not ASCII.
     xml = '<release id="1"><notes>a"b\\c&#9;&#10;&#13;\u2028é/\x7f</notes><t k="&#9;&quot;"/></release>'
@@ -134,6 +159,7 @@ def test_escapes_are_those_of_orjson() -> None:
     assert written is not None and orjson.loads(written[1])["notes"] == 'a"b\\c\t\n\r\u2028é/\x7f'
 
 
+@needs_compiled
 @pytest.mark.parametrize(
     "xml",
     [
@@ -149,6 +175,7 @@ def test_records_outside_the_common_shape_are_left_to_the_dict_path(xml: bytes) 
     assert convert.record_to_canonical_json(etree.fromstring(xml, _XML_PARSER)) is None
 
 
+@needs_compiled
 def test_an_element_with_more_keys_than_the_compiled_walk_holds_is_left_to_the_dict_path() -> None:
     many = "".join(f"<k{n}>v</k{n}>" for n in range(70))
     element = etree.fromstring(f'<release id="1">{many}</release>'.encode(), _XML_PARSER)

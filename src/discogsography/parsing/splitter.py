@@ -125,20 +125,26 @@ class RecordSplitter:
         self._closed = False
 
     def feed(self, data: bytes) -> Iterator[Block]:
-        self._buffer = self._buffer + data if self._buffer else data
-        self._pos, self._depth = _scan(
-            self.tag, self._buffer, self._pos, self._depth, self._starts, final=False
-        )
+        buffer = self._buffer + data if self._buffer else data
         starts = self._starts
+        self._pos, self._depth = _scan(self.tag, buffer, self._pos, self._depth, starts, final=False)
         if len(starts) >= 2:
             first, last = starts[0], starts[-1]
-            yield Block(self._base + first, self._buffer[first:last], tuple(s - first for s in starts[:-1]))
-            self._drop(last)
+            relative = tuple(starts[:-1]) if first == 0 else tuple(s - first for s in starts[:-1])
+            yield Block(self._base + first, buffer[first:last], relative)
+            self._buffer = buffer[last:]
+            self._base += last
+            self._pos -= last
             self._starts = [0]
         elif not starts:
             # Before the first record keep only what could still begin an opening or the root
             # close (a dump without records is just "<releases>\n</releases>").
-            self._drop(max(0, min(self._pos, len(self._buffer.rstrip()) - len(self._root_close))))
+            cut = max(0, min(self._pos, len(buffer.rstrip()) - len(self._root_close)))
+            self._buffer = buffer[cut:]
+            self._base += cut
+            self._pos -= cut
+        else:
+            self._buffer = buffer
 
     def finish(self) -> Iterator[Block]:
         """At the end of the stream: the last records, after checking the root was closed."""
@@ -163,58 +169,67 @@ class RecordSplitter:
         self._starts = []
         self._closed = True
 
-    def _drop(self, count: int) -> None:
-        self._buffer = self._buffer[count:]
-        self._base += count
-        self._pos -= count
-        self._starts = [s - count for s in self._starts]
+
+_FAST = -1  # inside a record, no nesting seen: only the next opening is searched for
+_SPACE = b" \t\r\n"
 
 
 def _scan(
     tag: RecordTag, data: bytes, pos: int, depth: int, starts: list[int], final: bool
 ) -> tuple[int, int]:
-    """Scan ``data`` from ``pos`` at ``depth``, appending each record start found to ``starts``.
+    """Scan ``data`` from ``pos`` in state ``depth``, appending each record start to ``starts``.
 
-    Returns where to resume and the depth there; stops early where a tag may be cut by the end of
+    ``depth`` is 0 between records, ``_FAST`` inside a record while the common case holds, and
+    the count of open record-tag elements once something nests. The common case costs one
+    search per record: the next opening of the tag is found, and when the bytes before it end
+    with the closing tag, the record before it is whole (no opening lies between, so that
+    closing balances it). Otherwise the record is scanned again from its start, counting depth.
+    Returns where to resume and the state there; stops where a tag may be cut by the end of
     the bytes (unless ``final``).
     """
     prefix, close = tag.prefix, tag.close
     size = len(data)
     while True:
-        if depth == 0:
-            at = data.find(prefix, pos)
-            if at == -1:
-                pos = max(pos, size - len(prefix) + 1)
-                break
-            end, self_closing = _read_start_tag(tag, data, at, final)
-            if end == _MORE:
-                pos = at
-                break
-            if end == _OTHER:
-                pos = at + 1
+        if depth >= 1:
+            closing = data.find(close, pos)
+            at = data.find(prefix, pos, size if closing == -1 else closing)
+            if at != -1:
+                end, self_closing = _read_start_tag(tag, data, at, final)
+                if end == _MORE:
+                    return at, depth
+                pos = at + 1 if end == _OTHER else end
+                if end != _OTHER and not self_closing:
+                    depth += 1
                 continue
-            starts.append(at)
-            pos = end
-            depth = 0 if self_closing else 1
+            if closing != -1:
+                depth -= 1
+                pos = closing + len(close)
+                continue
+            # Neither found: resume where a tag cut by the end of the bytes could begin.
+            if size - starts[-1] > MAX_OPEN_RECORD:
+                return max(pos, size - len(close) + 1), 0  # a closing tag is missing: resync
+            return max(pos, size - len(close) + 1), depth
+        at = data.find(prefix, pos)
+        if at == -1:
+            return max(pos, size - len(prefix) + 1), depth
+        after = at + len(prefix)
+        if after >= size:
+            if final:
+                return size, depth
+            return at, depth
+        if data[after] not in _NAME_END:
+            pos = at + 1  # a longer name that starts the same: <labels>, <released>
             continue
-        closing = data.find(close, pos)
-        at = data.find(prefix, pos, size if closing == -1 else closing)
-        if at != -1:
-            end, self_closing = _read_start_tag(tag, data, at, final)
-            if end == _MORE:
-                pos = at
-                break
-            pos = at + 1 if end == _OTHER else end
-            if end != _OTHER and not self_closing:
-                depth += 1
-            continue
-        if closing != -1:
-            depth -= 1
-            pos = closing + len(close)
-            continue
-        # Neither found: resume where a tag cut by the end of the bytes could begin.
-        pos = max(pos, size - len(close) + 1)
-        if starts and size - starts[-1] > MAX_OPEN_RECORD:
-            depth = 0  # a closing tag is missing: stop trusting the depth, resync
-        break
-    return pos, depth
+        if depth == _FAST:
+            end = at
+            while end > 0 and data[end - 1] in _SPACE:
+                end -= 1
+            if not data.startswith(close, end - len(close)):
+                # Self-closing, something nests in it, or broken: read the open record again
+                # from its start tag, counting depth.
+                pos, self_closing = _read_start_tag(tag, data, starts[-1], True)
+                depth = 0 if self_closing else 1
+                continue
+        starts.append(at)
+        pos = after
+        depth = _FAST
