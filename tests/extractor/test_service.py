@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
+import re
 import shutil
 import socket
 import threading
@@ -12,6 +14,7 @@ from typing import Any
 
 import boto3
 import pytest
+import structlog
 from moto.server import ThreadedMotoServer
 
 from discogsography.amqp.topology import Topology
@@ -22,6 +25,7 @@ from discogsography.kinds import Kind
 from tests.extractor.helpers import (
     FakeDiscogs,
     consume,
+    delete_topology,
     dump_files,
     parser_records,
     queue_depth,
@@ -408,3 +412,53 @@ async def test_stop_during_a_download_keeps_the_partial_file_and_resumes_it(
     assert _marker(root).is_complete
     consumed = await consume(amqp_url, topology, Kind.RELEASES)
     assert len(consumed.records) == 3000
+
+
+def _break_masters(mirror: Path, broken: int) -> tuple[Path, list[str]]:
+    """Make ``broken`` of the masters file's records malformed; fix its CHECKSUM line."""
+    masters = mirror / f"discogs_{VERSION}_masters.xml.gz"
+    xml = gzip.decompress(masters.read_bytes()).decode()
+    ids = re.findall(r'<master id="(\d+)"', xml)[:broken]
+    for master_id in ids:
+        xml = xml.replace(f'<master id="{master_id}">', f'<master id="{master_id}"><oops>', 1)
+    masters.write_bytes(gzip.compress(xml.encode()))
+    checksum = mirror / f"discogs_{VERSION}_CHECKSUM.txt"
+    lines = [
+        f"{hashlib.sha256(masters.read_bytes()).hexdigest()} {masters.name}" if masters.name in line else line
+        for line in checksum.read_text().splitlines()
+    ]
+    checksum.write_text("\n".join(lines) + "\n")
+    return masters, [f"id {master_id}" for master_id in ids]
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+async def test_skipped_records_are_named_and_too_many_fail_the_file(
+    tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology, workers: int
+) -> None:
+    # 40 masters; 5 % may be skipped: 2 broken records pass (named), 3 fail the file.
+    for broken, fails in ((2, False), (3, True)):
+        mirror = tmp_path / f"mirror-{broken}"
+        shutil.copytree(small_dump, mirror)
+        masters, names = _break_masters(mirror, broken)
+        root = tmp_path / f"root-{broken}"
+        settings = _settings(
+            mirror.as_uri(), root, amqp_url, topology, parser_workers=workers, max_skipped_share=0.05
+        )
+        with structlog.testing.capture_logs() as logs:
+            if fails:
+                with pytest.raises(VersionFailedError, match="3 of 40 records skipped"):
+                    await Extractor(settings, topology=topology).run(once=True)
+            else:
+                await Extractor(settings, topology=topology).run(once=True)
+        entry = _marker(root).processing_phase.progress_by_file[masters.name]
+        assert entry.records_skipped == broken
+        assert entry.skipped_records == names
+        assert entry.status == (PhaseStatus.FAILED if fails else PhaseStatus.COMPLETED)
+        done = [line for line in logs if line["event"] == "🎉 File processing complete"]
+        if fails:
+            assert masters.name not in {line["file"] for line in done}
+        else:
+            (line,) = [line for line in done if line["file"] == masters.name]
+            assert line["skipped"] == broken and line["skipped_records"] == names
+            assert line["records"] == 40 - broken
+        await delete_topology(amqp_url, topology)

@@ -35,6 +35,7 @@ from discogsography.errors import DiscogsographyError
 from discogsography.extractor.reading import END, QUEUE_CHUNKS, AbortedError, open_reader
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
+from discogsography.parsing.parser import DEFAULT_MAX_SKIPPED_SHARE
 from discogsography.progress import byte_progress
 
 log = get_logger(__name__)
@@ -61,6 +62,7 @@ class FileStats:
     messages_published: int = 0
     batches_sent: int = 0  # confirmed messages that carried a "records" envelope
     records_skipped: int = 0
+    skipped_refs: list[str] = field(default_factory=list)  # the first of them, "id 7" or "offset 90"
     failures: int = 0
     xml_bytes: int = 0
     interrupted: bool = False
@@ -75,6 +77,7 @@ class PublishOptions:
     records_per_message: int = 100
     publish_window: int = 1000
     parser_workers: int = 0
+    max_skipped_share: float = DEFAULT_MAX_SKIPPED_SHARE
     show_progress: bool = False
 
 
@@ -142,7 +145,7 @@ class FilePublisher:
         def on_failure(error: str) -> None:
             log.warning("⚠️ Skipped a malformed record", file=self.file_name, error=error)
 
-        reader = open_reader(self.path, options.parser_workers, on_failure)
+        reader = open_reader(self.path, options.parser_workers, on_failure, options.max_skipped_share)
         kind = self.kind = reader.kind
         routing_key = self.topology.routing_key(kind)
         loop = asyncio.get_running_loop()
@@ -207,6 +210,7 @@ class FilePublisher:
                             stats.records_read // PROGRESS_EVERY_RECORDS + 1
                         ) * PROGRESS_EVERY_RECORDS
                         stats.records_skipped = reader.counters.skipped
+                        stats.skipped_refs = reader.counters.skipped_refs
                         if self.on_progress is not None:
                             self.on_progress(stats)
                 await self._reap(asyncio.ALL_COMPLETED)
@@ -215,11 +219,13 @@ class FilePublisher:
                 while not queue.empty():
                     queue.get_nowait()
                 await asyncio.to_thread(thread.join)
-        stats.records_skipped = reader.counters.skipped
-        stats.xml_bytes = reader.counters.xml_bytes
-        stats.interrupted = self.stop.is_set()
-        if self.on_progress is not None:
-            self.on_progress(stats)
+                # Also when the file failed: the marker names what was skipped either way.
+                stats.records_skipped = reader.counters.skipped
+                stats.skipped_refs = reader.counters.skipped_refs
+                stats.xml_bytes = reader.counters.xml_bytes
+                stats.interrupted = self.stop.is_set()
+                if self.on_progress is not None:
+                    self.on_progress(stats)
         if stats.failures:
             raise PublishError(
                 f"{self.file_name}: {stats.failures} messages were not accepted by the broker "

@@ -21,11 +21,11 @@ import queue
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from discogsography.errors import DiscogsographyError, DumpError
+from discogsography.errors import DiscogsographyError, DumpError, RecordError
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
 
@@ -35,6 +35,10 @@ QUEUE_CHUNKS = 8
 
 class AbortedError(Exception):
     """The service gave up on this file; the reading thread ends quietly."""
+
+
+# Skipped records named (by id or byte offset) in the marker and the end-of-file log line; all are counted.
+MAX_NAMED_SKIPS = 100
 
 
 class End:
@@ -48,6 +52,12 @@ END = End()
 class ReadCounters:
     skipped: int = 0
     xml_bytes: int = 0
+    skipped_refs: list[str] = field(default_factory=list)  # the first skipped records: "id 7"
+
+    def add_skipped(self, ref: str) -> None:
+        self.skipped += 1
+        if len(self.skipped_refs) < MAX_NAMED_SKIPS:
+            self.skipped_refs.append(ref)
 
 
 def _chunks(
@@ -78,11 +88,16 @@ def _chunks(
 
 
 class ThreadReader:
-    def __init__(self, path: Path, on_failure: Callable[[str], None]) -> None:
-        self.parser = DumpParser(path, on_failure=lambda error: on_failure(str(error)))
+    def __init__(self, path: Path, on_failure: Callable[[str], None], max_skipped_share: float) -> None:
+        self.counters = ReadCounters()
+
+        def skipped(error: RecordError) -> None:
+            self.counters.add_skipped(error.ref)
+            on_failure(str(error))
+
+        self.parser = DumpParser(path, max_skipped_share=max_skipped_share, on_failure=skipped)
         self.kind: Kind = self.parser.kind
         self.compressed_size = self.parser.source.compressed_size
-        self.counters = ReadCounters()
 
     def run(
         self, chunk_records: int, stop: threading.Event, handover: Handover, advance: Callable[[int], None]
@@ -91,8 +106,6 @@ class ThreadReader:
             for chunk, position in _chunks(self.parser, chunk_records, stop.is_set):
                 handover(chunk)
                 advance(position)
-                self.counters.skipped = self.parser.stats.skipped
-            self.counters.skipped = self.parser.stats.skipped
             self.counters.xml_bytes = self.parser.stats.xml_bytes
             handover(END)
         except AbortedError:
@@ -105,13 +118,20 @@ class ThreadReader:
         pass
 
 
-def parse_in_child(path: str, workers: int, chunk_records: int, out: Any, stop: Any) -> None:
-    """Body of the parser process: messages ("records", chunk, position), ("skipped", text),
+def parse_in_child(
+    path: str, workers: int, chunk_records: int, out: Any, stop: Any, max_skipped_share: float
+) -> None:
+    """Body of the parser process: messages ("records", chunk, position), ("skipped", text, ref),
     ("end", skipped, xml_bytes) or ("error", one-line message, is_dump_error)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
-        parser = DumpParser(path, workers=workers, on_failure=lambda error: out.put(("skipped", str(error))))
+        parser = DumpParser(
+            path,
+            workers=workers,
+            max_skipped_share=max_skipped_share,
+            on_failure=lambda error: out.put(("skipped", str(error), error.ref)),
+        )
         for chunk, position in _chunks(parser, chunk_records, stop.is_set):
             out.put(("records", chunk, position))
         out.put(("end", parser.stats.skipped, parser.stats.xml_bytes))
@@ -126,7 +146,9 @@ class ParserProcessError(DiscogsographyError):
 
 
 class ProcessReader:
-    def __init__(self, path: Path, workers: int, on_failure: Callable[[str], None]) -> None:
+    def __init__(
+        self, path: Path, workers: int, on_failure: Callable[[str], None], max_skipped_share: float
+    ) -> None:
         probe = DumpParser(path)  # only to learn the kind and size before the child starts
         self.kind = probe.kind
         self.compressed_size = probe.source.compressed_size
@@ -134,6 +156,7 @@ class ProcessReader:
         self.path = path
         self.workers = workers
         self.on_failure = on_failure
+        self.max_skipped_share = max_skipped_share
         self.counters = ReadCounters()
         # forkserver, not fork: the service runs threads, and the child stays small.
         self._context = multiprocessing.get_context("forkserver")
@@ -147,7 +170,7 @@ class ProcessReader:
         child_stop = context.Event()
         self._process = context.Process(
             target=parse_in_child,
-            args=(str(self.path), self.workers, chunk_records, out, child_stop),
+            args=(str(self.path), self.workers, chunk_records, out, child_stop, self.max_skipped_share),
             name=f"parse-{self.kind.value}",
             daemon=False,  # with PARSER_WORKERS >= 2 it starts parser workers of its own
         )
@@ -170,7 +193,7 @@ class ProcessReader:
                     handover(message[1])
                     advance(message[2])
                 elif tag == "skipped":
-                    self.counters.skipped += 1
+                    self.counters.add_skipped(message[2])
                     self.on_failure(message[1])
                 elif tag == "end":
                     self.counters.skipped, self.counters.xml_bytes = message[1], message[2]
@@ -200,7 +223,9 @@ class ProcessReader:
             process.join(timeout=5)
 
 
-def open_reader(path: Path, workers: int, on_failure: Callable[[str], None]) -> ThreadReader | ProcessReader:
+def open_reader(
+    path: Path, workers: int, on_failure: Callable[[str], None], max_skipped_share: float
+) -> ThreadReader | ProcessReader:
     if workers <= 0:
-        return ThreadReader(path, on_failure)
-    return ProcessReader(path, workers, on_failure)
+        return ThreadReader(path, on_failure, max_skipped_share)
+    return ProcessReader(path, workers, on_failure, max_skipped_share)

@@ -50,6 +50,7 @@ from discogsography.redact import redact_text, redact_url
 log = get_logger(__name__)
 
 # Smallest files first: the first kinds reach consumers within minutes.
+NAMED_IN_LOG = 10  # skipped records named in the end-of-file log line (the marker keeps more)
 PROCESSING_ORDER = (Kind.LABELS, Kind.ARTISTS, Kind.MASTERS, Kind.RELEASES)
 
 
@@ -84,6 +85,7 @@ class Extractor:
             records_per_message=settings.records_per_message,
             publish_window=settings.publish_window,
             parser_workers=settings.parser_workers,
+            max_skipped_share=settings.max_skipped_share,
             show_progress=self.show_progress,
         )
         self.phase = "starting"
@@ -377,6 +379,7 @@ class Extractor:
                     stats.messages_published,
                     stats.batches_sent,
                     stats.records_skipped,
+                    stats.skipped_refs,
                 )
                 marker.save(marker_path)
 
@@ -405,6 +408,7 @@ class Extractor:
                         records=stats.records_published,
                         messages=stats.messages_published,
                         skipped=stats.records_skipped,
+                        skipped_records=stats.skipped_refs[:NAMED_IN_LOG],
                     )
                     await publisher.send_file_complete(stats.records_published)
                     marker.file_completion_sent(name)

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from discogsography.errors import DiscogsographyError
+from discogsography.parsing.parser import DEFAULT_MAX_SKIPPED_SHARE
 
 DEFAULT_SOURCE = "https://data.discogs.com/"
 
@@ -41,6 +42,8 @@ class ExtractorSettings(BaseSettings):
     publish_window: Annotated[int, Field(ge=1, le=100_000)] = 1000
     # 0: parse in a thread of the service; N >= 1: in a separate process (with N parser workers).
     parser_workers: Annotated[int, Field(ge=0, le=64)] = 0
+    # A file with more than this share of its records skipped (malformed) is marked failed.
+    max_skipped_share: Annotated[float, Field(ge=0, le=1)] = DEFAULT_MAX_SKIPPED_SHARE
     # Put in front of every exchange and queue name (separate deployments, tests).
     amqp_prefix: str = ""
     # Download behaviour.

@@ -69,6 +69,8 @@ class FileProcessingStatus(_Model):
     messages_published: int = 0
     batches_sent: int = 0
     records_skipped: int = 0
+    # The first skipped records (MAX_NAMED_SKIPS of them), by id or byte offset: "id 7", "offset 90".
+    skipped_records: list[str] = Field(default_factory=list)
     started_at: datetime | None = None
     completed_at: datetime | None = None
     # True once the file_complete message for this file has been confirmed by the broker.
@@ -228,7 +230,13 @@ class StateMarker(_Model):
         self._recount_processing()
 
     def update_file_progress(
-        self, file_name: str, records: int, messages: int, batches: int = 0, skipped: int = 0
+        self,
+        file_name: str,
+        records: int,
+        messages: int,
+        batches: int = 0,
+        skipped: int = 0,
+        skipped_records: list[str] | None = None,
     ) -> None:
         entry = self.processing_phase.progress_by_file.setdefault(
             file_name, FileProcessingStatus(status=PhaseStatus.IN_PROGRESS, started_at=_now())
@@ -237,6 +245,7 @@ class StateMarker(_Model):
         entry.messages_published = messages
         entry.batches_sent = batches
         entry.records_skipped = skipped
+        entry.skipped_records = list(skipped_records or [])
         self._recount_processing()
         if self.publishing_phase.messages_published > 0:
             self.publishing_phase.status = PhaseStatus.IN_PROGRESS
