@@ -48,7 +48,8 @@ def one_line(text: str | None) -> str | None:
 
 
 def _text(value: object) -> str | None:
-    return one_line(text(value))
+    # A plain string, the common case, skips a call: one_line gives "" the None text() gives it.
+    return one_line(value) if isinstance(value, str) else one_line(text(value))
 
 
 def _flatten_tracks(tracklist: object) -> Iterator[Mapping[str, Any]]:
