@@ -7,14 +7,7 @@ from typing import Any
 
 import pytest
 
-from discogsography.cache.rows import (
-    credit_line,
-    main_artist_names,
-    master_id,
-    one_line,
-    release_rows,
-    release_year,
-)
+from discogsography.cache.rows import credit_line, main_artist_names, one_line, release_rows
 from discogsography.parsing import DumpParser
 from tests.cache.cache_testdata import SAMPLE_2020, SAMPLE_2025
 
@@ -88,36 +81,14 @@ def test_2025_release_without_optional_fields() -> None:
     assert (2323, "Chris Bigg (2)", True) in rows.artists
 
 
-@pytest.mark.parametrize(
-    ("released", "year"),
-    [
-        ("1999-03-00", 1999),
-        ("1999", 1999),
-        ("1999-00-00", 1999),
-        ("0000", None),
-        ("", None),
-        (None, None),
-        ("19xx", None),
-        (" 2001-01-01", 2001),
-    ],
-)
-def test_release_year(released: str | None, year: int | None) -> None:
-    assert release_year(released) == year
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ({"is_main_release": "true", "#text": "1660109"}, 1660109),
-        ({"#text": "0"}, None),
-        (None, None),
-        ("42", 42),
-        ({"#text": None}, None),
-        ({"#text": "x"}, None),
-    ],
-)
-def test_master_id(value: object, expected: int | None) -> None:
-    assert master_id(value) == expected
+def test_year_and_master_id_follow_the_shared_rules() -> None:
+    # The rules and their edge cases are tested in tests/test_fields.py; here, that they apply.
+    rows = release_rows({"id": 2, "released": "19990", "master_id": {"#text": "0"}})
+    assert rows.release[2] is None and rows.release[5] is None
+    rows = release_rows(
+        {"id": 2, "released": " 2001-01-01", "master_id": {"#text": "42", "is_main_release": "true"}}
+    )
+    assert rows.release[2] == 2001 and rows.release[5] == 42
 
 
 def test_one_line() -> None:

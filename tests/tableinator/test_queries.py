@@ -10,9 +10,10 @@ from typing import Any
 import psycopg
 import pytest
 
+from discogsography.fields import year
 from discogsography.kinds import Kind
 from discogsography.parsing import ParsedRecord
-from discogsography.tableinator.rows import build_rows, year
+from discogsography.tableinator.rows import build_rows
 from discogsography.tableinator.writer import KindWriter
 
 pytestmark = pytest.mark.postgres

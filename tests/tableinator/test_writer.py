@@ -195,7 +195,7 @@ def test_unstorable_data_fails_the_batch_as_a_permanent_error(db: Conn) -> None:
 def test_derived_list_columns_read_odd_shapes_like_rows_items(
     db: Conn, container: Any, expected: Any
 ) -> None:
-    from discogsography.tableinator.rows import items
+    from discogsography.fields import items
 
     record = {"id": 5, "sha256": "h", "formats": container}
     _write(db, Kind.RELEASES, [record])

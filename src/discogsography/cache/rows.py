@@ -1,9 +1,10 @@
 """One parsed release record -> the rows of the cache tables (pure; see tables.py for the columns).
 
-Choices (documented in docs/cache.md):
-- release_year is the leading four digits of "released" ("1999-03-00" -> 1999); 0 or none -> NULL.
-- master_id is the text of <master_id>; 0 or absent -> NULL. Dumps carry no image URLs, so
-  artwork_url is always NULL (left for consumers that call the Discogs API).
+Choices (documented in docs/cache.md); fields are read by the rules of discogsography.fields,
+shared with the tableinator:
+- release_year is the year "released" starts with ("1999-03-00" -> 1999); 0, "19990" or none -> NULL.
+- master_id is the id in the text of <master_id>; 0 or absent -> NULL. Dumps carry no image URLs,
+  so artwork_url is always NULL (left for consumers that call the Discogs API).
 - release_artist: <artists> with extra=false, <extraartists> with extra=true, names as credited in
   the dump (with any Discogs " (N)" suffix), in dump order, duplicates kept.
 - release_track: every <track> of the tracklist in document order, numbered from 1; a track with
@@ -19,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from discogsography.fields import items, text, text_id, year
 
 Row = tuple[object, ...]
 
@@ -44,42 +47,13 @@ def one_line(text: str | None) -> str | None:
     return text
 
 
-def release_year(released: object) -> int | None:
-    if not isinstance(released, str):
-        return None
-    head = released.strip()[:4]
-    if len(head) == 4 and head.isdigit() and int(head) > 0:
-        return int(head)
-    return None
-
-
-def master_id(value: object) -> int | None:
-    text = value.get("#text") if isinstance(value, dict) else value
-    if isinstance(text, str) and text.strip().isdigit():
-        number = int(text)
-        return number or None
-    return None
-
-
-def _children(container: object, tag: str) -> list[Any]:
-    """The list under a container element ({"artist": [...]}), tolerant of anything missing.
-
-    Records are plain dicts (the parser's output); ``isinstance(x, dict)`` is several times
-    cheaper than an ABC check, which matters at 19 M records."""
-    if not isinstance(container, dict):
-        return []
-    items = container.get(tag)
-    return items if isinstance(items, list) else []
-
-
 def _text(value: object) -> str | None:
-    if isinstance(value, dict):
-        value = value.get("#text")
-    return one_line(value) if isinstance(value, str) else None
+    # A plain string, the common case, skips a call: one_line gives "" the None text() gives it.
+    return one_line(value) if isinstance(value, str) else one_line(text(value))
 
 
 def _flatten_tracks(tracklist: object) -> Iterator[Mapping[str, Any]]:
-    for track in _children(tracklist, "track"):
+    for track in items(tracklist, "track"):
         if not isinstance(track, dict):
             continue
         yield track
@@ -93,18 +67,18 @@ def release_rows(record: Mapping[str, Any]) -> ReleaseRows:
         release=(
             release_id,
             _text(record.get("title")),
-            release_year(record.get("released")),
+            year(record.get("released")),
             _text(record.get("country")),
             None,
-            master_id(record.get("master_id")),
+            text_id(record.get("master_id")),
         )
     )
     for container, extra in (("artists", False), ("extraartists", True)):
-        for artist in _children(record.get(container), "artist"):
+        for artist in items(record.get(container), "artist"):
             name = _text(artist.get("name")) if isinstance(artist, dict) else None
             if name:
                 out.artists.append((release_id, name, extra))
-    for label in _children(record.get("labels"), "label"):
+    for label in items(record.get("labels"), "label"):
         if isinstance(label, dict):
             name = _text(label.get("name"))
             if name:
@@ -119,7 +93,7 @@ def release_rows(record: Mapping[str, Any]) -> ReleaseRows:
                 _text(track.get("duration")),
             )
         )
-        for artist in _children(track.get("artists"), "artist"):
+        for artist in items(track.get("artists"), "artist"):
             name = _text(artist.get("name")) if isinstance(artist, dict) else None
             if name:
                 out.track_artists.append((release_id, sequence, name))
@@ -128,25 +102,27 @@ def release_rows(record: Mapping[str, Any]) -> ReleaseRows:
 
 def main_artist_names(record: Mapping[str, Any]) -> list[str]:
     """The names of <artists> (not extraartists): what the library filter looks at."""
-    return [
-        artist["name"]
-        for artist in _children(record.get("artists"), "artist")
-        if isinstance(artist, dict) and isinstance(artist.get("name"), str)
-    ]
+    names = (
+        text(artist.get("name"))
+        for artist in items(record.get("artists"), "artist")
+        if isinstance(artist, dict)
+    )
+    return [name for name in names if name is not None]
 
 
 def credit_line(record: Mapping[str, Any]) -> str | None:
     """The main artists as one credit, with their joins: "Simon & Garfunkel"-style library entries."""
     parts: list[str] = []
-    artists = _children(record.get("artists"), "artist")
+    artists = items(record.get("artists"), "artist")
     if len(artists) < 2:
         return None
     for artist in artists:
-        if not isinstance(artist, dict) or not isinstance(artist.get("name"), str):
+        name = text(artist.get("name")) if isinstance(artist, dict) else None
+        if name is None:
             return None
-        parts.append(artist["name"])
-        join = artist.get("join")
-        if isinstance(join, str) and join.strip() and join.strip() != ",":
+        parts.append(name)
+        join = text(artist.get("join"))
+        if join and join.strip() and join.strip() != ",":
             parts.append(join.strip())
         elif artist is not artists[-1]:
             parts.append(",")

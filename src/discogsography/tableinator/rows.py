@@ -1,16 +1,15 @@
 """Record to table rows: pure functions, one per kind (docs/schema.md).
 
 A record (the parser's dict, "sha256" included) becomes one row of its kind's table plus the
-rows of its link tables. Typed columns are read tolerantly: a missing, empty or oddly shaped
-field gives NULL, never an error, because ``data`` keeps the whole record anyway. Only a record
-whose own id cannot be stored is refused (RowError). Empty lists become NULL arrays, so that
-``array_length(aliases, 1)`` and ``IS NOT NULL`` agree. Nested ids are parsed to bigint when they
-are positive integers that fit, otherwise NULL ("0" meant "no id" in older dumps).
+rows of its link tables. Typed columns are read by the rules of discogsography.fields, shared
+with the cache builder: a missing, empty or oddly shaped field gives NULL, never an error,
+because ``data`` keeps the whole record anyway. Only a record whose own id cannot be stored is
+refused (RowError). Empty lists become NULL arrays, so that ``array_length(aliases, 1)`` and
+``IS NOT NULL`` agree.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,10 +18,8 @@ import msgspec
 import orjson
 
 from discogsography.errors import DiscogsographyError
+from discogsography.fields import BIGINT_MAX, items, nested_id, text, text_id, year
 from discogsography.kinds import Kind
-
-BIGINT_MAX = 2**63 - 1
-_YEAR = re.compile(r"\s*(\d{4})(?!\d)")
 
 Row = tuple[Any, ...]
 
@@ -67,66 +64,13 @@ class RecordRows:
     links: dict[str, list[Row]] = field(default_factory=dict)
 
 
-# --- field readers -------------------------------------------------------------------------
-
-
-def items(container: Any, item_tag: str) -> list[Any]:
-    """The children of a container element ({"url": [...]}) as a list; [] when absent."""
-    if isinstance(container, dict):
-        found = container.get(item_tag)
-        if isinstance(found, list):
-            return found
-        if found is not None:
-            return [found]
-    return []
-
-
-def text(value: Any) -> str | None:
-    """An element's text: the string itself, or "#text" of an element with attributes."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict):
-        inner = value.get("#text")
-        return inner if isinstance(inner, str) else None
-    return None
-
-
-def string(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+# --- field readers (the rules are in discogsography.fields) ---------------------------------
 
 
 def texts(values: Iterable[Any]) -> list[str] | None:
     """The texts of a list of elements, NULL when there are none."""
     found = [t for t in (text(value) for value in values) if t]
     return found or None
-
-
-def nested_id(value: Any) -> int | None:
-    """A nested id ("123") as an int; NULL for "0", missing, non-numeric or out of bigint range."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if 0 < value <= BIGINT_MAX else None
-    if isinstance(value, str):
-        digits = value.strip()
-        if digits.isascii() and digits.isdigit() and len(digits) <= 19:
-            number = int(digits)
-            return number if 0 < number <= BIGINT_MAX else None
-    return None
-
-
-def year(value: Any) -> int | None:
-    """The year of "1999-03-00", "1999" or "1999-00-00"; NULL for "0", "?" or anything else."""
-    raw = text(value)
-    if raw is None:
-        return None
-    match = _YEAR.match(raw)
-    if match is None:
-        return None
-    number = int(match.group(1))
-    return number or None
 
 
 def record_id(record: dict[str, Any]) -> int:
@@ -199,8 +143,8 @@ def label_rows(record: dict[str, Any], data: bytes) -> RecordRows:
     rid, digest = record_id(record), record_hash(record)
     row = (
         rid,
-        string(record.get("name")),
-        string(record.get("profile")),
+        text(record.get("name")),
+        text(record.get("profile")),
         texts(items(record.get("urls"), "url")),
         nested_id(record.get("parentLabel")),
         data,
@@ -214,9 +158,9 @@ def artist_rows(record: dict[str, Any], data: bytes) -> RecordRows:
     aliases = items(record.get("aliases"), "name")
     row = (
         rid,
-        string(record.get("name")),
-        string(record.get("realname")),
-        string(record.get("profile")),
+        text(record.get("name")),
+        text(record.get("realname")),
+        text(record.get("profile")),
         texts(items(record.get("urls"), "url")),
         texts(aliases),
         data,
@@ -236,17 +180,17 @@ def release_rows(record: dict[str, Any], data: bytes) -> RecordRows:
     rid, digest = record_id(record), record_hash(record)
     row = (
         rid,
-        string(record.get("title")),
+        text(record.get("title")),
         year(record.get("released")),
-        string(record.get("country")),
+        text(record.get("country")),
         texts(items(record.get("genres"), "genre")),
         texts(items(record.get("styles"), "style")),
-        nested_id(text(record.get("master_id"))),
+        text_id(record.get("master_id")),
         data,
         digest,
     )
     label_links = [
-        (rid, pos, nested_id(label), string(label.get("name")), string(label.get("catno")))
+        (rid, pos, nested_id(label), text(label.get("name")), text(label.get("catno")))
         for pos, label in enumerate(items(record.get("labels"), "label"))
         if isinstance(label, dict)
     ]
@@ -262,10 +206,10 @@ def _credit_rows(rid: int, credits: list[Any], *, extra: bool) -> list[Row]:
             extra,
             pos,
             nested_id(credit),
-            string(credit.get("name")),
-            string(credit.get("anv")),
-            string(credit.get("role")),
-            string(credit.get("tracks")),
+            text(credit.get("name")),
+            text(credit.get("anv")),
+            text(credit.get("role")),
+            text(credit.get("tracks")),
         )
         for pos, credit in enumerate(credits)
         if isinstance(credit, dict)
@@ -276,11 +220,11 @@ def master_rows(record: dict[str, Any], data: bytes) -> RecordRows:
     rid, digest = record_id(record), record_hash(record)
     row = (
         rid,
-        string(record.get("title")),
+        text(record.get("title")),
         year(record.get("year")),
         texts(items(record.get("genres"), "genre")),
         texts(items(record.get("styles"), "style")),
-        nested_id(text(record.get("main_release"))),
+        text_id(record.get("main_release")),
         data,
         digest,
     )
@@ -289,9 +233,9 @@ def master_rows(record: dict[str, Any], data: bytes) -> RecordRows:
             rid,
             pos,
             nested_id(credit),
-            string(credit.get("name")),
-            string(credit.get("anv")),
-            string(credit.get("role")),
+            text(credit.get("name")),
+            text(credit.get("anv")),
+            text(credit.get("role")),
         )
         for pos, credit in enumerate(items(record.get("artists"), "artist"))
         if isinstance(credit, dict)
