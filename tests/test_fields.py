@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from discogsography.cache.rows import credit_line, main_artist_names, release_rows
-from discogsography.fields import BIGINT_MAX, items, nested_id, text, text_id, to_id, year
+from discogsography.fields import BIGINT_MAX, items, member_ids, nested_id, text, text_id, to_id, year
 from discogsography.kinds import Kind
 from discogsography.tableinator.rows import TABLES, build_rows
 
@@ -92,12 +92,29 @@ def test_to_id(value: Any, expected: int | None) -> None:
         ({"id": "0", "name": "C"}, None),
         ({"name": "B"}, None),  # 2025+ credits without an id
         ({"id": None}, None),  # an empty <id/>
-        ("26", 26),  # a bare <id>26</id> of members
+        ({"id": "26", "name": "Alexi"}, 26),  # a credit's <id> child
+        ("0282", None),  # <parentLabel>0282</parentLabel>: the label named "0282" (2017)
+        ("808", None),  # <name>808</name>: an alias named "808"
         (None, None),
     ],
 )
 def test_nested_id(element: Any, expected: int | None) -> None:
     assert nested_id(element) == expected
+
+
+@pytest.mark.parametrize(
+    ("names", "bare", "expected"),
+    [
+        ([{"#text": "A", "id": "26"}, {"#text": "B", "id": "27"}], ["26", "27"], [26, 27]),  # 2020
+        ([{"#text": "A", "id": "26"}], [], [26]),  # 2025+: no bare ids
+        (["A", "B"], ["26", "27"], [26, 27]),  # 2017: paired by position
+        (["A", "B"], ["26"], [None, None]),  # counts disagree: no guess
+        (["A", {"#text": "B", "id": "27"}], ["26", "27"], [None, 27]),  # ids of their own win
+        ([], ["26"], []),
+    ],
+)
+def test_member_ids(names: list[Any], bare: list[Any], expected: list[int | None]) -> None:
+    assert member_ids(names, bare) == expected
 
 
 @pytest.mark.parametrize(

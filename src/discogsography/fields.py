@@ -19,6 +19,12 @@ Every reader is total: a missing, empty or oddly shaped value gives None, never 
   ASCII digits spell, when positive and within a bigint; otherwise None. ``"0"`` meant "no id" in
   older dumps, which is why 0 is no id. Surrounding whitespace and leading zeros do not change the
   number; a value outside bigint cannot be stored, and other scripts' digits are not Discogs ids.
+  An element's id is its ``id`` attribute (or ``<id>`` child); the text of an element without
+  one is a name, never an id: ``<parentLabel>0282</parentLabel>`` (2017 and earlier) is the label
+  named "0282", and an alias named "808" is no artist 808.
+- **Members of 2017 and earlier** (``<members><id>26</id><name>Alexi Delano</name>…``) are bare
+  ids next to names without ids, in the same order: they are paired by position when the counts
+  agree (``member_ids``).
 - **A year** (``released`` of a release, ``year`` of a master) is exactly four ASCII digits at
   the start (after any whitespace), followed by a non-digit or the end: ``1999-03-00``, ``1999``
   and ``1999-00-00`` give 1999. ``19990`` gives None: it is a five-digit number, not the year 1999
@@ -76,10 +82,19 @@ def to_id(value: Any) -> int | None:
 
 
 def nested_id(value: Any) -> int | None:
-    """The id of an element: its ``id`` attribute ({"id": "5", ...}) or, for a bare <id>, its text."""
+    """The id of an element: its ``id`` attribute or child ({"id": "5", ...}); a plain text is a name."""
     if isinstance(value, dict):
-        value = value.get("id")
-    return to_id(value)
+        return to_id(value.get("id"))
+    return None
+
+
+def member_ids(names: list[Any], bare_ids: list[Any]) -> list[int | None]:
+    """The id of each member name: its own ``id``, or (2017 and earlier, names without ids) the
+    bare ``<id>`` at the same position, when there is one per name."""
+    ids = [nested_id(name) for name in names]
+    if len(bare_ids) == len(names) and not any(ids):
+        return [to_id(bare) for bare in bare_ids]
+    return ids
 
 
 def text_id(value: Any) -> int | None:

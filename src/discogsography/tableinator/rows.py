@@ -18,7 +18,7 @@ import msgspec
 import orjson
 
 from discogsography.errors import DiscogsographyError
-from discogsography.fields import BIGINT_MAX, items, nested_id, text, text_id, year
+from discogsography.fields import BIGINT_MAX, items, member_ids, nested_id, text, text_id, to_id, year
 from discogsography.kinds import Kind
 
 Row = tuple[Any, ...]
@@ -170,9 +170,10 @@ def artist_rows(record: dict[str, Any], data: bytes) -> RecordRows:
     members = record.get("members")
     named = items(members, "name")
     if named:
-        member_rows = [(rid, pos, nested_id(m), text(m)) for pos, m in enumerate(named) if m]
+        ids = member_ids(named, items(members, "id"))
+        member_rows = [(rid, pos, ids[pos], text(m)) for pos, m in enumerate(named) if m]
     else:  # only bare <id> elements: ids without names
-        member_rows = [(rid, pos, nested_id(m), None) for pos, m in enumerate(items(members, "id")) if m]
+        member_rows = [(rid, pos, to_id(m), None) for pos, m in enumerate(items(members, "id")) if m]
     return RecordRows(rid, digest, row, {"artist_aliases": alias_rows, "artist_members": member_rows})
 
 
