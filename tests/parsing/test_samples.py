@@ -286,3 +286,48 @@ def test_parallel_mode_reports_bad_records(tmp_path: Path) -> None:
 def test_small_chunks_give_the_same_records() -> None:
     path = SAMPLES_2020 / "discogs_20200806_masters.xml.gz"
     assert [r.json for r in DumpParser(path, chunk_size=97)] == [r.json for r in DumpParser(path)]
+
+
+# Hashes written by the parser before records were split by balanced tags (2026-12-01): the
+# first and last record of every sample file. The record format, and so every hash, stays.
+PINNED_HASHES = {
+    ("discogs_20200806", "discogs_20200806_artists.xml.gz"): {
+        1: "f04d7e362f6e43b6ded8193663ce62b701e646972482eddeedb00000daf849bf",
+        7347455: "3fef502f1b2e1d8e2855682c95a19a07edcbbd80b96a5efbdc264c475403f90e",
+    },
+    ("discogs_20200806", "discogs_20200806_labels.xml.gz"): {
+        1: "600e5fa96afe97ef4a386de0d3d0e66fbc641780825d61742e1786f7d2c9036d",
+        1713781: "9b7754ffe2f846d0d65037633bcc09165bc1272c25064f3c47fd4fbc4cfe4696",
+    },
+    ("discogs_20200806", "discogs_20200806_masters.xml.gz"): {
+        113: "72139a3f76a05b358a751d4d2fed00ba49a9146818e9b26e099f7e8d9b73c3cf",
+        1162096: "b689a13e8ea3d6e101c4a962e926380915e6e82013ca191971512eb60626d20b",
+    },
+    ("discogs_20200806", "discogs_20200806_releases.xml.gz"): {
+        1: "2c46f512887bf3f4ab5e4b342a69d6ed90069611d5d1e3b897d7d601640c08cb",
+        14220612: "b6c7170566c924db5311d8b5034654fa44ea57d8b2cc842f15f8f451502e9623",
+    },
+    ("discogs_2025_2026", "discogs_artists.xml.gz"): {
+        32: "3a75f48e75016dd29aa1a3b5462c978d0a554b6dfd8c9d444584f01edf8439e6",
+        3411228: "9dde93bd2145f035f88f5b5f4d6d09fb72390985d95ba8bea849d8d0245a6b8d",
+    },
+    ("discogs_2025_2026", "discogs_labels.xml.gz"): {
+        157: "b66e0d74ec153afc191253fad3afc7cc5f28c8c30bff2b81c89c465dfac4faf5",
+        72737: "ddd18c9003d444d06a4c624286d94d6f4e3889836ac246dff349d98854d7a89d",
+    },
+    ("discogs_2025_2026", "discogs_masters.xml.gz"): {
+        115: "bb77703922503493c36c881e289e47e365fa0847ccfeec0c2f4aa44547e0147a",
+        482870: "6fa981beea2538eb988ed0dfc812beb29324491513554d8e621202ce5ce76907",
+    },
+    ("discogs_2025_2026", "discogs_releases.xml.gz"): {
+        2323: "8eb167bff03072d02668bbc2b337ef544f096cd6e6811f7781314be5dceb8762",
+        10850325: "7a0061028d793ed965a4547c9ad2d608d37179a017127bf660e0fcd7c85eb431",
+    },
+}
+
+
+@pytest.mark.parametrize(("folder", "name"), list(PINNED_HASHES), ids=lambda part: str(part))
+def test_hashes_are_those_of_before(folder: str, name: str) -> None:
+    pinned = PINNED_HASHES[(folder, name)]
+    got = {r.id: r.sha256 for r in DumpParser(SAMPLES_2020.parent / folder / name) if r.id in pinned}
+    assert got == pinned
