@@ -326,7 +326,7 @@ PINNED_HASHES = {
 }
 
 
-@pytest.mark.parametrize(("folder", "name"), list(PINNED_HASHES), ids=lambda part: str(part))
+@pytest.mark.parametrize(("folder", "name"), list(PINNED_HASHES), ids=str)
 def test_hashes_are_those_of_before(folder: str, name: str) -> None:
     pinned = PINNED_HASHES[(folder, name)]
     got = {r.id: r.sha256 for r in DumpParser(SAMPLES_2020.parent / folder / name) if r.id in pinned}
