@@ -18,6 +18,7 @@ from discogsography.errors import RecordError
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
 from discogsography.parsing import DumpParser
+from discogsography.parsing.parser import DEFAULT_MAX_SKIPPED_SHARE
 from discogsography.progress import byte_progress
 
 log = get_logger(__name__)
@@ -47,11 +48,15 @@ def convert_dump(
     *,
     workers: int = 1,
     progress: bool = False,
+    max_skipped_share: float = DEFAULT_MAX_SKIPPED_SHARE,
 ) -> ConvertResult:
     def report_failure(error: RecordError) -> None:
         log.warning("⚠️ Skipped malformed record", file=str(xml_path), error=str(error))
 
-    parser = DumpParser(xml_path, workers=workers, on_failure=report_failure)
+    # Past the share (0.1 % by default) the step fails after the last record, like parse.
+    parser = DumpParser(
+        xml_path, workers=workers, max_skipped_share=max_skipped_share, on_failure=report_failure
+    )
     if parser.kind is not Kind.RELEASES:
         raise CacheError(f"{xml_path}: a {parser.kind} dump; the cache is built from a releases dump")
     result = ConvertResult(filtered=matcher is not None)
