@@ -5,9 +5,12 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -414,6 +417,9 @@ async def test_stop_during_a_download_keeps_the_partial_file_and_resumes_it(
     assert len(consumed.records) == 3000
 
 
+SHARE_5 = ("--max-skipped-share", "0.05")
+
+
 def _break_masters(mirror: Path, broken: int) -> tuple[Path, list[str]]:
     """Make ``broken`` of the masters file's records malformed; fix its CHECKSUM line."""
     masters = mirror / f"discogs_{VERSION}_masters.xml.gz"
@@ -435,7 +441,8 @@ def _break_masters(mirror: Path, broken: int) -> tuple[Path, list[str]]:
 async def test_skipped_records_are_named_and_too_many_fail_the_file(
     tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology, workers: int
 ) -> None:
-    # 40 masters; 5 % may be skipped: 2 broken records pass (named), 3 fail the file.
+    # 40 masters; 5 % may be skipped: 2 broken records pass (named), 3 fail the file. The same
+    # file through parse: exit 1 with one line where the extractor fails it, a named summary else.
     for broken, fails in ((2, False), (3, True)):
         mirror = tmp_path / f"mirror-{broken}"
         shutil.copytree(small_dump, mirror)
@@ -461,4 +468,17 @@ async def test_skipped_records_are_named_and_too_many_fail_the_file(
             (line,) = [line for line in done if line["file"] == masters.name]
             assert line["skipped"] == broken and line["skipped_records"] == names
             assert line["records"] == 40 - broken
+        parsed = subprocess.run(
+            [sys.executable, "-m", "discogsography", "parse", str(masters), "-o", os.devnull, *SHARE_5],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        last = parsed.stderr.splitlines()[-1]
+        if fails:
+            assert parsed.returncode == 1 and last.startswith("error: ")
+            assert "3 of 40 records skipped (7.50%), more than the 5.00% allowed" in last
+        else:
+            assert parsed.returncode == 0
+            assert f"{40 - broken} records, {broken} skipped ({', '.join(names)})," in last
         await delete_topology(amqp_url, topology)

@@ -224,6 +224,7 @@ def test_bad_records_are_skipped_and_the_rest_arrive(
     ]
     assert progress["status"] == "completed"
     assert progress["records_skipped"] == 2
+    assert progress["skipped_records"] == ["id 990000001", "id 990000002"]
     assert progress["records_extracted"] == len(with_huge.hashes[Kind.RELEASES])
     log = pipeline.log_text("extractor")
     assert "990000001" in log and "990000002" in log
