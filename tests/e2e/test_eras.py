@@ -9,9 +9,6 @@ Expected rows come from the XML, read by ElementTree.
 from __future__ import annotations
 
 import gzip
-import os
-import subprocess
-import sys
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -21,10 +18,9 @@ from typing import Any
 import psycopg
 import pytest
 
-from discogsography.amqp.topology import Topology
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
-from tests.e2e.test_pipeline import AMQP, POSTGRES, _delete_topology
+from tests.e2e.runs import POSTGRES, delete_queues, run_pipeline
 from tests.eras import ERA_DATES, ERAS, build_era_dump
 from tests.fidelity import triples_differ
 
@@ -45,35 +41,16 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
         for era in ERAS:
             folder = build_era_dump(tmp_path_factory.mktemp(f"era-{era}"), era)
             database = f"dgtest_era_{era}_{run_id}"
-            env = {
-                **os.environ,
-                "DISCOGS_SOURCE": folder.as_uri(),
-                "DISCOGS_ROOT": str(tmp_path_factory.mktemp(f"root-{era}")),
-                "AMQP_CONNECTION": AMQP,
-                "AMQP_PREFIX": f"dgtest-era-{era}-{run_id}-",
-                "POSTGRES_ADDRESS": "127.0.0.1:5432",
-                "POSTGRES_USERNAME": "postgres",
-                "POSTGRES_DATABASE": database,
-                "CONSUMER_CANCEL_DELAY": "1",
-                "POSTGRES_BATCH_FLUSH_INTERVAL": "0.5",
-            }
             result[era] = (folder, f"{POSTGRES} dbname={database}")
-            run = subprocess.run(
-                [sys.executable, "-m", "discogsography", "pipeline", "--timeout", "300"],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
-            assert run.returncode == 0, run.stderr[-3000:]
+            root = tmp_path_factory.mktemp(f"root-{era}")
+            run_pipeline(folder, root, database, f"dgtest-era-{era}-{run_id}-")
         yield result
     finally:
         with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
             for era in ERAS:
                 conn.execute(f'DROP DATABASE IF EXISTS "dgtest_era_{era}_{run_id}" WITH (FORCE)')
         for era in ERAS:
-            _delete_topology(Topology(f"dgtest-era-{era}-{run_id}-"))
+            delete_queues(f"dgtest-era-{era}-{run_id}-")
 
 
 def xml_records(path: Path) -> list[ET.Element]:

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import os
 import subprocess
-import sys
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -21,16 +19,15 @@ from typing import Any
 import psycopg
 import pytest
 
-from discogsography.amqp.topology import Topology, remove_prefix
+from discogsography.amqp.topology import Topology
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
 from tests.conftest import SAMPLES_2020
+from tests.e2e.runs import AMQP, POSTGRES, delete_queues, run_pipeline
 from tests.faults.harness import read_queue_depths
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.rabbitmq]
 
-POSTGRES = "host=127.0.0.1 port=5432 user=postgres"
-AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 
 Loaded = tuple[str, subprocess.CompletedProcess[str], dict[str, int]]
 
@@ -40,44 +37,18 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
     run_id = uuid.uuid4().hex[:8]
     database = f"dgtest_e2e_{run_id}"
     prefix = f"dgtest-e2e-{run_id}-"
-    env = {
-        **os.environ,
-        "DISCOGS_SOURCE": SAMPLES_2020.as_uri(),
-        "DISCOGS_ROOT": str(tmp_path_factory.mktemp("discogs-root")),
-        "AMQP_CONNECTION": AMQP,
-        "AMQP_PREFIX": prefix,
-        "POSTGRES_ADDRESS": "127.0.0.1:5432",
-        "POSTGRES_USERNAME": "postgres",
-        "POSTGRES_DATABASE": database,
-        "CONSUMER_CANCEL_DELAY": "1",
-        "POSTGRES_BATCH_FLUSH_INTERVAL": "0.5",
-    }
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "discogsography", "pipeline", "--timeout", "300"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
+        result = run_pipeline(SAMPLES_2020, tmp_path_factory.mktemp("discogs-root"), database, prefix)
         depths = _queue_depths(Topology(prefix))
         yield f"{POSTGRES} dbname={database}", result, depths
     finally:
         with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        _delete_topology(Topology(prefix))
+        delete_queues(prefix)
 
 
 def _queue_depths(topology: Topology) -> dict[str, int]:
     return asyncio.run(read_queue_depths(AMQP, topology))
-
-
-def _delete_topology(topology: Topology) -> None:
-    import asyncio
-
-    asyncio.run(remove_prefix(AMQP, topology.prefix))
 
 
 def xml_records(kind: Kind) -> list[ET.Element]:

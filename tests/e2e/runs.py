@@ -1,0 +1,46 @@
+"""One `discogsography pipeline` run as a user starts it: a subprocess, configured by environment
+variables, into a PostgreSQL database and a queue prefix of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from discogsography.amqp.topology import remove_prefix
+
+POSTGRES = "host=127.0.0.1 port=5432 user=postgres"
+AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+def run_pipeline(source: Path, root: Path, database: str, prefix: str) -> subprocess.CompletedProcess[str]:
+    """Run the pipeline on the dump folder ``source``; fails the test unless it exits 0."""
+    env = {
+        **os.environ,
+        "DISCOGS_SOURCE": source.as_uri(),
+        "DISCOGS_ROOT": str(root),
+        "AMQP_CONNECTION": AMQP,
+        "AMQP_PREFIX": prefix,
+        "POSTGRES_ADDRESS": "127.0.0.1:5432",
+        "POSTGRES_USERNAME": "postgres",
+        "POSTGRES_DATABASE": database,
+        "CONSUMER_CANCEL_DELAY": "1",
+        "POSTGRES_BATCH_FLUSH_INTERVAL": "0.5",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "discogsography", "pipeline", "--timeout", "300"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def delete_queues(prefix: str) -> None:
+    """Remove the exchange and queues a run declared under ``prefix``."""
+    asyncio.run(remove_prefix(AMQP, prefix))
