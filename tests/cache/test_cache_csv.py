@@ -45,7 +45,7 @@ def test_convert_writes_every_table_with_the_contract_header(converted: Path) ->
         "master_id": "1660109",
     }
     artists = read(RELEASE_ARTIST.path_in(converted))
-    assert {"release_id": "1", "artist_name": "Jesper Dahlbäck", "extra": "t"} in artists
+    assert {"release_id": "1", "artist_name": "Jesper Dahlbäck", "extra": "1"} in artists
     tracks = [t for t in read(RELEASE_TRACK.path_in(converted)) if t["release_id"] == "1"]
     assert [t["title"] for t in tracks][:2] == ["Östermalm", "Vasastaden"]
 
@@ -116,10 +116,10 @@ def test_filter_keeps_library_releases_and_reports_counts(tmp_path: Path) -> Non
         {
             "release": [[str(i), f"T{i}", "", "", "", ""] for i in (1, 2, 3, 4)],
             "release_artist": [
-                ["1", "The Beatles", "f"],
-                ["2", "Beatles, The", "t"],  # an extra credit only: not by the artist
-                ["3", "Björk", "f"],
-                ["4", "Someone", "f"],
+                ["1", "The Beatles", "0"],
+                ["2", "Beatles, The", "1"],  # an extra credit only: not by the artist
+                ["3", "Björk", "0"],
+                ["4", "Someone", "0"],
             ],
             "release_track": [["1", "1", "A", "x", ""], ["4", "1", "A", "y", ""]],
         },

@@ -30,7 +30,7 @@ def matching_release_ids(source_dir: Path, matcher: ArtistMatcher) -> set[str]:
     keep: set[str] = set()
     with read_table(source_dir, RELEASE_ARTIST) as rows:
         for release_id, artist_name, extra in rows:
-            if extra != "t" and release_id not in keep and matcher.matches_name(artist_name):
+            if extra != "1" and release_id not in keep and matcher.matches_name(artist_name):
                 keep.add(release_id)
     return keep
 

@@ -123,12 +123,17 @@ def import_csvs(url: str, csv_dir: Path, *, progress: bool = False) -> ImportRes
     with connect(url) as conn, byte_progress(progress, total_bytes, "importing CSVs") as advance:
         conn.execute("TRUNCATE release CASCADE")
         if not has_master_id(conn):  # a re-import into a deduplicated cache: back to the import shape
-            conn.execute("ALTER TABLE release ADD COLUMN master_id bigint")
+            conn.execute("ALTER TABLE release ADD COLUMN master_id integer")
         done = 0
         for table in TABLES:
             columns = sql.SQL(", ").join(map(sql.Identifier, table.columns))
-            statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER true)").format(
-                sql.Identifier(table.name), columns
+            force = sql.SQL("")
+            if table.empty_is_text:
+                force = sql.SQL(", FORCE_NOT_NULL ({})").format(
+                    sql.SQL(", ").join(map(sql.Identifier, table.empty_is_text))
+                )
+            statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER true{})").format(
+                sql.Identifier(table.name), columns, force
             )
             with conn.cursor() as cur:
                 with cur.copy(statement) as copy, table.path_in(csv_dir).open("rb") as handle:

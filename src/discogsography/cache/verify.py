@@ -24,7 +24,7 @@ RELEASES_WITH_ARTISTS = """
 SELECT r.id, r.title,
        coalesce(array_agg(a.artist_name) FILTER (WHERE a.artist_name IS NOT NULL), '{}')
   FROM release r
-  LEFT JOIN release_artist a ON a.release_id = r.id AND NOT a.extra
+  LEFT JOIN release_artist a ON a.release_id = r.id AND a.extra = 0
  GROUP BY r.id, r.title
 """
 
@@ -110,7 +110,7 @@ def copy_releases(source_url: str, target_url: str, release_ids: list[int]) -> i
         if "master_id" not in source_release_columns and database.has_master_id(target):
             target.execute("ALTER TABLE release DROP COLUMN master_id")
         target.execute("TRUNCATE release CASCADE")
-        source.execute("CREATE TEMP TABLE copy_ids (id bigint PRIMARY KEY) ON COMMIT DROP")
+        source.execute("CREATE TEMP TABLE copy_ids (id integer PRIMARY KEY) ON COMMIT DROP")
         with source.cursor().copy("COPY copy_ids (id) FROM STDIN") as copy:
             for release_id in release_ids:
                 copy.write_row((release_id,))
