@@ -149,9 +149,7 @@ def test_csv_mode_records_a_failure_and_resumes(pg_url: str, library_db: Path, t
     }
     # The operator repairs the filtered CSV and resumes: finished steps are skipped.
     broken = work / "filtered" / "release_track_artist.csv"
-    broken.write_text(
-        broken.read_text(encoding="utf-8").replace("1,999,\n", ""), encoding="utf-8"
-    )
+    broken.write_text(broken.read_text(encoding="utf-8").replace("1,999,\n", ""), encoding="utf-8")
     resumed = run(*args, "--resume")
     for step in ("fix_newlines", "enrich", "filter", "create_schema"):
         assert f"⏭️  {step}: already completed" in resumed.stderr

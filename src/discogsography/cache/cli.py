@@ -214,10 +214,19 @@ def filter_command(library_artists: Path, csv_dir: Path, out_dir: Path) -> None:
 @cache.command("create-schema")
 @database_url_option
 def create_schema(database_url: str) -> None:
-    """Create extensions, tables and f_unaccent (idempotent)."""
+    """Create extensions, tables and f_unaccent (idempotent); converts an earlier-version cache."""
     from discogsography.cache import database
 
-    timed("create_schema", lambda: database.create_schema(database_url))
+    timed("create_schema", lambda: database.create_schema(database_url).summary())
+
+
+@cache.command("migrate")
+@database_url_option
+def migrate(database_url: str) -> None:
+    """Convert a cache built by the earlier version of discogsography to the consumers' contract."""
+    from discogsography.cache import database
+
+    timed("migrate", lambda: database.create_schema(database_url).summary())
 
 
 @cache.command("import")

@@ -19,6 +19,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from discogsography.cache.csvfiles import require_tables
 from discogsography.cache.errors import CacheError
+from discogsography.cache.migrate import Conversion, convert_earlier_version
 from discogsography.cache.tables import RELEASE, TABLES
 from discogsography.progress import byte_progress
 from discogsography.redact import redact_url
@@ -101,10 +102,15 @@ def ensure_database(url: str) -> bool:
 # --- steps ---------------------------------------------------------------------------------------
 
 
-def create_schema(url: str) -> None:
-    with connect(url) as conn:
+def create_schema(url: str) -> Conversion:
+    """Creates what is missing, after converting a cache of the earlier schema (one transaction)."""
+    with connect(url) as conn, database_errors("create_schema"):
+        converted = convert_earlier_version(conn)
         for name in SCHEMA_FILES:
             conn.execute(sql_text(name).encode())
+        if converted.recreate_indexes:
+            conn.execute(sql_text(INDEX_FILE).encode())
+    return converted
 
 
 @dataclass
@@ -127,7 +133,7 @@ def import_csvs(url: str, csv_dir: Path, *, progress: bool = False) -> ImportRes
         done = 0
         for table in TABLES:
             columns = sql.SQL(", ").join(map(sql.Identifier, table.columns))
-            force = sql.SQL("")
+            force: sql.Composable = sql.SQL("")
             if table.empty_is_text:
                 force = sql.SQL(", FORCE_NOT_NULL ({})").format(
                     sql.SQL(", ").join(map(sql.Identifier, table.empty_is_text))

@@ -193,8 +193,11 @@ def _database_steps(state: PipelineState, options: BuildOptions, csv_dir: Path) 
 
     def run_create_schema() -> str:
         created = database.ensure_database(url)
-        database.create_schema(url)
-        return "database created" if created else ""
+        converted = database.create_schema(url)
+        notes = ["database created"] if created else []
+        if converted.changes:
+            notes.append(converted.summary())
+        return "; ".join(notes)
 
     run_step(state, "create_schema", run_create_schema)
     run_step(state, "import", lambda: database.import_csvs(url, csv_dir, progress=options.progress).summary())

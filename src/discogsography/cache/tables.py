@@ -36,7 +36,9 @@ class Table:
 
 
 RELEASE = Table(
-    "release", ("id", "title", "release_year", "country", "artwork_url", "master_id"), empty_is_text=("title",)
+    "release",
+    ("id", "title", "release_year", "country", "artwork_url", "master_id"),
+    empty_is_text=("title",),
 )
 RELEASE_ARTIST = Table("release_artist", ("release_id", "artist_name", "extra"))
 RELEASE_LABEL = Table("release_label", ("release_id", "label_name", "catalog_number"))
