@@ -30,7 +30,7 @@ from discogsography.cache.normalize import (
     sorted_credit_key,
     title_key,
 )
-from discogsography.cache.titles import title_score
+from discogsography.cache.titles import main_title, title_score
 
 # One artist of a joined library entry stands for the entry only if it is distinctive enough:
 # two words ("City Dreams") or a long single word; "Simon" alone must not stand for "Simon & Garfunkel".
@@ -133,10 +133,10 @@ class LibraryIndex:
         self._artist_match_cache[akey] = found
         return found
 
-    def _best_title(self, tkey: str, titles: Iterable[str]) -> tuple[str, float] | None:
+    def _best_title(self, tkey: str, titles: Iterable[str], main: str | None) -> tuple[str, float] | None:
         best: tuple[str, float] | None = None
         for candidate in titles:
-            score = title_score(candidate, tkey)
+            score = title_score(candidate, tkey, main)
             if best is None or score > best[1] or (score == best[1] and candidate < best[0]):
                 best = (candidate, score)
         return best
@@ -146,9 +146,11 @@ class LibraryIndex:
         best = Classification(Verdict.PRUNE, 0.0)
         if not tkey:
             return best
+        head = main_title(title or "")
+        main = title_key(head) if head else None
         names = release_names(artists)
         if not names:
-            found = self._best_title(tkey, self._compilation_list)
+            found = self._best_title(tkey, self._compilation_list, main)
             if found:
                 best = Classification(self.thresholds.verdict(found[1]), found[1], None, found[0])
             return best
@@ -156,7 +158,7 @@ class LibraryIndex:
             for library_artist, artist_score in self.library_artists_for(akey):
                 if (library_artist, tkey) in self.exact_pairs:
                     return Classification(Verdict.KEEP, 100.0, library_artist, tkey)
-                found = self._best_title(tkey, self.titles_by_artist[library_artist])
+                found = self._best_title(tkey, self.titles_by_artist[library_artist], main)
                 if not found:
                     continue
                 score = min(artist_score, found[1])
