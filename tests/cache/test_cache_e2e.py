@@ -11,7 +11,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from discogsography.cache.enrich import Catalog
 from tests.cache.cache_testdata import SAMPLE_2020, SAMPLE_2025, make_library_db
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -198,23 +197,29 @@ def test_option_errors_are_one_clear_line(tmp_path: Path, library_db: Path) -> N
 
 @pytest.mark.mysql
 def test_csv_build_enriched_from_the_catalog(
-    pg_url: str, tmp_path: Path, mysql_catalog: Callable[[Catalog], str]
+    pg_url: str, tmp_path: Path, mysql_catalog: Callable[[list[str]], str]
 ) -> None:
     csv_dir = tmp_path / "csv"
     run("convert", SAMPLE_2020, csv_dir)
     library = make_library_db(tmp_path / "library.db", [("John Tejada", "Significant Numbers")])
     # In the catalog, Håkan Lidbo is cross-referenced with John Tejada (made up for the test)
-    catalog = mysql_catalog(Catalog(artists={1: "John Tejada", 2: "Håkan Lidbo"}, cross_references=[(1, 2)]))
+    catalog = mysql_catalog(
+        [
+            "INSERT INTO LIBRARY_CODE VALUES (1, 'John Tejada'), (2, 'Håkan Lidbo')",
+            "INSERT INTO LIBRARY_CODE_CROSS_REFERENCE (CROSS_REFERENCING_ARTIST_ID,"
+            " CROSS_REFERENCED_LIBRARY_CODE_ID) VALUES (1, 2)",
+        ]
+    )
     args = ("build", "--csv-dir", csv_dir, "--library-db", library, "--database-url", pg_url,
             "--work-dir", tmp_path / "work", "--state-file", tmp_path / "state.json")  # fmt: skip
     result = run(*args, "--wxyc-db-url", catalog)
-    assert "1 more from the catalog" in result.stderr
+    assert "1 from artist cross-references" in result.stderr
     with psycopg.connect(pg_url) as conn:
         artists = {r[0] for r in conn.execute("SELECT artist_name FROM release_artist WHERE extra = 0")}
     assert {"John Tejada", "Håkan Lidbo"} <= artists
     # Without the catalog, only John Tejada's releases pass the filter
     plain = run(*args)
-    assert "0 more from the catalog" in plain.stderr
+    assert "from artist cross-references" not in plain.stderr
     with psycopg.connect(pg_url) as conn:
         artists = {r[0] for r in conn.execute("SELECT artist_name FROM release_artist WHERE extra = 0")}
     assert "Håkan Lidbo" not in artists and "John Tejada" in artists
