@@ -19,6 +19,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from discogsography.cache.csvfiles import require_tables
 from discogsography.cache.errors import CacheError
+from discogsography.cache.labels import LabelPreferences, preferred_releases
 from discogsography.cache.migrate import Conversion, convert_earlier_version
 from discogsography.cache.tables import RELEASE, TABLES
 from discogsography.progress import byte_progress
@@ -173,12 +174,17 @@ def has_master_id(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
 class DedupResult:
     deleted: int
     remaining: int
+    on_library_label: int | None = None  # releases on the library's label; None: no labels given
 
     def summary(self) -> str:
-        return f"{self.deleted:,} duplicate releases removed, {self.remaining:,} remain"
+        text = f"{self.deleted:,} duplicate releases removed, {self.remaining:,} remain"
+        if self.on_library_label is not None:
+            text += f"; {self.on_library_label:,} releases on the library's label preferred"
+        return text
 
 
-# One release per master: US first, then most tracks, then lowest id. No master: kept.
+# One release per master: on the library's label first (label_preferred, filled by dedup), then US,
+# then most tracks, then lowest id. No master: kept.
 DEDUP_SQL = """
 DELETE FROM release
  WHERE id IN (
@@ -186,29 +192,38 @@ DELETE FROM release
         SELECT r.id,
                row_number() OVER (
                    PARTITION BY r.master_id
-                   ORDER BY (r.country IS NOT DISTINCT FROM 'US') DESC,
+                   ORDER BY (p.id IS NOT NULL) DESC,
+                            (r.country IS NOT DISTINCT FROM 'US') DESC,
                             coalesce(t.tracks, 0) DESC,
                             r.id
                ) AS rank
           FROM release r
           LEFT JOIN (SELECT release_id, count(*) AS tracks FROM release_track GROUP BY release_id) t
                  ON t.release_id = r.id
+          LEFT JOIN label_preferred p ON p.id = r.id
          WHERE r.master_id IS NOT NULL
     ) ranked
      WHERE rank > 1)
 """
 
 
-def dedup(url: str) -> DedupResult:
+def dedup(url: str, preferences: LabelPreferences | None = None) -> DedupResult:
     """Deletes duplicates then drops master_id, in one transaction: the dropped column is the mark
-    that dedup is done (resume relies on it)."""
+    that dedup is done (resume relies on it). With label preferences, a release on the label the
+    library holds it on wins its master."""
     with connect(url) as conn:
         if not has_master_id(conn):
             remaining = _count(conn, "release")
             return DedupResult(0, remaining)
+        preferred = preferred_releases(conn, preferences) if preferences is not None else []
+        conn.execute("CREATE TEMP TABLE label_preferred (id integer PRIMARY KEY) ON COMMIT DROP")
+        with conn.cursor().copy("COPY label_preferred (id) FROM STDIN") as copy:
+            for release_id in preferred:
+                copy.write_row((release_id,))
         deleted = conn.execute(DEDUP_SQL).rowcount
         conn.execute("ALTER TABLE release DROP COLUMN master_id")
-        return DedupResult(deleted, _count(conn, "release"))
+        on_label = len(preferred) if preferences is not None else None
+        return DedupResult(deleted, _count(conn, "release"), on_label)
 
 
 def vacuum(url: str, *, full: bool = True) -> None:
