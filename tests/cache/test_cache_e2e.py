@@ -44,12 +44,22 @@ def test_build_from_xml_then_copy_to_and_search(pg_factory: object, library_db: 
     source = pg_factory()  # type: ignore[operator]
     target = pg_factory.fresh_name()  # type: ignore[attr-defined]
     state_file = tmp_path / "state.json"
+    labels = tmp_path / "library_labels.csv"
+    labels.write_text(
+        'artist_name,release_title,label_name\n"Persuader, The",Stockholm,Svek\n', encoding="utf-8"
+    )
+    mappings = tmp_path / "artist_mappings.json"
+    mappings.write_text('{"keep": {}, "prune": {}}', encoding="utf-8")
     result = run(
         "build",
         "--xml",
         SAMPLE_2020,
         "--library-db",
         library_db,
+        "--library-labels",
+        labels,
+        "--mappings-file",
+        mappings,
         "--database-url",
         source,
         "--copy-to",
@@ -62,6 +72,9 @@ def test_build_from_xml_then_copy_to_and_search(pg_factory: object, library_db: 
     for step in ("enrich", "convert", *STEP_NAMES):
         assert f"✅ {step} done in " in result.stderr, result.stderr
     assert "releases matched the library" in result.stderr
+    assert "1 releases on the library's label preferred" in result.stderr
+    assert "verify report:\n  KEEP " in result.stderr and "pruning would delete" in result.stderr
+    assert "📦 cache size: " in result.stderr
     assert "cache build finished in" in result.stderr
     steps = state(state_file)
     assert {name for name, entry in steps.items() if entry["status"] == "completed"} == {
