@@ -11,9 +11,11 @@ from pathlib import Path
 import asyncpg
 import psycopg
 import pytest
+from click.testing import CliRunner
 from psycopg import sql
 
 from discogsography.cache import database
+from discogsography.cache.cli import cache
 from discogsography.cache.convert import convert_dump
 from discogsography.cache.search import search
 from tests.cache.cache_testdata import SAMPLE_2020
@@ -139,8 +141,10 @@ def test_migration_converts_a_cache_of_the_earlier_version(pg_factory: Callable[
     with psycopg.connect(earlier) as conn, pytest.raises(psycopg.errors.UndefinedFunction):
         conn.execute("SELECT count(*) FROM release_artist WHERE extra = 0")
 
-    converted = database.create_schema(earlier)
-    assert "bigint -> integer" in converted.summary() and "extra boolean" in converted.summary()
+    migrated = CliRunner().invoke(cache, ["migrate", "--database-url", earlier])
+    assert migrated.exit_code == 0, migrated.output
+    assert "✅ migrate done in" in migrated.output
+    assert "bigint -> integer" in migrated.output and "extra boolean -> integer 0/1" in migrated.output
     database.dedup(earlier)  # the contract after dedup has no master_id
     assert_contract_shape(earlier, contract)
     with psycopg.connect(earlier) as conn:

@@ -24,9 +24,10 @@ from discogsography.cache.library import read_library_pairs
 from discogsography.cache.report import Footprint, ReviewEntry, format_report, prune_footprint
 from discogsography.cache.tables import RELEASE, TABLES
 
+# Main artists in the order they were imported (the dump's order): the joined credit line.
 RELEASES_WITH_ARTISTS = """
 SELECT r.id, r.title,
-       coalesce(array_agg(a.artist_name) FILTER (WHERE a.artist_name IS NOT NULL), '{}')
+       coalesce(array_agg(a.artist_name ORDER BY a.ctid) FILTER (WHERE a.artist_name IS NOT NULL), '{}')
   FROM release r
   LEFT JOIN release_artist a ON a.release_id = r.id AND a.extra = 0
  GROUP BY r.id, r.title
