@@ -196,17 +196,16 @@ def documented_queries() -> dict[str, str]:
     return dict(blocks)
 
 
-def copy_into_contract_database(source: str, target: str) -> None:
-    """Fills a discogs-cache-shaped database with our cache's rows (the columns it has)."""
-    their = columns(target)
+def copy_into(source: str, target: str) -> None:
+    """Fills another cache database with our cache's rows (the columns both have). Text COPY, so
+    the earlier schema's bigint and boolean columns take our integers (boolean reads '0'/'1')."""
+    mine, their = columns(source), columns(target)
     with psycopg.connect(source) as src, psycopg.connect(target) as dst:
         for table in CONTRACT_TABLES:
-            names = [c for t, c in sorted(their) if t == table]
+            names = [c for t, c in sorted(their) if t == table and (t, c) in mine]
             cols = sql.SQL(", ").join(map(sql.Identifier, names))
-            out = sql.SQL("COPY (SELECT {} FROM {}) TO STDOUT (FORMAT binary)").format(
-                cols, sql.Identifier(table)
-            )
-            into = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)").format(sql.Identifier(table), cols)
+            out = sql.SQL("COPY (SELECT {} FROM {}) TO STDOUT").format(cols, sql.Identifier(table))
+            into = sql.SQL("COPY {} ({}) FROM STDIN").format(sql.Identifier(table), cols)
             with src.cursor().copy(out) as reader, dst.cursor().copy(into) as writer:
                 for block in reader:
                     writer.write(block)
@@ -279,7 +278,7 @@ async def run_consumer_queries(url: str) -> dict[str, object]:
         await conn.close()
 
 
-async def test_consumer_queries_with_asyncpg_on_ours_and_on_discogs_cache(
+async def test_consumer_queries_with_asyncpg_on_ours_discogs_cache_and_a_migrated_cache(
     pg_factory: Callable[[], str], sample_csvs: Path
 ) -> None:
     assert set(documented_queries()) == {
@@ -295,10 +294,17 @@ async def test_consumer_queries_with_asyncpg_on_ours_and_on_discogs_cache(
     ours = built_cache(pg_factory(), sample_csvs)
     theirs = pg_factory()
     apply_sql(theirs, SCHEMAS / "discogs_cache.sql")
-    copy_into_contract_database(ours, theirs)
-    assert await run_consumer_queries(ours) == await run_consumer_queries(theirs)
-    # and `cache search`, on both
-    for url in (ours, theirs):
+    copy_into(ours, theirs)
+    # and a cache of our earlier schema, migrated
+    earlier = pg_factory()
+    apply_sql(earlier, SCHEMAS / "earlier_discogsography.sql")
+    copy_into(ours, earlier)
+    database.create_schema(earlier)
+    expected = await run_consumer_queries(ours)
+    assert await run_consumer_queries(theirs) == expected
+    assert await run_consumer_queries(earlier) == expected
+    # and `cache search`, on all three
+    for url in (ours, theirs, earlier):
         with psycopg.connect(url) as conn:
             assert (
                 search(conn, artist="banlieu rouje", title="sous un ciel ecarlatte")[0].release_id == 1586364
