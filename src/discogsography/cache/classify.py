@@ -27,14 +27,11 @@ from discogsography.cache.normalize import (
     artist_key,
     credit_parts,
     is_compilation,
+    is_distinctive_part,
     sorted_credit_key,
     title_key,
 )
 from discogsography.cache.titles import main_title, title_score
-
-# One artist of a joined library entry stands for the entry only if it is distinctive enough:
-# two words ("City Dreams") or a long single word; "Simon" alone must not stand for "Simon & Garfunkel".
-MIN_PART_ONE_WORD_CHARS = 8
 
 
 class Verdict(enum.IntEnum):
@@ -67,10 +64,6 @@ class Classification:
     score: float
     matched_artist: str | None = None
     matched_title: str | None = None
-
-
-def _distinctive(part: str) -> bool:
-    return " " in part or len(part) >= MIN_PART_ONE_WORD_CHARS
 
 
 def release_names(artists: Sequence[str]) -> list[str]:
@@ -108,7 +101,7 @@ class LibraryIndex:
             if len(parts) > 1:
                 self.by_sorted_key[sorted_credit_key(artist)].add(akey)
                 for part in parts:
-                    if _distinctive(part):
+                    if is_distinctive_part(part):
                         self.by_part[part].add(akey)
         self._artist_keys = list(self.titles_by_artist)
         self._compilation_list = sorted(self.compilation_titles)

@@ -118,6 +118,16 @@ def artist_key(name: str) -> str:
     return " and ".join(credit_parts(name))
 
 
+# One artist of a joined library entry stands for the entry only if it is distinctive enough:
+# two words ("City Dreams") or a long single word; "Simon" alone must not stand for "Simon & Garfunkel".
+MIN_PART_ONE_WORD_CHARS = 8
+
+
+def is_distinctive_part(part: str) -> bool:
+    """A credit_parts() key that may stand for the whole entry it is part of."""
+    return " " in part or len(part) >= MIN_PART_ONE_WORD_CHARS
+
+
 def sorted_credit_key(name: str) -> str:
     """artist_key with the joined artists in sorted order: "B & A" and "A feat. B" agree."""
     return " and ".join(sorted(credit_parts(name)))
