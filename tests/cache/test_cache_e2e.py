@@ -221,12 +221,18 @@ def test_csv_build_enriched_from_the_catalog(
             "INSERT INTO LIBRARY_CODE VALUES (1, 'John Tejada'), (2, 'Håkan Lidbo')",
             "INSERT INTO LIBRARY_CODE_CROSS_REFERENCE (CROSS_REFERENCING_ARTIST_ID,"
             " CROSS_REFERENCED_LIBRARY_CODE_ID) VALUES (1, 2)",
+            "INSERT INTO LIBRARY_RELEASE VALUES (1, 1, 'Significant Numbers', NULL)",
+            "INSERT INTO FLOWSHEET_ENTRY_PROD (LIBRARY_RELEASE_ID, LABEL_NAME) VALUES (1, '7th City')",
         ]
     )
     args = ("build", "--csv-dir", csv_dir, "--library-db", library, "--database-url", pg_url,
             "--work-dir", tmp_path / "work", "--state-file", tmp_path / "state.json")  # fmt: skip
     result = run(*args, "--wxyc-db-url", catalog)
     assert "1 from artist cross-references" in result.stderr
+    # the catalog also gives dedup the library's labels, kept in the work dir
+    assert "0 releases on the library's label preferred" in result.stderr  # that release has no master
+    labels = (tmp_path / "work" / "library_labels.csv").read_text(encoding="utf-8")
+    assert labels == "artist_name,release_title,label_name\nJohn Tejada,Significant Numbers,7th City\n"
     with psycopg.connect(pg_url) as conn:
         artists = {r[0] for r in conn.execute("SELECT artist_name FROM release_artist WHERE extra = 0")}
     assert {"John Tejada", "Håkan Lidbo"} <= artists
