@@ -72,7 +72,7 @@ def test_build_from_xml_then_copy_to_and_search(pg_factory: object, library_db: 
     for step in ("enrich", "convert", *STEP_NAMES):
         assert f"✅ {step} done in " in result.stderr, result.stderr
     assert "releases matched the library" in result.stderr
-    assert "1 releases on the library's label preferred" in result.stderr
+    assert "1 on the library's label (preferred)" in result.stderr
     assert "verify report:\n  KEEP " in result.stderr and "pruning would delete" in result.stderr
     assert "📦 cache size: " in result.stderr
     assert "cache build finished in" in result.stderr
@@ -230,7 +230,7 @@ def test_csv_build_enriched_from_the_catalog(
     result = run(*args, "--wxyc-db-url", catalog)
     assert "1 from artist cross-references" in result.stderr
     # the catalog also gives dedup the library's labels, kept in the work dir
-    assert "0 releases on the library's label preferred" in result.stderr  # that release has no master
+    assert "1 on the library's label (preferred)" in result.stderr
     labels = (tmp_path / "work" / "library_labels.csv").read_text(encoding="utf-8")
     assert labels == "artist_name,release_title,label_name\nJohn Tejada,Significant Numbers,7th City\n"
     with psycopg.connect(pg_url) as conn:

@@ -78,7 +78,7 @@ def test_dedup_prefers_the_library_label(pg_factory: Callable[[], str], tmp_path
             survivors.append([r[0] for r in conn.execute("SELECT id FROM release")])
         summary = result.summary()
     assert survivors == [[100], [101]]
-    assert "1 releases on the library's label preferred" in summary
+    assert "1 on the library's label (preferred)" in summary
 
 
 @pytest.mark.mysql

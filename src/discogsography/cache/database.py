@@ -179,7 +179,7 @@ class DedupResult:
     def summary(self) -> str:
         text = f"{self.deleted:,} duplicate releases removed, {self.remaining:,} remain"
         if self.on_library_label is not None:
-            text += f"; {self.on_library_label:,} releases on the library's label preferred"
+            text += f"; {self.on_library_label:,} on the library's label (preferred)"
         return text
 
 
