@@ -109,7 +109,7 @@ class LabelPreferences:
 
 RELEASES_WITH_LABELS = """
 SELECT r.id, r.title,
-       coalesce((SELECT array_agg(a.artist_name) FROM release_artist a
+       coalesce((SELECT array_agg(a.artist_name ORDER BY a.ctid) FROM release_artist a
                   WHERE a.release_id = r.id AND a.extra = 0), '{}'),
        coalesce((SELECT array_agg(l.label_name) FROM release_label l WHERE l.release_id = r.id), '{}')
   FROM release r

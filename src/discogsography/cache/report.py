@@ -48,20 +48,29 @@ def prune_footprint(
     conn: psycopg.Connection[tuple[object, ...]], release_ids: Sequence[int]
 ) -> list[Footprint]:
     """Rows of these releases per table, and their share of the table's size on disk (an estimate:
-    the table's total size, indexes and TOAST included, times the share of its rows)."""
+    the table's total size, indexes and TOAST included, times the share of its rows).
+
+    The ids go through a temporary table: a join stays fast for millions of ids, where
+    ``= ANY(array)`` would compare every row with the whole array."""
+    conn.execute("CREATE TEMP TABLE footprint_ids (id integer PRIMARY KEY) ON COMMIT DROP")
+    with conn.cursor().copy("COPY footprint_ids (id) FROM STDIN") as copy:
+        for release_id in release_ids:
+            copy.write_row((release_id,))
+    conn.execute("ANALYZE footprint_ids")
     out = []
     for table, column in RELEASE_TABLES:
         row = conn.execute(
             sql.SQL(
-                "SELECT count(*) FILTER (WHERE {col} = ANY(%s)), count(*), pg_total_relation_size(%s)"
-                " FROM {table}"
+                "SELECT (SELECT count(*) FROM {table} WHERE {col} IN (SELECT id FROM footprint_ids)),"
+                " (SELECT count(*) FROM {table}), pg_total_relation_size(%s)"
             ).format(col=sql.Identifier(column), table=sql.Identifier(table)),
-            (list(release_ids), table),
+            (table,),
         ).fetchone()
         if row is None:
             continue
         rows, total, size = (int(v) for v in row)  # type: ignore[call-overload]
         out.append(Footprint(table, rows, round(size * rows / total) if total else 0))
+    conn.rollback()  # drops the temporary table; nothing else was written
     return out
 
 
