@@ -9,12 +9,14 @@ test from its documented rules; not used by the package.
   library knows is KEEP when token_set_ratio of the title against its titles is >= 0.75; others go
   through three scorers (token_set and token_sort on "artist ||| title", and a two-stage artist
   then title score) with the agreement rules (2 of 3 >= 0.75 with the two-stage one among them, or
-  one >= 0.85 and two >= 0.70 with the two-stage one >= 0.70). Library entries joining several
-  artists also count for each of them.
+  one >= 0.85 and two >= 0.70 with the two-stage one >= 0.70). Below KEEP, a score >= 0.65 is
+  REVIEW, which the tool never deletes. Library entries joining several artists also count for
+  each of them.
 - A compilation matches on title alone (token_set_ratio >= 80).
 
-The model is generous where the tool's exact behaviour is unclear (a release counts as kept when
-any of its main artists is KEEP), so "we keep everything it keeps" is the stronger statement.
+"Kept" is KEEP or REVIEW. The model is generous where the tool's exact behaviour is unclear (a
+release counts as kept when any of its main artists is), so "we keep everything it keeps" is the
+stronger statement.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ _TITLE_SUFFIX = re.compile(
 )
 _SPLIT = re.compile(r"\s+(?:&|and|feat\.?|ft\.?|featuring|vs\.?|with|/)\s+|,\s+", re.IGNORECASE)
 SEPARATOR = " ||| "
+REVIEW = 0.65
 Scorer = Callable[..., float]
 
 
@@ -96,11 +99,12 @@ class PeerIndex:
         return float(found[1]) / 100 if found else 0.0
 
     def keeps(self, artist: str, title: str) -> bool:
+        """KEEP or REVIEW."""
         a, t = peer_artist(artist), peer_title(title)
         if (a, t) in self.exact:
             return True
         if a in self.titles:
-            return self._best(t, sorted(self.titles[a]), fuzz.token_set_ratio) >= 0.75
+            return self._best(t, sorted(self.titles[a]), fuzz.token_set_ratio) >= REVIEW
         query = f"{a}{SEPARATOR}{t}"
         token_set = self._best(query, self.combined, fuzz.token_set_ratio)
         token_sort = self._best(query, self.combined, fuzz.token_sort_ratio)
@@ -112,7 +116,9 @@ class PeerIndex:
         scores = [token_set, token_sort, two_stage]
         if sum(s >= 0.75 for s in scores) >= 2 and two_stage >= 0.75:
             return True
-        return any(s >= 0.85 for s in scores) and sum(s >= 0.70 for s in scores) >= 2 and two_stage >= 0.70
+        if any(s >= 0.85 for s in scores) and sum(s >= 0.70 for s in scores) >= 2 and two_stage >= 0.70:
+            return True
+        return max(scores) >= REVIEW
 
     def keeps_compilation(self, title: str) -> bool:
         t = peer_title(title)
@@ -125,7 +131,7 @@ def peer_kept(
     releases: Iterable[tuple[int, str, Sequence[str], Sequence[str]]],
     library: Sequence[tuple[str, str]],
 ) -> set[int]:
-    """Ids the tool keeps as KEEP, of (id, title, main artists, all credited names) rows."""
+    """Ids the tool keeps (KEEP or REVIEW), of (id, title, main artists, all credited names) rows."""
     index = PeerIndex(library)
     artists = {filter_key(a) for a, _ in library if a.strip() and not is_compilation(a)}
     kept: set[int] = set()

@@ -1,7 +1,7 @@
 """The comparison of issue 15, as a test: on a 5,000-release make_dump.py dump and a library of 172
 real pairs (joins, articles, accents, suffixes, shortened titles) plus 20 that match nothing, the
-cache builder keeps every release the old tool's logic keeps, every library pair ends KEEP, and no
-non-matching pair keeps a release."""
+cache builder keeps every release the old tool's logic keeps (KEEP or REVIEW: it never deletes
+REVIEW), every library pair ends KEEP, and no non-matching pair keeps a release."""
 
 from __future__ import annotations
 
