@@ -109,7 +109,7 @@ def test_dedup_keeps_us_then_most_tracks_then_lowest_id(pg_url: str, tmp_path: P
     rows: dict[str, list[list[object]]] = {"release": [], "release_artist": [], "release_track": []}
     for release_id, country, master, tracks in releases:
         rows["release"].append([release_id, f"T{release_id}", 2000, country or "", "", master or ""])
-        rows["release_artist"].append([release_id, "Artist", "f"])
+        rows["release_artist"].append([release_id, "Artist", "0"])
         rows["release_track"] += [[release_id, n, f"A{n}", f"t{n}", ""] for n in range(1, tracks + 1)]
     write_tables(tmp_path / "csv", rows)
     database.create_schema(pg_url)

@@ -46,7 +46,7 @@ def test_csv_round_trip_keeps_every_value(
             clean_title, clean_artist = one_line(title), one_line(artist)
             rows = ReleaseRows(release=(n, clean_title, None, None, None, None))
             if clean_artist:
-                rows.artists.append((n, clean_artist, True))
+                rows.artists.append((n, clean_artist, 1))
             writers.write_release(rows)
     with RELEASE.path_in(directory).open(encoding="utf-8", newline="") as handle:
         read = list(csv.reader(handle, CacheCsv))[1:]
@@ -54,7 +54,7 @@ def test_csv_round_trip_keeps_every_value(
     with RELEASE_ARTIST.path_in(directory).open(encoding="utf-8", newline="") as handle:
         artists = list(csv.reader(handle, CacheCsv))[1:]
     assert [row[1] for row in artists] == [one_line(a) for _, a in values if one_line(a)]
-    assert all(row[2] == "t" for row in artists)
+    assert all(row[2] == "1" for row in artists)
     raw = RELEASE.path_in(directory).read_bytes()
     assert raw.count(b"\n") == len(values) + 1  # one line per row: no field holds a line break
     assert b"\r" not in raw
