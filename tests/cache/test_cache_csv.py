@@ -161,3 +161,13 @@ def test_a_malformed_record_is_counted_and_skipped(tmp_path: Path) -> None:
     assert (result.releases_seen, result.releases_written, result.skipped_records) == (good, good, 1)
     assert "1 malformed records skipped" in result.summary()
     assert len(read(RELEASE.path_in(tmp_path / "out"))) == good
+
+
+def test_a_filtered_convert_shows_progress_through_the_whole_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A library that matches nothing: the bar must still move with every release read.
+    convert_dump(SAMPLE_2020, tmp_path, ArtistMatcher(["No Such Artist At All"]), progress=True)
+    size_kb = f"{SAMPLE_2020.stat().st_size / 1000:.1f}/{SAMPLE_2020.stat().st_size / 1000:.1f}"
+    last_frame = capsys.readouterr().err.replace("\r", "\n").split("converting")[-1]
+    assert size_kb in last_frame, last_frame
