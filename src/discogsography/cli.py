@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, str] = {
     "db": "discogsography.tableinator.cli:db",
     "cache": "discogsography.cache.cli:cache",
     "pipeline": "discogsography.pipeline:pipeline",
+    "samples": "discogsography.commands.samples:samples",
 }
 
 
