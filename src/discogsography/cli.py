@@ -21,6 +21,7 @@ SUBCOMMANDS: dict[str, str] = {
     "cache": "discogsography.cache.cli:cache",
     "pipeline": "discogsography.pipeline:pipeline",
     "samples": "discogsography.commands.samples:samples",
+    "completion": "discogsography.commands.completion:completion",
 }
 
 

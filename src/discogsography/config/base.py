@@ -41,6 +41,8 @@ class ServiceSettings(BaseSettings):
     services: ClassVar[tuple[str, ...]] = ()
     # The heading of this class's own variables in docs/configuration.md.
     title: ClassVar[str] = "Every service"
+    # Commands that read this part's variables besides the services using the class.
+    also_read_by: ClassVar[tuple[str, ...]] = ()
 
     log_level: str = Field(
         default="INFO", description="Least severe log level written: " + ", ".join(LOG_LEVELS) + "."

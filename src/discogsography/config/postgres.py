@@ -16,6 +16,7 @@ from discogsography.config.base import ServiceSettings
 
 class PostgresSettings(ServiceSettings):
     title = "PostgreSQL (tableinator, `db init`, `pipeline`, cache builder)"
+    also_read_by = ("db init",)
     # application_name in pg_stat_activity, unless the DSN names one.
     application_name: ClassVar[str] = "discogsography"
 

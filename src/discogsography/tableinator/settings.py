@@ -22,7 +22,7 @@ ConfigError = SettingsError
 
 
 class TableinatorSettings(AmqpSettings, PostgresSettings):
-    services = ("tableinator", "db init", "pipeline")
+    services = ("tableinator", "pipeline")
     title = "Tableinator"
     application_name = "discogsography-tableinator"
 
