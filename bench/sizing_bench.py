@@ -82,7 +82,7 @@ def wal_lsn_and_checkpoints(conn: psycopg.Connection[Any]) -> tuple[int, int, in
 def table_sizes(conninfo: str) -> dict[str, dict[str, int]]:
     """Bytes per kind: heap (with TOAST), indexes, and the link tables it fills."""
     sizes = {kind: {"table": 0, "indexes": 0, "links": 0} for kind in KINDS}
-    with psycopg.connect(conninfo) as conn:
+    with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")  # sizes as a finished load leaves them, free space counted
         for table in (*KINDS, *LINK_TABLES):
             row = conn.execute(
@@ -98,7 +98,33 @@ def table_sizes(conninfo: str) -> dict[str, dict[str, int]]:
     return sizes
 
 
-def run_pipeline(counts: dict[str, int], database_settings: dict[str, str] | None = None) -> dict[str, Any]:
+def own_wal(conninfo: str, start: int, end: int) -> dict[str, int]:
+    """WAL records between two LSNs that touch this database's relations (pg_walinspect).
+
+    The server's WAL carries everyone's work; a block reference names its database
+    (``rel TABLESPACE/DATABASE/RELATION``), so this run's own volume can be told apart.
+    """
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect")
+        oid = conn.execute("SELECT oid FROM pg_database WHERE datname = current_database()").fetchone()
+        assert oid is not None
+        row = conn.execute(
+            "SELECT count(*), coalesce(sum(record_length), 0), coalesce(sum(fpi_length), 0)"
+            " FROM pg_get_wal_records_info(%s::pg_lsn, %s::pg_lsn)"
+            " WHERE block_ref LIKE %s",
+            (_lsn(start), _lsn(end), f"%/{oid[0]}/%"),
+        ).fetchone()
+    assert row is not None
+    return {"records": int(row[0]), "bytes": int(row[1]), "fpi_bytes": int(row[2])}
+
+
+def _lsn(value: int) -> str:
+    return f"{value >> 32:X}/{value & 0xFFFFFFFF:X}"
+
+
+def run_pipeline(
+    counts: dict[str, int], database_settings: dict[str, str] | None = None, *, inspect_wal: bool = False
+) -> dict[str, Any]:
     dump = build_dump(counts)
     xml_gz = {kind: next(dump.glob(f"*_{kind}.xml.gz")).stat().st_size for kind in KINDS}
     run_id = uuid.uuid4().hex[:8]
@@ -168,6 +194,7 @@ def run_pipeline(counts: dict[str, int], database_settings: dict[str, str] | Non
         sampler.join()
         sizes = table_sizes(conninfo)
         database_bytes = admin.execute("SELECT pg_database_size(%s)", (database,)).fetchone()
+        wal = own_wal(conninfo, wal_start, wal_end) if inspect_wal else None
     finally:
         for process in processes.values():
             if process.poll() is None:
@@ -192,6 +219,7 @@ def run_pipeline(counts: dict[str, int], database_settings: dict[str, str] | Non
         "sizes": sizes,
         "database_bytes": int(database_bytes[0]) if database_bytes else 0,
         "wal_bytes": wal_end - wal_start,  # the whole server's WAL over the run, others' included
+        "own_wal": wal,  # this run's database only (inspect_wal)
         "checkpoints": {"timed": timed_end - timed_start, "requested": req_end - req_start},
         "peak_rss_mb": peak,
         "cpu_seconds": cpu,
@@ -222,6 +250,34 @@ def print_sizes(result: dict[str, Any]) -> None:
     print("peak RSS MB:", {name: round(mb) for name, mb in result["peak_rss_mb"].items()})
 
 
+def commit_latency(commits: int) -> None:
+    """Median time of a one-row INSERT and COMMIT, synchronous_commit on and off, alternating."""
+    database = f"dgsizing_commit_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
+        try:
+            with psycopg.connect(f"{POSTGRES} dbname={database}") as conn:
+                conn.execute("CREATE TABLE t (x int)")
+                conn.commit()
+                timings: dict[str, list[float]] = {"on": [], "off": []}
+                for index in range(commits * 2):
+                    mode = "on" if index % 2 == 0 else "off"
+                    conn.execute(sql.SQL("SET synchronous_commit = {}").format(sql.Literal(mode)))
+                    conn.commit()
+                    started = time.perf_counter()
+                    conn.execute("INSERT INTO t VALUES (1)")
+                    conn.commit()
+                    timings[mode].append(time.perf_counter() - started)
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+    for mode, values in timings.items():
+        values.sort()
+        print(
+            f"synchronous_commit={mode}: median {values[len(values) // 2] * 1000:.2f} ms,"
+            f" p90 {values[int(len(values) * 0.9)] * 1000:.2f} ms per INSERT + COMMIT"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -237,6 +293,12 @@ def main() -> None:
     tried.add_argument("--releases", type=int, default=100_000)
     tried.add_argument("--others", type=int, default=1000)
     tried.add_argument("--only", choices=sorted(SETTINGS), action="append")
+    wal = sub.add_parser("wal", help="this run's own WAL per record, with and without wal_compression")
+    wal.add_argument("--pairs", type=int, default=2)
+    wal.add_argument("--releases", type=int, default=20_000)
+    wal.add_argument("--others", type=int, default=1000)
+    commit = sub.add_parser("commit", help="commit latency with synchronous_commit on and off")
+    commit.add_argument("--commits", type=int, default=300)
     parser.add_argument("--json", type=Path, help="append every run's figures to this JSON Lines file")
     args = parser.parse_args()
 
@@ -252,7 +314,26 @@ def main() -> None:
             record(result)
             print_sizes(result)
         return
+    if args.mode == "commit":
+        commit_latency(args.commits)
+        return
     counts = {"releases": args.releases, **dict.fromkeys(("artists", "labels", "masters"), args.others)}
+    if args.mode == "wal":
+        for _ in range(args.pairs):
+            for settings in ({}, {"wal_compression": "lz4"}):
+                result = run_pipeline(counts, settings, inspect_wal=True)
+                record(result)
+                own = result["own_wal"]
+                per_record = own["bytes"] / sum(counts.values())
+                label = settings or "default"
+                rate = result["records_per_second"]
+                print(
+                    f"{label}: own WAL {own['bytes'] / 1e6:.0f} MB ({per_record:,.0f} B/record,"
+                    f" full-page images {own['fpi_bytes'] / 1e6:.0f} MB),"
+                    f" database {result['database_bytes'] / 1e6:.0f} MB, {rate:,.0f} records/s",
+                    flush=True,
+                )
+        return
     for name in args.only or sorted(SETTINGS):
         pairs = []
         for _ in range(args.pairs):
