@@ -11,7 +11,8 @@ off the tableinator's /health counts (ten times a second): from its first commit
 its last. Settings are tried with ALTER DATABASE ... SET on the run's own database only, so
 nothing changes for anyone else on the server; settings that need a reload or a restart of the
 server (max_wal_size, checkpoint_timeout) are not tried, only the WAL volume and the checkpoints
-a run causes are reported.
+a run causes are reported. The `wal` mode reads the run's own WAL with pg_walinspect, holding
+it meanwhile with a temporary replication slot of the benchmark's session.
 """
 
 from __future__ import annotations
@@ -164,6 +165,10 @@ def run_pipeline(
             [*command, "tableinator"], env=env, stderr=(logs / "tableinator.log").open("wb")
         )
         time.sleep(1.0)  # the tableinator declares the topology and the schema
+        if inspect_wal:
+            # A temporary slot keeps the run's WAL until it is read (others' checkpoints would
+            # recycle it); it goes with this session, whatever happens to the benchmark.
+            admin.execute("SELECT pg_create_physical_replication_slot(%s, true, true)", (database,))
         wal_start, timed_start, req_start = wal_lsn_and_checkpoints(admin)
         servers_start = server_cpu_seconds()
         processes["extractor"] = subprocess.Popen(
@@ -194,7 +199,10 @@ def run_pipeline(
         sampler.join()
         sizes = table_sizes(conninfo)
         database_bytes = admin.execute("SELECT pg_database_size(%s)", (database,)).fetchone()
-        wal = own_wal(conninfo, wal_start, wal_end) if inspect_wal else None
+        wal = None
+        if inspect_wal:
+            wal = own_wal(conninfo, wal_start, wal_end)
+            admin.execute("SELECT pg_drop_replication_slot(%s)", (database,))
     finally:
         for process in processes.values():
             if process.poll() is None:
