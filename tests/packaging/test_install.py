@@ -134,3 +134,9 @@ def test_without_a_compiler_the_pure_python_wheel_gives_the_same_records(dist: P
     assert _parse_first_releases(pure_bin, tmp_path / "a") == _parse_first_releases(
         compiled_bin, tmp_path / "b"
     )
+
+
+def test_uvx_runs_the_wheel_without_installing_it(dist: Path, tmp_path: Path) -> None:
+    (wheel,) = dist.glob("*.whl")
+    out = _run(UV, "tool", "run", "--isolated", "--from", wheel, "discogsography", "--version", cwd=tmp_path)
+    assert out.strip() == "discogsography, version 0.1.0"
