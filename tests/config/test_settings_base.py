@@ -100,6 +100,8 @@ def test_the_spec_queue_prefix_name_works_in_both_services(monkeypatch: pytest.M
     monkeypatch.setenv("AMQP_QUEUE_PREFIX", "spec-")
     assert load_tableinator().amqp_queue_prefix == "spec-"
     assert load_extractor().amqp_prefix == "spec-"
+    monkeypatch.setenv("AMQP_PREFIX", "short-")  # both set: AMQP_PREFIX wins, as documented
+    assert load_tableinator().amqp_queue_prefix == load_extractor().amqp_prefix == "short-"
 
 
 @pytest.mark.parametrize("load", LOADERS)

@@ -19,7 +19,7 @@ class AmqpSettings(ServiceSettings):
         default="",
         validation_alias=AliasChoices("amqp_prefix", "amqp_queue_prefix"),
         description="Put in front of every exchange and queue name (separate deployments, tests). "
-        "`AMQP_QUEUE_PREFIX` is the same setting.",
+        "`AMQP_QUEUE_PREFIX` (the spec's name) is the same setting; `AMQP_PREFIX` wins when both are set.",
     )
 
     @field_validator("amqp_connection")
