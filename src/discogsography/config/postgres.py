@@ -39,7 +39,7 @@ class PostgresSettings(ServiceSettings):
     def _host_and_port(cls, value: str) -> str:
         host, _, port = value.strip().rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"expected host:port, got {value!r}")
+            raise ValueError("expected host:port")
         return value.strip()
 
     @field_validator("database_url")
