@@ -124,7 +124,11 @@ def _lsn(value: int) -> str:
 
 
 def run_pipeline(
-    counts: dict[str, int], database_settings: dict[str, str] | None = None, *, inspect_wal: bool = False
+    counts: dict[str, int],
+    database_settings: dict[str, str] | None = None,
+    *,
+    inspect_wal: bool = False,
+    batch_size: int = 1000,
 ) -> dict[str, Any]:
     dump = build_dump(counts)
     xml_gz = {kind: next(dump.glob(f"*_{kind}.xml.gz")).stat().st_size for kind in KINDS}
@@ -148,7 +152,7 @@ def run_pipeline(
         "AMQP_CONNECTION": "amqp://guest:guest@127.0.0.1:5672/",
         "AMQP_PREFIX": prefix,
         "DATABASE_URL": conninfo,
-        "POSTGRES_BATCH_SIZE": "1000",
+        "POSTGRES_BATCH_SIZE": str(batch_size),
         "POSTGRES_BATCH_FLUSH_INTERVAL": "1",
         "CONSUMER_CANCEL_DELAY": "5",
         "HEALTH_CHECK_PORT": str(health_port),
@@ -220,6 +224,7 @@ def run_pipeline(
     return {
         "counts": counts,
         "settings": database_settings or {},
+        "batch_size": batch_size,
         "seconds": seconds,
         "records_per_second": sum(counts.values()) / seconds,
         "kind_seconds": {kind: done[kind] - first[kind] for kind in KINDS},
@@ -301,6 +306,7 @@ def main() -> None:
     tried.add_argument("--releases", type=int, default=100_000)
     tried.add_argument("--others", type=int, default=1000)
     tried.add_argument("--only", choices=sorted(SETTINGS), action="append")
+    tried.add_argument("--batch-size", type=int, default=1000, help="POSTGRES_BATCH_SIZE of the tableinator")
     wal = sub.add_parser("wal", help="this run's own WAL per record, with and without wal_compression")
     wal.add_argument("--pairs", type=int, default=2)
     wal.add_argument("--releases", type=int, default=20_000)
@@ -345,8 +351,8 @@ def main() -> None:
     for name in args.only or sorted(SETTINGS):
         pairs = []
         for _ in range(args.pairs):
-            base = run_pipeline(counts)
-            tried_run = run_pipeline(counts, {name: SETTINGS[name]})
+            base = run_pipeline(counts, batch_size=args.batch_size)
+            tried_run = run_pipeline(counts, {name: SETTINGS[name]}, batch_size=args.batch_size)
             record(base)
             record(tried_run)
             pairs.append((base["records_per_second"], tried_run["records_per_second"]))
