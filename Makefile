@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 SAMPLE_DUMP := samples/discogs_20200806
 
-.PHONY: help setup services run parse test lint bench bench-pipeline clean
+.PHONY: help setup services run parse test lint docs bench bench-pipeline clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ lint: setup ## ruff and mypy
 	uv run ruff check src tests bench hatch_build.py
 	uv run ruff format --check src tests bench hatch_build.py
 	uv run mypy
+
+docs: setup ## Regenerate docs/configuration.md from the settings classes
+	uv run python -m discogsography.config.reference --write
 
 test: services lint ## Lint, the parser's tests without the compiled converter, then the whole suite
 	DISCOGSOGRAPHY_PURE_PYTHON=1 uv run pytest -q -p no:randomly tests/parsing

@@ -8,11 +8,12 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from psycopg.conninfo import conninfo_to_dict
 
 from discogsography.cache.csvfiles import table_writers
 from discogsography.cache.normalize import artist_key
 from discogsography.cache.rows import ReleaseRows, one_line
-from discogsography.cache.settings import DEFAULT_DATABASE_URL, CacheSettings
+from discogsography.cache.settings import DEFAULT_DATABASE_URL, load_cache_settings
 from discogsography.cache.tables import RELEASE, RELEASE_ARTIST, CacheCsv
 
 names = st.text(alphabet=string.ascii_letters + " ", min_size=1, max_size=30).filter(lambda s: s.strip())
@@ -61,7 +62,11 @@ def test_csv_round_trip_keeps_every_value(
 
 
 def test_database_url_comes_from_the_environment(monkeypatch: object) -> None:
-    monkeypatch.delenv("DATABASE_URL", raising=False)  # type: ignore[attr-defined]
-    assert CacheSettings().database_url == DEFAULT_DATABASE_URL == "postgresql://localhost:5432/discogs"
+    for name in ("DATABASE_URL", "POSTGRES_ADDRESS", "POSTGRES_USERNAME", "POSTGRES_DATABASE"):
+        monkeypatch.delenv(name, raising=False)  # type: ignore[attr-defined]
+    default = conninfo_to_dict(load_cache_settings().database)
+    assert DEFAULT_DATABASE_URL == "postgresql://localhost:5432/discogs"
+    assert {k: default[k] for k in ("host", "port", "dbname")} == conninfo_to_dict(DEFAULT_DATABASE_URL)
+    assert "user" not in default
     monkeypatch.setenv("DATABASE_URL", "postgresql://elsewhere/db")  # type: ignore[attr-defined]
-    assert CacheSettings().database_url == "postgresql://elsewhere/db"
+    assert conninfo_to_dict(load_cache_settings().database)["host"] == "elsewhere"

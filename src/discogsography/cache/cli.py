@@ -10,9 +10,7 @@ from typing import Any
 
 import click
 
-from discogsography.cache.settings import CacheSettings
-
-_settings = CacheSettings()
+from discogsography.cache.settings import load_cache_settings
 
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -22,8 +20,9 @@ new_dir = click.Path(file_okay=False, path_type=Path)
 def database_url_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--database-url",
-        default=_settings.database_url,
-        show_default="DATABASE_URL, else postgresql://localhost:5432/discogs",
+        # Read when a command runs, not at import: the environment and .env of that moment.
+        default=lambda: load_cache_settings().database,
+        show_default="DATABASE_URL or POSTGRES_*, else postgresql://localhost:5432/discogs",
         help="The cache database.",
     )(function)
 
@@ -77,7 +76,8 @@ def cache() -> None:
     """Build and query a library-filtered, fuzzy-searchable PostgreSQL cache of Discogs releases."""
     from discogsography.logs import configure_logging
 
-    configure_logging()  # warnings (skipped records) go to stderr; stdout stays for results
+    # Warnings (skipped records) go to stderr; stdout stays for results.
+    configure_logging(level=load_cache_settings().log_level)
 
 
 @cache.command()
@@ -86,7 +86,9 @@ def cache() -> None:
 @click.option("--library-artists", type=existing_file, help="library_artists.txt: one artist per line.")
 @click.option("--library-db", type=existing_file, help="library.db (SQLite, table library(artist, title)).")
 @click.option(
-    "--wxyc-db-url", default=_settings.wxyc_db_url, help="mysql://... catalog for enrich and dedup labels."
+    "--wxyc-db-url",
+    default=lambda: load_cache_settings().wxyc_db_url,
+    help="mysql://... catalog for enrich and dedup labels.",
 )
 @click.option(
     "--library-labels",
@@ -205,7 +207,11 @@ def fix_newlines(csv_dir: Path, out_dir: Path) -> None:
 @cache.command()
 @click.argument("library_db", type=existing_file)
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--wxyc-db-url", default=_settings.wxyc_db_url, help="mysql://... catalog to add names from.")
+@click.option(
+    "--wxyc-db-url",
+    default=lambda: load_cache_settings().wxyc_db_url,
+    help="mysql://... catalog to add names from.",
+)
 def enrich(library_db: Path, output: Path, wxyc_db_url: str | None) -> None:
     """Write library_artists.txt (OUTPUT) from LIBRARY_DB, enriched from a MySQL catalog."""
     from discogsography.cache.enrich import enrich as run_enrich
@@ -286,7 +292,12 @@ def dedup(database_url: str, library_labels: Path | None, wxyc_db_url: str | Non
 
 @cache.command("library-labels")
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--wxyc-db-url", default=_settings.wxyc_db_url, required=True, help="mysql://... catalog.")
+@click.option(
+    "--wxyc-db-url",
+    default=lambda: load_cache_settings().wxyc_db_url,
+    required=True,
+    help="mysql://... catalog.",
+)
 def library_labels(output: Path, wxyc_db_url: str) -> None:
     """Write the library's labels (artist_name,release_title,label_name) from the catalog to OUTPUT."""
     from discogsography.cache.labels import read_catalog_labels, write_labels_file
