@@ -109,14 +109,10 @@ def _recover(kind: Kind, raw: RawRecord, error: RecordError) -> list[ParsedRecor
     pieces = split_after_opening(raw, record_tag(kind.spec.record_tag))
     if len(pieces) == 1:
         return [error]
-    results: list[ParsedRecord | RecordError] = [
-        error if pieces[0].xml == raw.xml else _parsed(kind, pieces[0])
-    ]
+    results: list[ParsedRecord | RecordError] = [_parsed(kind, pieces[0])]
     for piece in pieces[1:]:
-        try:
-            results.append(parse_raw_record(kind, piece))
-        except RecordError as piece_error:
-            results.extend(_recover(kind, piece, piece_error))
+        result = _parsed(kind, piece)
+        results.extend(_recover(kind, piece, result) if isinstance(result, RecordError) else [result])
     if any(isinstance(result, ParsedRecord) for result in results[1:]):
         return results
     return [error]
