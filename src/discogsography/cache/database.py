@@ -86,6 +86,20 @@ def create_database_if_missing(url: str) -> bool:
         return True
 
 
+def preflight(url: str) -> None:
+    """Before any long step: the server answers and lets us in. A database that does not exist yet
+    is fine (create_schema creates it) when the server's `postgres` database accepts us instead."""
+    try:
+        connect(url).close()
+    except CacheError as first:
+        if "does not exist" not in str(first):
+            raise
+        try:
+            connect(make_conninfo(url, dbname="postgres")).close()
+        except CacheError:
+            raise first from None
+
+
 def ensure_database(url: str) -> bool:
     """Creates the cache database when it does not exist yet; True if it was created."""
     try:

@@ -23,7 +23,7 @@ from discogsography.cache import database
 from discogsography.cache.classify import Thresholds
 from discogsography.cache.convert import convert_dump
 from discogsography.cache.csvfilter import filter_directory
-from discogsography.cache.enrich import enrich
+from discogsography.cache.enrich import connect_catalog, enrich
 from discogsography.cache.errors import CacheError
 from discogsography.cache.labels import (
     LabelPreferences,
@@ -133,6 +133,12 @@ def build(options: BuildOptions) -> PipelineState:
     else:
         state = PipelineState(options.state_file)
         state.save()
+    # A wrong URL or password costs seconds, not a convert of the whole dump.
+    database.preflight(options.database_url)
+    if options.copy_to is not None:
+        database.preflight(options.copy_to)
+    if options.wxyc_db_url:
+        connect_catalog(options.wxyc_db_url).close()
     total_started = time.monotonic()
     csv_for_import = _csv_steps(state, options)
     _database_steps(state, options, csv_for_import)
