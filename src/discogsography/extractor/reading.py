@@ -45,6 +45,17 @@ END = End()
 
 
 @dataclass(slots=True)
+class Chunk:
+    """Records in file order: their JSON lines and, alongside, their ids (for the index)."""
+
+    lines: list[bytes]
+    ids: list[int]
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+@dataclass(slots=True)
 class ReadCounters:
     skipped: int = 0
     xml_bytes: int = 0
@@ -52,16 +63,17 @@ class ReadCounters:
 
 def _chunks(
     parser: DumpParser, chunk_records: int, should_stop: Callable[[], bool]
-) -> Iterator[tuple[list[bytes], int]]:
+) -> Iterator[tuple[Chunk, int]]:
     """(chunk, compressed position) pairs; stops early (after a whole chunk) when asked."""
     records = iter(parser)
-    chunk: list[bytes] = []
+    chunk = Chunk([], [])
     try:
         for record in records:
-            chunk.append(record.json)
-            if len(chunk) >= chunk_records:
+            chunk.lines.append(record.json)
+            chunk.ids.append(record.id)
+            if len(chunk.lines) >= chunk_records:
                 yield chunk, parser.source.compressed_position()
-                chunk = []
+                chunk = Chunk([], [])
                 if should_stop():
                     break
         if chunk:
