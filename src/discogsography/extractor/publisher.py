@@ -175,6 +175,17 @@ class FilePublisher:
                 await self._connection.close()
             self._connection = None
 
+    async def purge_queue(self, kind: Kind) -> int:
+        """Drop what waits in the kind's queue; returns how many messages that was."""
+        assert self._connection is not None
+        channel = await self._connection.channel()
+        try:
+            queue = await channel.get_queue(self.topology.queue(kind), ensure=True)
+            result = await queue.purge()
+            return int(getattr(result, "message_count", 0) or 0)
+        finally:
+            await channel.close()
+
     async def publish_records(self) -> FileStats:
         """Parse the file and publish every record; returns once every message is confirmed."""
         assert self._exchange is not None

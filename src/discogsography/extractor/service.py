@@ -435,6 +435,15 @@ class Extractor:
                     increment=plan.increment,
                 )
                 async with publisher:
+                    if marker.processing_phase.force_reprocess:
+                        # A resync: what still waits (say incremental messages a tableinator
+                        # refused) is superseded by the full publish and would stand before it.
+                        dropped = await publisher.purge_queue(kind)
+                        log.info(
+                            "🧹 FORCE_REPROCESS: emptied the queue first",
+                            data_type=kind.value,
+                            messages=dropped,
+                        )
                     stats = await publisher.publish_records()
                     if stats.interrupted:
                         log.info("💾 Stopped mid-file; it will be processed again", file=name)

@@ -254,6 +254,7 @@ class KindConsumer:
             return
         if decoded.increment is not None and not await self._applies(decoded.increment):
             return
+        self.refused = None  # a message applies again (after a resync, say)
         if isinstance(decoded, FileComplete):
             if await self.flush() and await self._record_version(decoded):
                 await self._settle([message])
