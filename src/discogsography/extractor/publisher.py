@@ -226,21 +226,25 @@ class FilePublisher:
                 daemon=True,
             )
             thread.start()
+            # Lines left over from earlier chunks: in incremental mode a chunk keeps only a few of
+            # its records, so messages are filled across chunks rather than sent one per chunk.
+            carry: list[bytes] = []
             try:
                 while True:
                     item = await queue.get()
                     if item is END:
+                        if carry:
+                            await self._publish_lines(carry)
                         break
                     if isinstance(item, BaseException):
                         await self._reap(asyncio.ALL_COMPLETED)  # what was read is confirmed first
                         raise item
                     assert isinstance(item, _ToPublish)
-                    for start in range(0, len(item.lines), per_message):
-                        lines = item.lines[start : start + per_message]
-                        amqp_type, body = encode_records(kind, lines, self.increment)
-                        await self._publish(
-                            body, amqp_type, _InFlight(len(lines), amqp_type == BATCH_TYPE, len(body))
-                        )
+                    carry.extend(item.lines)
+                    whole = len(carry) - len(carry) % per_message
+                    for start in range(0, whole, per_message):
+                        await self._publish_lines(carry[start : start + per_message])
+                    del carry[:whole]
                     stats.records_read += item.read
                     if self.on_records is not None:
                         self.on_records(kind, item.read)
@@ -301,6 +305,11 @@ class FilePublisher:
             amqp_type, body = encode_deletions(self.kind or Kind.RELEASES, ids, self.increment)
             await self._publish(body, amqp_type, _InFlight(0, False, len(body), removed=len(ids)))
         await self._reap(asyncio.ALL_COMPLETED)
+
+    async def _publish_lines(self, lines: list[bytes]) -> None:
+        assert self.kind is not None
+        amqp_type, body = encode_records(self.kind, lines, self.increment)
+        await self._publish(body, amqp_type, _InFlight(len(lines), amqp_type == BATCH_TYPE, len(body)))
 
     async def _publish(self, body: bytes, amqp_type: str, what: _InFlight) -> None:
         """Publish one message; waits while the confirm window (messages or bytes) is full."""
