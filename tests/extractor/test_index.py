@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -19,11 +20,12 @@ from discogsography.extractor.index import (
     parse_index_name,
     read_meta,
 )
+from discogsography.extractor.prefilter import KnownRecords, xml_digest
 from discogsography.extractor.refresh import plan_file, previous_completed_version
 from discogsography.extractor.retention import indexes_to_remove
 from discogsography.extractor.state_marker import new_marker
 from discogsography.kinds import Kind
-from discogsography.parsing.canonical import hash_and_line, line_digest
+from discogsography.parsing.splitter import RawRecord
 
 A, B = "20990101", "20990201"
 
@@ -80,11 +82,6 @@ def test_an_unusable_base_says_why(tmp_path: Path) -> None:
         check_base(path, Kind.ARTISTS, A)
 
 
-def test_the_line_digest_is_the_records_sha256() -> None:
-    digest, line = hash_and_line(b'{"id":1,"name":"x"}')
-    assert line_digest(line) == bytes.fromhex(digest)
-
-
 def _complete_marker(root: Path, version: str, complete: bool) -> None:
     marker = new_marker(version)
     if complete:
@@ -132,3 +129,33 @@ def test_retention_keeps_the_indexes_the_next_refresh_needs() -> None:
     ]
     assert indexes_to_remove(names, "20990301", keep_versions=0) == [".index_20990201_releases.sqlite.part"]
     assert parse_index_name("discogs_20990101_labels.xml.gz") is None
+
+
+def test_the_prefilter_answers_only_for_xml_the_base_has_byte_for_byte(tmp_path: Path) -> None:
+    same = b"<label><id>5</id><name>Same</name></label>\n"
+    builder = IndexBuilder(tmp_path, A, Kind.LABELS)
+    builder.add(
+        [5, 6],
+        [_digest("five"), _digest("six")],
+        [xml_digest(same), xml_digest(b"<label><id>6</id></label>")],
+    )
+    base = builder.commit()
+    known = KnownRecords.open(Kind.LABELS, base)
+    hit = known(RawRecord(0, same))
+    assert hit is not None and (hit.id, hit.sha256, hit.json) == (5, _digest("five").hex(), b"")
+    assert known(RawRecord(50, b"<label><id>6</id><name>New</name></label>")) is None  # parse it
+    assert known.take(6) == xml_digest(b"<label><id>6</id><name>New</name></label>")
+    assert known(RawRecord(99, b"<label><name>no id</name></label>")) is None
+    known.close()
+
+
+def test_a_base_from_other_conversion_code_is_not_trusted_for_its_xml(tmp_path: Path) -> None:
+    xml = b"<label><id>5</id></label>"
+    builder = IndexBuilder(tmp_path, A, Kind.LABELS)
+    builder.add([5], [_digest("five")], [xml_digest(xml)])
+    base = builder.commit()
+    with sqlite3.connect(base) as conn:
+        conn.execute("UPDATE meta SET value = 'discogsography 0.0.1' WHERE key = 'converter'")
+    known = KnownRecords.open(Kind.LABELS, base)
+    assert known(RawRecord(0, xml)) is None and known.take(5) == xml_digest(xml)
+    known.close()

@@ -3,10 +3,12 @@
 The one place that defines its format (docs/index.md). One SQLite file per kind and version,
 ``DISCOGS_ROOT/.index_<version>_<kind>.sqlite``:
 
-- ``records(id INTEGER PRIMARY KEY, sha256 BLOB NOT NULL)``: the id is the rowid, so the table
-  is a single B-tree keyed by id with the 32 raw bytes of the hash in its leaves;
+- ``records(id INTEGER PRIMARY KEY, sha256 BLOB NOT NULL, xml BLOB)``: the id is the rowid, so
+  the table is a single B-tree keyed by id with the 32 raw bytes of the hash in its leaves, and
+  ``xml`` the 16-byte BLAKE2b digest of the record's raw XML (NULL when it was not computed);
 - ``meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)``: ``format`` (INDEX_FORMAT), ``kind``,
-  ``version``, ``records`` (rows in ``records``), ``created_at``.
+  ``version``, ``records`` (rows in ``records``), ``converter`` (CONVERTER: which code turned the
+  XML into the hashed JSON), ``created_at``.
 
 It is built while the file is published, in ``.index_<version>_<kind>.sqlite.part``, and renamed
 to its real name (fsync of the file and of the directory) only once every record of the file is
@@ -26,10 +28,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from discogsography import __version__
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
 
 INDEX_FORMAT = "1"
+# Identical raw XML gives identical JSON only under the same conversion code: an index written by
+# another release is still a base, but its XML digests are not trusted (prefilter.py).
+CONVERTER = f"discogsography {__version__}"
 INDEX_FILE = re.compile(
     r"\.index_(?P<version>\d{8})_(?P<kind>artists|labels|masters|releases)\.sqlite(?P<part>\.part)?"
 )
@@ -113,7 +119,7 @@ class IndexBuilder:
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA locking_mode = EXCLUSIVE")
         conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        conn.execute("CREATE TABLE records (id INTEGER PRIMARY KEY, sha256 BLOB NOT NULL)")
+        conn.execute("CREATE TABLE records (id INTEGER PRIMARY KEY, sha256 BLOB NOT NULL, xml BLOB)")
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         conn.execute("BEGIN")
         self.has_base = base is not None
@@ -121,11 +127,15 @@ class IndexBuilder:
             conn.execute("ATTACH DATABASE ? AS base", (f"{base.resolve().as_uri()}?mode=ro&immutable=1",))
             conn.execute(f"PRAGMA base.cache_size = -{CACHE_KIB}")
 
-    def add(self, ids: Sequence[int], hashes: Sequence[bytes]) -> list[int]:
-        """Record these (id, raw sha256) pairs; per record NEW, CHANGED or UNCHANGED vs the base."""
+    def add(
+        self, ids: Sequence[int], hashes: Sequence[bytes], xml: Sequence[bytes | None] | None = None
+    ) -> list[int]:
+        """Record these ids with their raw sha256 (and XML digest); per record NEW, CHANGED or
+        UNCHANGED against the base."""
         conn = self._conn
         conn.executemany(
-            "INSERT OR REPLACE INTO records (id, sha256) VALUES (?, ?)", zip(ids, hashes, strict=True)
+            "INSERT OR REPLACE INTO records (id, sha256, xml) VALUES (?, ?, ?)",
+            zip(ids, hashes, xml if xml is not None else [None] * len(ids), strict=True),
         )
         self.records += len(ids)
         if not self.has_base:
@@ -161,6 +171,7 @@ class IndexBuilder:
             "kind": self.kind.value,
             "version": self.version,
             "records": str(rows),
+            "converter": CONVERTER,
             "created_at": datetime.now(UTC).isoformat(),
         }
         conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())

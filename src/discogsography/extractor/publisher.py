@@ -42,10 +42,10 @@ from discogsography.amqp.messages import (
 from discogsography.amqp.topology import Topology, declare
 from discogsography.errors import DiscogsographyError
 from discogsography.extractor.index import CHANGED, NEW, UNCHANGED, IndexBuilder
+from discogsography.extractor.prefilter import KnownRecords
 from discogsography.extractor.reading import END, QUEUE_CHUNKS, AbortedError, Chunk, open_reader
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
-from discogsography.parsing.canonical import line_digest
 from discogsography.progress import byte_progress
 
 log = get_logger(__name__)
@@ -139,6 +139,7 @@ class FilePublisher:
         on_records: Callable[[Kind, int], None] | None = None,
         index: IndexBuilder | None = None,
         increment: Increment | None = None,
+        known: KnownRecords | None = None,
     ) -> None:
         self.path = path
         self.file_name = file_name
@@ -151,6 +152,7 @@ class FilePublisher:
         self.stats = FileStats()
         self.index = index
         self.increment = increment  # None: full mode
+        self.known = known  # the prefilter (PARSER_WORKERS=0)
         self._index_done = False
         self._pending: dict[asyncio.Future[Any], _InFlight] = {}
         self._pending_bytes = 0
@@ -195,7 +197,7 @@ class FilePublisher:
         def on_failure(error: str) -> None:
             log.warning("⚠️ Skipped a malformed record", file=self.file_name, error=error)
 
-        reader = open_reader(self.path, options.parser_workers, on_failure)
+        reader = open_reader(self.path, options.parser_workers, on_failure, self.known)
         kind = self.kind = reader.kind
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[object] = asyncio.Queue(maxsize=QUEUE_CHUNKS)
@@ -281,8 +283,8 @@ class FilePublisher:
         if self.index is None:
             self.stats.new += len(chunk)
             return _ToPublish(chunk.lines, len(chunk))
-        digests = [line_digest(line) for line in chunk.lines]
-        states = self.index.add(chunk.ids, digests)
+        digests = [bytes.fromhex(digest) for digest in chunk.hashes]
+        states = self.index.add(chunk.ids, digests, chunk.xml)
         stats = self.stats
         if self.increment is None:
             stats.new += len(chunk)

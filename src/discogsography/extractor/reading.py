@@ -21,11 +21,12 @@ import queue
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from discogsography.errors import DiscogsographyError, DumpError
+from discogsography.extractor.prefilter import KnownRecords
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
 
@@ -46,13 +47,21 @@ END = End()
 
 @dataclass(slots=True)
 class Chunk:
-    """Records in file order: their JSON lines and, alongside, their ids (for the index)."""
+    """Records in file order: their JSON lines and, alongside, what the index keeps of them.
 
-    lines: list[bytes]
-    ids: list[int]
+    A record the prefilter knew unchanged has an empty line: it was not parsed.
+    """
+
+    lines: list[bytes] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+    hashes: list[str] = field(default_factory=list)  # sha256, hex
+    xml: list[bytes | None] = field(default_factory=list)  # digest of the raw XML, if known
 
     def __len__(self) -> int:
         return len(self.lines)
+
+
+DigestOf = Callable[[int], "bytes | None"]
 
 
 @dataclass(slots=True)
@@ -62,18 +71,20 @@ class ReadCounters:
 
 
 def _chunks(
-    parser: DumpParser, chunk_records: int, should_stop: Callable[[], bool]
+    parser: DumpParser, chunk_records: int, should_stop: Callable[[], bool], digest_of: DigestOf | None = None
 ) -> Iterator[tuple[Chunk, int]]:
     """(chunk, compressed position) pairs; stops early (after a whole chunk) when asked."""
     records = iter(parser)
-    chunk = Chunk([], [])
+    chunk = Chunk()
     try:
         for record in records:
             chunk.lines.append(record.json)
             chunk.ids.append(record.id)
+            chunk.hashes.append(record.sha256)
+            chunk.xml.append(digest_of(record.id) if digest_of is not None else None)
             if len(chunk.lines) >= chunk_records:
                 yield chunk, parser.source.compressed_position()
-                chunk = Chunk([], [])
+                chunk = Chunk()
                 if should_stop():
                     break
         if chunk:
@@ -90,8 +101,11 @@ def _chunks(
 
 
 class ThreadReader:
-    def __init__(self, path: Path, on_failure: Callable[[str], None]) -> None:
-        self.parser = DumpParser(path, on_failure=lambda error: on_failure(str(error)))
+    def __init__(
+        self, path: Path, on_failure: Callable[[str], None], known: KnownRecords | None = None
+    ) -> None:
+        self.known = known
+        self.parser = DumpParser(path, on_failure=lambda error: on_failure(str(error)), prefilter=known)
         self.kind: Kind = self.parser.kind
         self.compressed_size = self.parser.source.compressed_size
         self.counters = ReadCounters()
@@ -100,7 +114,8 @@ class ThreadReader:
         self, chunk_records: int, stop: threading.Event, handover: Handover, advance: Callable[[int], None]
     ) -> None:
         try:
-            for chunk, position in _chunks(self.parser, chunk_records, stop.is_set):
+            digest_of = self.known.take if self.known is not None else None
+            for chunk, position in _chunks(self.parser, chunk_records, stop.is_set, digest_of):
                 handover(chunk)
                 advance(position)
                 self.counters.skipped = self.parser.stats.skipped
@@ -212,7 +227,10 @@ class ProcessReader:
             process.join(timeout=5)
 
 
-def open_reader(path: Path, workers: int, on_failure: Callable[[str], None]) -> ThreadReader | ProcessReader:
+def open_reader(
+    path: Path, workers: int, on_failure: Callable[[str], None], known: KnownRecords | None = None
+) -> ThreadReader | ProcessReader:
+    """The reader for PARSER_WORKERS; only the thread reader uses the prefilter (``known``)."""
     if workers <= 0:
-        return ThreadReader(path, on_failure)
+        return ThreadReader(path, on_failure, known)
     return ProcessReader(path, workers, on_failure)

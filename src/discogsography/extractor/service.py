@@ -36,6 +36,7 @@ from discogsography.extractor.download import (
     sha256_of,
 )
 from discogsography.extractor.index import IndexBuilder
+from discogsography.extractor.prefilter import KnownRecords
 from discogsography.extractor.progress import ExtractionProgress, log_report, report_every
 from discogsography.extractor.publisher import FilePublisher, FileStats, PublishError, PublishOptions
 from discogsography.extractor.refresh import FilePlan, plan_file, previous_completed_version
@@ -418,10 +419,13 @@ class Extractor:
                 marker.save(marker_path)
 
             index: IndexBuilder | None = None
+            known: KnownRecords | None = None
             try:
                 index = IndexBuilder(
                     self.settings.discogs_root, marker.current_version, kind, plan.base_index
                 )
+                if self.settings.parser_workers == 0:  # the prefilter runs in the reading thread
+                    known = KnownRecords.open(kind, plan.base_index)
                 publisher = FilePublisher(
                     path,
                     name,
@@ -433,6 +437,7 @@ class Extractor:
                     on_records=self.progress.advance,
                     index=index,
                     increment=plan.increment,
+                    known=known,
                 )
                 async with publisher:
                     if marker.processing_phase.force_reprocess:
@@ -492,6 +497,8 @@ class Extractor:
             finally:
                 if index is not None:
                     index.discard()  # a no-op once committed: only the .part file is removed
+                if known is not None:
+                    known.close()
 
     async def _send_completion(
         self, amqp_url: str, kind: Kind, name: str, total: int, marker: StateMarker, marker_path: Path

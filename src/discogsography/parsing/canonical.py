@@ -40,12 +40,3 @@ def hash_and_line(body: bytes) -> tuple[str, bytes]:
     """(sha256, line) of a record's canonical JSON, as hashed_line gives them."""
     digest = hashlib.sha256(body).hexdigest()
     return digest, b'{"sha256":"' + digest.encode() + b'",' + body[1:]
-
-
-# Every line starts with the hash: b'{"sha256":"' then 64 hex digits (hash_and_line).
-_DIGEST_AT = slice(len(b'{"sha256":"'), len(b'{"sha256":"') + 64)
-
-
-def line_digest(line: bytes) -> bytes:
-    """The 32 raw bytes of the sha256 a line (from hash_and_line) starts with."""
-    return bytes.fromhex(line[_DIGEST_AT].decode("ascii"))

@@ -124,6 +124,9 @@ class ParseStats:
 
 
 FailureHook = Callable[[RecordError], None]
+# Given a raw record, a record known without parsing it (None: parse it). The extractor's refresh
+# uses it to skip records whose XML is byte for byte last version's (extractor/prefilter.py).
+Prefilter = Callable[[RawRecord], "ParsedRecord | None"]
 
 
 class DumpParser:
@@ -131,6 +134,7 @@ class DumpParser:
 
     ``workers`` > 1 parses in that many worker processes (see parallel.py); results still come
     back in file order. ``on_failure`` is called for every skipped record (for logging).
+    ``prefilter`` (one process only) may answer for a record before it is parsed.
     """
 
     def __init__(
@@ -141,8 +145,10 @@ class DumpParser:
         max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES,
         on_failure: FailureHook | None = None,
         chunk_size: int = CHUNK_SIZE,
+        prefilter: Prefilter | None = None,
     ) -> None:
         self.path = Path(path)
+        self.prefilter = prefilter
         self.workers = workers
         self.max_consecutive_failures = max_consecutive_failures
         self.on_failure = on_failure
@@ -190,8 +196,12 @@ class DumpParser:
     def _parse_here(self) -> Iterator[ParsedRecord | RecordError]:
         kind = self.kind
         opening = kind.spec.record_opening
+        prefilter = self.prefilter
         for block in self.blocks():
             for raw in split_block(block, opening):
+                if prefilter is not None and (known := prefilter(raw)) is not None:
+                    yield known
+                    continue
                 try:
                     yield parse_raw_record(kind, raw)
                 except RecordError as error:
