@@ -5,7 +5,7 @@ The one place that defines its format (docs/index.md). One SQLite file per kind 
 
 - ``records(id INTEGER PRIMARY KEY, sha256 BLOB NOT NULL, xml BLOB)``: the id is the rowid, so
   the table is a single B-tree keyed by id with the 32 raw bytes of the hash in its leaves, and
-  ``xml`` the 16-byte BLAKE2b digest of the record's raw XML (NULL when it was not computed);
+  ``xml`` the first 16 bytes of the SHA-256 of the record's raw XML (NULL when it was not computed);
 - ``meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)``: ``format`` (INDEX_FORMAT), ``kind``,
   ``version``, ``records`` (rows in ``records``), ``converter`` (CONVERTER: which code turned the
   XML into the hashed JSON), ``created_at``.

@@ -1,7 +1,7 @@
 """Records a refresh need not parse: XML byte for byte the same as in the base version.
 
 Parsing and converting a release costs about 60 µs; most records of a month are unchanged. The
-index keeps a 16-byte BLAKE2b digest of every record's raw XML, so before parsing a record the
+index keeps a 16-byte digest (truncated SHA-256) of every record's raw XML, so before parsing a record the
 reading thread hashes its XML (a few µs), reads its id with a regular expression and looks the
 id up in the base index: the same digest means the same record, whose sha256 the base already
 has, and the parser is skipped. Anything else (a different digest, no id found, an id found
@@ -27,7 +27,8 @@ _ID_WITHIN = 1024  # bytes: the record's own id comes first (an attribute, or an
 
 
 def xml_digest(xml: bytes) -> bytes:
-    return hashlib.blake2b(xml.rstrip(), digest_size=16).digest()
+    """16 bytes of the SHA-256 of the raw XML: twice as fast here as BLAKE2b (SHA extensions)."""
+    return hashlib.sha256(xml).digest()[:16]
 
 
 class KnownRecords:
