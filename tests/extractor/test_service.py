@@ -311,6 +311,15 @@ async def test_service_cycles_pick_up_a_newer_version_and_stop_cleanly(
         assert len([p for p in root.iterdir() if newer in p.name]) == 10  # 4 dumps, 4 indexes, ...
         healthy, body = extractor.health()
         assert healthy and body["version"] == newer
+        assert body["progress"]["modes"] == dict.fromkeys(
+            ("artists", "labels", "masters", "releases"), "incremental"
+        )
+        assert body["progress"]["changes"]["releases"] == {
+            "new": 0,
+            "changed": 0,
+            "unchanged": 40,
+            "removed": 0,
+        }
     finally:
         extractor.request_stop()
         await asyncio.wait_for(service, timeout=30)
