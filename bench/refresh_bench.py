@@ -62,6 +62,7 @@ class Run:
     removed: int
     messages: int
     peak_rss: dict[str, float]
+    extractor_quarters: list[float]  # the extractor's RSS at 25 / 50 / 75 / 100 % of its life
 
 
 class Services:
@@ -133,6 +134,8 @@ class Services:
         peaks = {
             process: max(rss for _, rss in samples) for process, samples in sampler.samples.items() if samples
         }
+        rss = [value for _, value in sampler.samples.get("extractor", [])] or [0.0]
+        quarters = [rss[min(len(rss) - 1, int(len(rss) * q))] for q in (0.25, 0.5, 0.75)] + [rss[-1]]
         return Run(
             name,
             seconds,
@@ -141,6 +144,7 @@ class Services:
             sum(entry.get("removed", 0) for entry in files),
             sum(entry["messages_published"] for entry in files) + len(KINDS),  # + file_complete
             peaks,
+            quarters,
         )
 
     def _complete(self, client: httpx.Client) -> bool:
@@ -246,6 +250,9 @@ def main() -> None:
             f"{run.name:<10} {run.seconds:>7.1f} {run.records / run.seconds:>10,.0f} {run.published:>10,} "
             f"{run.removed:>8,} {run.messages:>9,}   {peaks}"
         )
+    for run in (full_run, refresh_run):
+        shown = " / ".join(f"{mb:.0f}" for mb in run.extractor_quarters)
+        print(f"{run.name:<10} extractor RSS MB at 25 / 50 / 75 / 100 % of its life: {shown}")
     print(
         f"refresh / full: wall {refresh_run.seconds / full_run.seconds:.1%} (target <= 40%), "
         f"messages {refresh_run.messages / full_run.messages:.1%} (target <= 12%)"
