@@ -23,7 +23,7 @@ from discogsography.parsing import ParsedRecord
 from discogsography.parsing.splitter import RawRecord
 
 _ID = re.compile(rb'^<\w+ id="(\d+)"|<id>(\d+)</id>')
-_ID_WITHIN = 1024  # bytes: the record's own id comes first (an attribute, or an early <id>)
+_ID_WITHIN = 16384  # bytes: the own id comes first (an attribute, or <id> after the images of old dumps)
 
 
 def xml_digest(xml: bytes) -> bytes:
