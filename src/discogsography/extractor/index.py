@@ -40,7 +40,7 @@ INDEX_FILE = re.compile(
     r"\.index_(?P<version>\d{8})_(?P<kind>artists|labels|masters|releases)\.sqlite(?P<part>\.part)?"
 )
 # Page cache per database (the one being built and the base): what bounds the extractor's RSS.
-CACHE_KIB = 8192
+CACHE_KIB = 4096
 # Ids per lookup of the base: well under SQLite's 32,766 bound variables.
 LOOKUP_IDS = 2000
 
