@@ -48,6 +48,7 @@ def test_a_built_index_holds_every_id_and_says_what_changed_against_its_base(tmp
     builder = IndexBuilder(tmp_path, B, Kind.LABELS, base)
     states = builder.add([1, 2, 4], [_digest("one"), _digest("TWO"), _digest("four")])
     assert states == [UNCHANGED, CHANGED, NEW]
+    assert builder.add([2], [_digest("TWO")], unchanged=[True]) == [UNCHANGED]  # known: not asked
     assert list(builder.removed(10)) == [[3]]
     assert not index_path(tmp_path, B, Kind.LABELS).exists()  # only once committed
     builder.commit()

@@ -128,10 +128,15 @@ class IndexBuilder:
             conn.execute(f"PRAGMA base.cache_size = -{CACHE_KIB}")
 
     def add(
-        self, ids: Sequence[int], hashes: Sequence[bytes], xml: Sequence[bytes | None] | None = None
+        self,
+        ids: Sequence[int],
+        hashes: Sequence[bytes],
+        xml: Sequence[bytes | None] | None = None,
+        unchanged: Sequence[bool] | None = None,
     ) -> list[int]:
         """Record these ids with their raw sha256 (and XML digest); per record NEW, CHANGED or
-        UNCHANGED against the base."""
+        UNCHANGED against the base. ``unchanged`` marks records already known to be (the
+        prefilter found them in the base): they are not looked up again."""
         conn = self._conn
         conn.executemany(
             "INSERT OR REPLACE INTO records (id, sha256, xml) VALUES (?, ?, ?)",
@@ -140,14 +145,22 @@ class IndexBuilder:
         self.records += len(ids)
         if not self.has_base:
             return [NEW] * len(ids)
-        known: dict[int, bytes] = {}
-        for start in range(0, len(ids), LOOKUP_IDS):
-            part = ids[start : start + LOOKUP_IDS]
+        asked = (
+            list(ids)
+            if unchanged is None
+            else [i for i, known in zip(ids, unchanged, strict=True) if not known]
+        )
+        found: dict[int, bytes] = {}
+        for start in range(0, len(asked), LOOKUP_IDS):
+            part = asked[start : start + LOOKUP_IDS]
             marks = ",".join("?" * len(part))
-            known.update(conn.execute(f"SELECT id, sha256 FROM base.records WHERE id IN ({marks})", part))
+            found.update(conn.execute(f"SELECT id, sha256 FROM base.records WHERE id IN ({marks})", part))
         states = []
-        for record_id, digest in zip(ids, hashes, strict=True):
-            stored = known.get(record_id)
+        for position, (record_id, digest) in enumerate(zip(ids, hashes, strict=True)):
+            if unchanged is not None and unchanged[position]:
+                states.append(UNCHANGED)
+                continue
+            stored = found.get(record_id)
             states.append(NEW if stored is None else UNCHANGED if stored == digest else CHANGED)
         return states
 

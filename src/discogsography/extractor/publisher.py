@@ -284,7 +284,8 @@ class FilePublisher:
             self.stats.new += len(chunk)
             return _ToPublish(chunk.lines, len(chunk))
         digests = [bytes.fromhex(digest) for digest in chunk.hashes]
-        states = self.index.add(chunk.ids, digests, chunk.xml)
+        known = [not line for line in chunk.lines]  # the prefilter's hits come without a line
+        states = self.index.add(chunk.ids, digests, chunk.xml, known)
         stats = self.stats
         if self.increment is None:
             stats.new += len(chunk)
