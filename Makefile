@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 SAMPLE_DUMP := samples/discogs_20200806
 
-.PHONY: help setup services run parse test lint docs bench bench-pipeline clean
+.PHONY: help setup services run parse test lint docs bench bench-pipeline bench-refresh bench-index clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,12 @@ bench: setup ## Parser benchmark on a make_dump.py dump (200,000 releases)
 
 bench-pipeline: services ## End-to-end benchmark: 100,000 releases through the whole pipeline
 	uv run python bench/pipeline_bench.py
+
+bench-refresh: services ## Monthly refresh: full load of B against the refresh A -> B (100,000 releases)
+	uv run python bench/refresh_bench.py
+
+bench-index: setup ## The published-records index at 2,000,000 ids: SQLite against a sorted array
+	uv run python bench/index_bench.py
 
 clean: ## Remove outputs and caches
 	rm -rf out bench/out .pytest_cache .mypy_cache .ruff_cache

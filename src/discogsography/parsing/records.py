@@ -8,7 +8,7 @@ resolution, DTD loading and network access off (DOCTYPEs are refused up front by
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,9 +90,19 @@ def _id_hint(xml: bytes) -> str | None:
     return (match.group(1) or match.group(2)).decode()
 
 
-def parse_block(kind: Kind, block: Block) -> Iterator[ParsedRecord | RecordError]:
+# Given a raw record, a record known without parsing it (None: parse it). The extractor's refresh
+# uses it to skip records whose XML is byte for byte last version's (extractor/prefilter.py).
+Prefilter = Callable[[RawRecord], "ParsedRecord | None"]
+
+
+def parse_block(
+    kind: Kind, block: Block, prefilter: Prefilter | None = None
+) -> Iterator[ParsedRecord | RecordError]:
     """The records of a block, in order; a record that cannot be parsed is yielded as its error."""
     for raw in split_block(block):
+        if prefilter is not None and (known := prefilter(raw)) is not None:
+            yield known
+            continue
         try:
             yield parse_raw_record(kind, raw)
         except RecordError as error:
