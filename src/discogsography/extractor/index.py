@@ -20,6 +20,7 @@ SQLite keeps at most ``CACHE_KIB`` of pages per attached database; the rest stay
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import sqlite3
@@ -41,6 +42,10 @@ INDEX_FILE = re.compile(
 )
 # Page cache per database (the one being built and the base): what bounds the extractor's RSS.
 CACHE_KIB = 4096
+# PRAGMA takes no parameters: the statements are constants, written out (-KiB).
+CACHE_PRAGMA = "PRAGMA cache_size = -4096"
+BASE_CACHE_PRAGMA = "PRAGMA base.cache_size = -4096"
+_LOOKUP = "SELECT id, sha256 FROM base.records WHERE id IN (SELECT value FROM json_each(?))"
 # Ids per lookup of the base: well under SQLite's 32,766 bound variables.
 LOOKUP_IDS = 2000
 
@@ -118,14 +123,14 @@ class IndexBuilder:
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("PRAGMA locking_mode = EXCLUSIVE")
-        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        conn.execute(CACHE_PRAGMA)
         conn.execute("CREATE TABLE records (id INTEGER PRIMARY KEY, sha256 BLOB NOT NULL, xml BLOB)")
         conn.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         conn.execute("BEGIN")
         self.has_base = base is not None
         if base is not None:
             conn.execute("ATTACH DATABASE ? AS base", (f"{base.resolve().as_uri()}?mode=ro&immutable=1",))
-            conn.execute(f"PRAGMA base.cache_size = -{CACHE_KIB}")
+            conn.execute(BASE_CACHE_PRAGMA)
 
     def add(
         self,
@@ -153,8 +158,8 @@ class IndexBuilder:
         found: dict[int, bytes] = {}
         for start in range(0, len(asked), LOOKUP_IDS):
             part = asked[start : start + LOOKUP_IDS]
-            marks = ",".join("?" * len(part))
-            found.update(conn.execute(f"SELECT id, sha256 FROM base.records WHERE id IN ({marks})", part))
+            # One parameter, the ids as a JSON array: no statement is built from the values.
+            found.update(conn.execute(_LOOKUP, (json.dumps(part),)))
         states = []
         for position, (record_id, digest) in enumerate(zip(ids, hashes, strict=True)):
             if unchanged is not None and unchanged[position]:

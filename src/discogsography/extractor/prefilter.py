@@ -17,7 +17,7 @@ import re
 import sqlite3
 from pathlib import Path
 
-from discogsography.extractor.index import CACHE_KIB, CONVERTER, read_meta
+from discogsography.extractor.index import CACHE_PRAGMA, CONVERTER, read_meta
 from discogsography.kinds import Kind
 from discogsography.parsing import ParsedRecord
 from discogsography.parsing.splitter import RawRecord
@@ -42,7 +42,7 @@ class KnownRecords:
             self._conn = sqlite3.connect(
                 f"{base.resolve().as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
             )
-            self._conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+            self._conn.execute(CACHE_PRAGMA)
         self.hits = 0
         # Digests of the records handed to the parser, by the id read from their XML; the
         # reading loop takes each one back when its record comes out of the parser.

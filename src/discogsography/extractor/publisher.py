@@ -244,7 +244,11 @@ class FilePublisher:
                             await self._publish_lines(carry)
                         break
                     if isinstance(item, BaseException):
-                        await self._reap(asyncio.ALL_COMPLETED)  # what was read is confirmed first
+                        # The records read before a damaged part are good: published and
+                        # confirmed first, the ones held back to fill a message included.
+                        if carry:
+                            await self._publish_lines(carry)
+                        await self._reap(asyncio.ALL_COMPLETED)
                         raise item
                     assert isinstance(item, _ToPublish)
                     carry.extend(item.lines)
