@@ -1,0 +1,97 @@
+"""`discogsography load PATH...`: dump files into PostgreSQL, the tableinator's schema, no broker."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import psycopg
+
+from discogsography.bulk.inputs import find_dump_files
+from discogsography.errors import DiscogsographyError, RecordError
+from discogsography.load.run import LoadOptions, load_file
+from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
+from discogsography.progress import byte_progress
+from discogsography.tableinator.settings import load_settings
+
+
+def _connector(dsn: str | None) -> Any:
+    conninfo = dsn or load_settings().postgres_conninfo()
+
+    def connect() -> psycopg.Connection[Any]:
+        try:
+            return psycopg.connect(conninfo, connect_timeout=10)
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise DiscogsographyError(f"PostgreSQL: {first}") from None
+
+    return connect
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--dsn",
+    default=None,
+    help="PostgreSQL conninfo or URL (default: the tableinator's POSTGRES_* variables).",
+)
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option(
+    "--fast/--no-fast",
+    default=False,
+    show_default=True,
+    help="Into empty tables: unlogged tables, indexes built afterwards (no crash safety while loading).",
+)
+@click.option(
+    "--max-consecutive-failures",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    show_default=True,
+)
+@click.option(
+    "--max-skipped-share",
+    type=click.FloatRange(min=0.0, max=1.0),
+    default=DEFAULT_MAX_SKIPPED_SHARE,
+    show_default=True,
+)
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def load(
+    paths: tuple[Path, ...],
+    dsn: str | None,
+    workers: int,
+    batch_size: int,
+    fast: bool,
+    max_consecutive_failures: int,
+    max_skipped_share: float,
+    progress: bool | None,
+) -> None:
+    """Load dump files (or the newest version in a directory) into PostgreSQL.
+
+    Same tables, rows and link tables as the tableinator. Resumable per file, idempotent by
+    hash; a newer version loaded over an older one removes the ids it no longer has.
+    """
+    dumps = find_dump_files(paths)
+    options = LoadOptions(
+        _connector(dsn), workers, batch_size, fast, max_consecutive_failures, max_skipped_share
+    )
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def report(error: RecordError) -> None:
+        click.echo(f"skipped: {error}", err=True)
+
+    for dump in dumps:
+        with byte_progress(show, dump.path.stat().st_size, f"loading {dump.path.name}") as advance:
+            outcome = load_file(dump, options, report, advance)
+        if outcome.action == "already loaded":
+            click.echo(f"{dump.path.name}: {dump.kind.value}: already loaded, skipped", err=True)
+            continue
+        rate = outcome.records / outcome.seconds if outcome.seconds else 0.0
+        click.echo(
+            f"{dump.path.name}: {dump.kind.value}: {outcome.action} ({outcome.path} path), "
+            f"{outcome.records:,} records, {outcome.changed:,} written, {outcome.removed:,} removed, "
+            f"{outcome.skipped} skipped, {outcome.seconds:.2f} s, {rate:,.0f} records/s",
+            err=True,
+        )
