@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 SAMPLE_DUMP := samples/discogs_20200806
 
-.PHONY: help setup services run parse test lint bench bench-pipeline clean
+.PHONY: help setup services run parse test lint bench bench-pipeline bench-peers bench-floor clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -46,6 +46,12 @@ bench: setup ## Parser benchmark on a make_dump.py dump (200,000 releases)
 
 bench-pipeline: services ## End-to-end benchmark: 100,000 releases through the whole pipeline
 	uv run python bench/pipeline_bench.py
+
+bench-peers: services ## Side by side with discogskit 0.2.0 (installed under bench/out): load, pipeline, Parquet export
+	uv run python bench/peers_bench.py
+
+bench-floor: services ## The physical floor: gzip inflate, libxml2 parse and COPY, each alone
+	uv run python bench/floor_bench.py
 
 clean: ## Remove outputs and caches
 	rm -rf out bench/out .pytest_cache .mypy_cache .ruff_cache

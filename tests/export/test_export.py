@@ -118,5 +118,5 @@ def test_csv_has_one_row_per_record_with_the_typed_columns(
     for kind, expected in records.items():
         with (out / f"{kind.value}.csv").open(newline="", encoding="utf-8") as handle:
             rows = list(csv.reader(handle))
-        assert rows[0] == typed_columns(kind)
+        assert rows[0] == list(typed_columns(kind))
         assert [(int(r[0]), r[-1]) for r in rows[1:]] == [(r.id, r.sha256) for r in expected]

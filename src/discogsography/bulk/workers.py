@@ -12,6 +12,7 @@ records exactly as DumpParser does.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -48,33 +49,52 @@ def parsed_records(kind: Kind, block: Block) -> tuple[list[RecordError | None], 
     return outcomes, records
 
 
+@contextlib.contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """One pool for every file of a command (starting workers costs about a second each time);
+    None for ``workers`` <= 1, where blocks are mapped in this process."""
+    if workers <= 1:
+        yield None
+        return
+    # forkserver, as parsing/parallel.py: the caller may run threads.
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("forkserver")
+    ) as pool:
+        yield pool
+
+
 def map_blocks(
-    function: Callable[[Kind, Block], BlockResult[T]], kind: Kind, blocks: Iterable[Block], workers: int
+    function: Callable[[Kind, Block], BlockResult[T]],
+    kind: Kind,
+    blocks: Iterable[Block],
+    workers: int,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[BlockResult[T]]:
     """``function`` over the blocks, in ``workers`` processes (1: in this one), in order."""
     if workers <= 1:
         for block in blocks:
             yield function(kind, block)
         return
+    if pool is None:
+        with worker_pool(workers) as own:
+            yield from map_blocks(function, kind, blocks, workers, own)
+        return
     iterator = iter(blocks)
     window = workers * IN_FLIGHT_PER_WORKER
     pending: deque[Future[BlockResult[T]]] = deque()
-    # forkserver, as parsing/parallel.py: the caller may run threads.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        try:
-            while True:
-                while len(pending) < window:
-                    following = next(iterator, None)
-                    if following is None:
-                        break
-                    pending.append(pool.submit(function, kind, following))
-                if not pending:
-                    return
-                yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+    try:
+        while True:
+            while len(pending) < window:
+                following = next(iterator, None)
+                if following is None:
+                    break
+                pending.append(pool.submit(function, kind, following))
+            if not pending:
+                return
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
 
 
 class SkipGuard:

@@ -33,17 +33,18 @@ _IDENTITY = ("id", "sha256")
 MAX_NESTING = 2  # times one $ref may nest in itself (tracks in tracks) before it becomes JSON text
 
 
-def typed_columns(kind: Kind) -> list[str]:
+@cache
+def typed_columns(kind: Kind) -> tuple[str, ...]:
     """The table columns a kind's Parquet file has: those of rows.py but ``data``."""
-    return [column for column in TABLES[kind].columns if column != "data"]
+    return tuple(column for column in TABLES[kind].columns if column != "data")
 
 
-def rest_fields(kind: Kind) -> list[str]:
+@cache
+def rest_fields(kind: Kind) -> tuple[str, ...]:
     """The record's top-level fields kept in their own shape: every field no column is named by."""
     typed = set(typed_columns(kind))
-    return [
-        name for name in load_schema(kind.value)["properties"] if name not in typed and name not in _IDENTITY
-    ]
+    properties = load_schema(kind.value)["properties"]
+    return tuple(name for name in properties if name not in typed and name not in _IDENTITY)
 
 
 def _arrow_type(node: dict[str, Any], defs: dict[str, Any], seen: tuple[str, ...]) -> pa.DataType:

@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from discogsography.bulk.inputs import find_dump_files
+from discogsography.bulk.workers import worker_pool
 from discogsography.errors import RecordError
 from discogsography.export.run import ExportOptions, Format, export_file
+from discogsography.parsing import ParseStats
 from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
 from discogsography.progress import byte_progress
 
@@ -67,12 +69,18 @@ def export(
     def report(error: RecordError) -> None:
         click.echo(f"skipped: {error}", err=True)
 
-    for dump in dumps:
-        size = dump.path.stat().st_size
-        with byte_progress(show, size, f"exporting {dump.path.name}") as advance:
-            path, stats = export_file(dump, options, report, advance)
-        click.echo(
-            f"{dump.path.name}: {dump.kind.value}: {stats.records:,} records, {stats.skipped} skipped, "
-            f"{stats.seconds:.2f} s, {stats.records_per_second:,.0f} records/s -> {path}",
-            err=True,
-        )
+    with worker_pool(workers) as pool:
+        options.pool = pool
+        for dump in dumps:
+            size = dump.path.stat().st_size
+            with byte_progress(show, size, f"exporting {dump.path.name}") as advance:
+                path, stats = export_file(dump, options, report, advance)
+            _summary(dump.path.name, dump.kind.value, stats, path)
+
+
+def _summary(name: str, kind: str, stats: ParseStats, path: Path) -> None:
+    click.echo(
+        f"{name}: {kind}: {stats.records:,} records, {stats.skipped} skipped, "
+        f"{stats.seconds:.2f} s, {stats.records_per_second:,.0f} records/s -> {path}",
+        err=True,
+    )

@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 # Batches from the workers are small (one block, about a megabyte of XML); Parquet reads best
 # from row groups of many rows, so batches are gathered up to this many bytes first. It bounds
 # the main process's memory whatever the size of the dump.
-ROW_GROUP_BYTES = 32 * 1024 * 1024
+ROW_GROUP_BYTES = 8 * 1024 * 1024
 
 
 class Output(Protocol):

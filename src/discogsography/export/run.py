@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -49,6 +50,7 @@ class ExportOptions:
     workers: int
     max_consecutive_failures: int
     max_skipped_share: float
+    pool: ProcessPoolExecutor | None = None  # shared by the files of one command
 
 
 def export_file(
@@ -71,7 +73,7 @@ def export_file(
         with in_place(final) as temporary:
             output = _open(options.fmt, dump.kind, temporary)
             try:
-                for result in map_blocks(function, dump.kind, parser.blocks(), options.workers):
+                for result in map_blocks(function, dump.kind, parser.blocks(), options.workers, options.pool):
                     guard.check(result.outcomes)
                     output.write(result.payload)
                     advance(parser.source.compressed_position())

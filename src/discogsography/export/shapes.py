@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -19,23 +20,26 @@ from discogsography.export.conform import conform
 from discogsography.kinds import Kind
 from discogsography.parsing.records import ParsedRecord
 from discogsography.parsing.splitter import Block
-from discogsography.tableinator.rows import TABLES, RowError, rows_from_json
+from discogsography.tableinator.rows import ROW_BUILDERS, TABLES, RecordRows, RowError, rows_from_json
+
+
+def _typed(kind: Kind, build: Callable[[], RecordRows], record: ParsedRecord) -> dict[str, Any]:
+    try:
+        row = build().row
+    except RowError:  # an id beyond bigint: the columns stay empty, the id is kept
+        return {"id": record.id, "hash": record.sha256}
+    columns = TABLES[kind].columns
+    return {column: value for column, value in zip(columns, row, strict=True) if column != "data"}
 
 
 def typed_values(kind: Kind, record: ParsedRecord) -> dict[str, Any]:
     """The typed columns of a record, as the tableinator computes them (rows.py)."""
-    try:
-        row = rows_from_json(kind, record.json).row
-    except RowError:  # an id beyond bigint: the columns stay empty, the id is kept
-        return {"id": record.id, "hash": record.sha256}
-    return {
-        column: value for column, value in zip(TABLES[kind].columns, row, strict=True) if column != "data"
-    }
+    return _typed(kind, lambda: rows_from_json(kind, record.json), record)
 
 
 def parquet_row(kind: Kind, record: ParsedRecord) -> dict[str, Any]:
-    row = typed_values(kind, record)
-    data = record.data
+    data = record.data  # decoded once, for the typed columns and the rest alike
+    row = _typed(kind, lambda: ROW_BUILDERS[kind](data, record.json), record)
     for name in rest_fields(kind):
         row[name] = data.get(name)
     return row
@@ -65,7 +69,7 @@ def jsonl_block(kind: Kind, block: Block) -> BlockResult[bytes]:
 
 
 def csv_header(kind: Kind) -> list[str]:
-    return typed_columns(kind)
+    return list(typed_columns(kind))
 
 
 def _csv_cell(value: Any) -> Any:

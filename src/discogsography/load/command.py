@@ -10,8 +10,9 @@ import click
 import psycopg
 
 from discogsography.bulk.inputs import find_dump_files
+from discogsography.bulk.workers import worker_pool
 from discogsography.errors import DiscogsographyError, RecordError
-from discogsography.load.run import LoadOptions, load_file
+from discogsography.load.run import FileOutcome, LoadOptions, load_file
 from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
 from discogsography.progress import byte_progress
 from discogsography.tableinator.settings import load_settings
@@ -82,16 +83,23 @@ def load(
     def report(error: RecordError) -> None:
         click.echo(f"skipped: {error}", err=True)
 
-    for dump in dumps:
-        with byte_progress(show, dump.path.stat().st_size, f"loading {dump.path.name}") as advance:
-            outcome = load_file(dump, options, report, advance)
-        if outcome.action == "already loaded":
-            click.echo(f"{dump.path.name}: {dump.kind.value}: already loaded, skipped", err=True)
-            continue
-        rate = outcome.records / outcome.seconds if outcome.seconds else 0.0
-        click.echo(
-            f"{dump.path.name}: {dump.kind.value}: {outcome.action} ({outcome.path} path), "
-            f"{outcome.records:,} records, {outcome.changed:,} written, {outcome.removed:,} removed, "
-            f"{outcome.skipped} skipped, {outcome.seconds:.2f} s, {rate:,.0f} records/s",
-            err=True,
-        )
+    with worker_pool(workers) as pool:
+        options.pool = pool
+        for dump in dumps:
+            with byte_progress(show, dump.path.stat().st_size, f"loading {dump.path.name}") as advance:
+                outcome = load_file(dump, options, report, advance)
+            _summary(outcome)
+
+
+def _summary(outcome: FileOutcome) -> None:
+    name, kind = outcome.dump.path.name, outcome.dump.kind.value
+    if outcome.action == "already loaded":
+        click.echo(f"{name}: {kind}: already loaded, skipped", err=True)
+        return
+    rate = outcome.records / outcome.seconds if outcome.seconds else 0.0
+    click.echo(
+        f"{name}: {kind}: {outcome.action} ({outcome.path} path), "
+        f"{outcome.records:,} records, {outcome.changed:,} written, {outcome.removed:,} removed, "
+        f"{outcome.skipped} skipped, {outcome.seconds:.2f} s, {rate:,.0f} records/s",
+        err=True,
+    )

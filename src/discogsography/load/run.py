@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,7 @@ class LoadOptions:
     fast: bool = False
     max_consecutive_failures: int = 100
     max_skipped_share: float = 0.001
+    pool: ProcessPoolExecutor | None = None  # shared by the files of one command
 
 
 @dataclass(slots=True)
@@ -108,7 +110,7 @@ def load_file(
         writer: WriterThread[list[RecordRows]] = WriterThread(write)
         batch: list[RecordRows] = []
         try:
-            for result in map_blocks(row_block, kind, parser.blocks(), options.workers):
+            for result in map_blocks(row_block, kind, parser.blocks(), options.workers, options.pool):
                 guard.check(result.outcomes)
                 batch += result.payload
                 if len(batch) >= options.batch_size:
