@@ -1,15 +1,18 @@
-"""The fresh-database fast path: load into bare unlogged tables, build indexes afterwards.
+"""The fresh-database fast path: load into bare tables, build constraints and indexes afterwards.
 
 Into an empty database, keeping seven indexes and two unique constraints up to date row by row
-and writing every row to the WAL costs more than building the indexes once at the end. So for
-the tables of the kinds being loaded, ``strip`` records the definitions of their primary keys,
-unique constraints and indexes (from the catalog, so ddl.sql stays their one definition) in
-``load_fast_indexes``, drops them and makes the tables UNLOGGED; ``restore`` puts every
-definition back and makes the tables LOGGED again, which leaves exactly the ordinary schema.
+costs more than building them once at the end, and with no constraint there is nothing to look
+up: every row is COPied straight in. So for the tables of the kinds being loaded, ``strip``
+records the definitions of their primary keys, unique constraints and indexes (from the
+catalog, so ddl.sql stays their one definition) in ``load_fast_indexes`` and drops them;
+``restore`` puts every definition back, which leaves exactly the ordinary schema.
 
-The trade-off: no crash safety while the load runs. A crash of PostgreSQL empties unlogged
-tables, and a killed load leaves them without their indexes; the next `load` sees the kind's
-state still ``loading`` on the fast path, empties its tables and loads it again from the start.
+The tables stay LOGGED: making them UNLOGGED while loading and LOGGED at the end was measured
+slower (SET LOGGED rewrites the whole table and writes it all to the WAL anyway; see the
+README's performance section), so the remaining trade-off is that of the missing constraints:
+no protection while the load runs. A killed load leaves the kind's tables without their indexes
+and keys; the next `load` sees the kind's state still ``loading`` on the fast path, empties its
+tables and loads it again from the start.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ def is_empty(conn: psycopg.Connection[Any], kinds: list[Kind]) -> bool:
 
 
 def strip(conn: psycopg.Connection[Any], kind: Kind) -> None:
-    """Drop a kind's constraints and indexes (kept to restore) and make its tables unlogged."""
+    """Drop a kind's constraints and indexes, keeping their definitions to restore."""
     with conn.transaction():
         conn.execute(_CREATE)
         saved = conn.execute(
@@ -92,8 +95,6 @@ def strip(conn: psycopg.Connection[Any], kind: Kind) -> None:
             )
         for drop in drops:
             conn.execute(drop)
-        for table in kind_tables(kind):
-            conn.execute(sql.SQL("ALTER TABLE {} SET UNLOGGED").format(sql.Identifier(table)))
 
 
 def empty(conn: psycopg.Connection[Any], kind: Kind) -> None:
@@ -105,10 +106,8 @@ def empty(conn: psycopg.Connection[Any], kind: Kind) -> None:
 
 
 def restore(conn: psycopg.Connection[Any], kind: Kind) -> None:
-    """Make a kind's tables logged again and rebuild their constraints and indexes."""
+    """Rebuild a kind's constraints and indexes from their saved definitions."""
     with conn.transaction():
-        for table in kind_tables(kind):
-            conn.execute(sql.SQL("ALTER TABLE {} SET LOGGED").format(sql.Identifier(table)))
         rows = conn.execute(
             "SELECT statement FROM load_fast_indexes WHERE kind = %s ORDER BY position", (kind.value,)
         ).fetchall()
