@@ -39,7 +39,7 @@ def _connector(dsn: str | None) -> Any:
     help="PostgreSQL conninfo or URL (default: the tableinator's POSTGRES_* variables).",
 )
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=2, show_default=True)
-@click.option("--batch-size", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option(
     "--fast/--no-fast",
     default=False,

@@ -17,7 +17,7 @@ _DONE = object()
 
 
 class WriterThread(Generic[T]):
-    def __init__(self, write: Callable[[T], None], depth: int = 4) -> None:
+    def __init__(self, write: Callable[[T], None], depth: int = 2) -> None:
         self._write = write
         self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None

@@ -33,7 +33,7 @@ Connect = Callable[[], psycopg.Connection[Any]]
 class LoadOptions:
     connect: Connect
     workers: int = 2
-    batch_size: int = 2000
+    batch_size: int = 1000
     fast: bool = False
     max_consecutive_failures: int = 100
     max_skipped_share: float = 0.001
