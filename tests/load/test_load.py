@@ -185,3 +185,15 @@ def test_an_older_version_is_refused(database: str, tmp_path: Path) -> None:
     load(database, newer)
     with pytest.raises(SystemExit):
         load(database, SAMPLES_2020 / "discogs_20200806_releases.xml.gz")
+
+
+def test_from_source_downloads_verifies_and_loads_like_the_extractor(
+    database: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pipeline_database: str
+) -> None:
+    monkeypatch.setenv("DISCOGS_SOURCE", SAMPLES_2020.as_uri())
+    monkeypatch.setenv("DISCOGS_ROOT", str(tmp_path / "root"))
+    main(["load", "--from-source", "--dsn", database, "--no-progress"])
+    assert sorted(p.name for p in (tmp_path / "root").glob("*.xml.gz")) == sorted(
+        p.name for p in SAMPLES_2020.glob("*.xml.gz")
+    )
+    assert_same_tables(database, pipeline_database)

@@ -32,7 +32,12 @@ def _connector(dsn: str | None) -> Any:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--from-source",
+    is_flag=True,
+    help="The newest version at the extractor's DISCOGS_SOURCE, downloaded and verified into DISCOGS_ROOT.",
+)
 @click.option(
     "--dsn",
     default=None,
@@ -61,6 +66,7 @@ def _connector(dsn: str | None) -> Any:
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 def load(
     paths: tuple[Path, ...],
+    from_source: bool,
     dsn: str | None,
     workers: int,
     batch_size: int,
@@ -74,6 +80,12 @@ def load(
     Same tables, rows and link tables as the tableinator. Resumable per file, idempotent by
     hash; a newer version loaded over an older one removes the ids it no longer has.
     """
+    if from_source == bool(paths):
+        raise click.UsageError("give dump files or directories, or --from-source")
+    if from_source:
+        from discogsography.load.source import source_files  # the extractor's code, only when used
+
+        paths = tuple(source_files())
     dumps = find_dump_files(paths)
     options = LoadOptions(
         _connector(dsn), workers, batch_size, fast, max_consecutive_failures, max_skipped_share
@@ -87,7 +99,11 @@ def load(
         options.pool = pool
         for dump in dumps:
             with byte_progress(show, dump.path.stat().st_size, f"loading {dump.path.name}") as advance:
-                outcome = load_file(dump, options, report, advance)
+                try:
+                    outcome = load_file(dump, options, report, advance)
+                except psycopg.Error as exc:
+                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    raise DiscogsographyError(f"{dump.path.name}: PostgreSQL: {first}") from None
             _summary(outcome)
 
 
