@@ -233,6 +233,7 @@ def main() -> None:
     options.add_argument("--others", type=int, default=1000)
     options.add_argument("--rounds", type=int, default=2)
     options.add_argument("--skip-pipeline", action="store_true")
+    options.add_argument("--only", choices=("load", "export"), default=None, help="one half of the runs")
     args = options.parse_args()
     kit = discogskit()
     dump = build_dump(args.releases, args.others)
@@ -240,13 +241,13 @@ def main() -> None:
     runs: list[Run] = []
     for round_number in range(1, args.rounds + 1):
         print(f"round {round_number}")
-        for name in ("discogskit load", "our load", "our load --fast"):
+        for name in ("discogskit load", "our load", "our load --fast") if args.only != "export" else ():
             runs.append(load_run(name, dump, args.releases, kit))
             show(runs[-1], args.releases)
-        if not args.skip_pipeline:
+        if not args.skip_pipeline and args.only is None:
             runs.append(pipeline_run(args.releases, args.others))
             show(runs[-1], args.releases)
-        for name in ("discogskit convert", "our export"):
+        for name in ("discogskit convert", "our export") if args.only != "load" else ():
             runs.append(export_run(name, dump, args.releases, kit))
             show(runs[-1], args.releases)
 
@@ -257,7 +258,7 @@ def main() -> None:
         found = best(name)
         return sum(run.releases_per_s for run in found) / len(found) if found else 0.0
 
-    kit_load, kit_convert = mean_rate("discogskit load"), mean_rate("discogskit convert")
+    kit_load, kit_convert = mean_rate("discogskit load") or 1.0, mean_rate("discogskit convert") or 1.0
     print("\nratios (mean of the rounds; > 1: we are faster)")
     for name, target in (("our load", 1.5), ("our load --fast", 1.5), ("our pipeline", 1.2)):
         if best(name):
@@ -269,7 +270,9 @@ def main() -> None:
         speed = mean_rate("our export") / kit_convert
         print(f"  our export         / discogskit convert {speed:5.2f}  (target 2.0)")
         print(f"  peak memory, export / convert            {memory:5.2f}  (target at most 0.25)")
-    (HERE / "out" / "peers.json").write_text(json.dumps([asdict(run) for run in runs], indent=1))
+    (HERE / "out" / f"peers-{args.only or 'all'}.json").write_text(
+        json.dumps([asdict(run) for run in runs], indent=1)
+    )
 
 
 if __name__ == "__main__":
