@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 SAMPLE_DUMP := samples/discogs_20200806
 
-.PHONY: help setup services run parse test lint bench bench-pipeline bench-peers bench-floor clean
+.PHONY: help setup services run parse test lint docs bench bench-pipeline bench-refresh bench-index bench-peers bench-floor clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ lint: setup ## ruff and mypy
 	uv run ruff format --check src tests bench hatch_build.py
 	uv run mypy
 
+docs: setup ## Regenerate docs/configuration.md from the settings classes
+	uv run python -m discogsography.config.reference --write
+
 test: services lint ## Lint, the parser's tests without the compiled converter, then the whole suite
 	DISCOGSOGRAPHY_PURE_PYTHON=1 uv run pytest -q -p no:randomly tests/parsing
 	uv run pytest
@@ -52,6 +55,12 @@ bench-peers: services ## Side by side with discogskit 0.2.0 (installed under ben
 
 bench-floor: services ## The physical floor: gzip inflate, libxml2 parse and COPY, each alone
 	uv run python bench/floor_bench.py
+
+bench-refresh: services ## Monthly refresh: full load of B against the refresh A -> B (100,000 releases)
+	uv run python bench/refresh_bench.py
+
+bench-index: setup ## The published-records index at 2,000,000 ids: SQLite against a sorted array
+	uv run python bench/index_bench.py
 
 clean: ## Remove outputs and caches
 	rm -rf out bench/out .pytest_cache .mypy_cache .ruff_cache

@@ -220,7 +220,7 @@ def executemany_rate(database: str, bodies: list[bytes], limit: int, batch_size:
         conn.execute("TRUNCATE releases, release_labels, release_artists")
         started = time.perf_counter()
         for start in range(0, len(rows), batch_size):
-            batch = dedupe(rows[start : start + batch_size])
+            batch = [r for r in dedupe(rows[start : start + batch_size]) if isinstance(r, RecordRows)]
             with conn.transaction(), conn.cursor() as cur:
                 data = tables.columns.index("data")  # JSON text as bytes: send it as text
                 cur.executemany(

@@ -22,6 +22,8 @@ SUBCOMMANDS: dict[str, str] = {
     "pipeline": "discogsography.pipeline:pipeline",
     "export": "discogsography.export.command:export",
     "load": "discogsography.load.command:load",
+    "samples": "discogsography.commands.samples:samples",
+    "completion": "discogsography.commands.completion:completion",
 }
 
 

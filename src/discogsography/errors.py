@@ -19,6 +19,10 @@ class TooManySkippedError(DumpError):
     """More of a file's records were skipped than the allowed share: the file is not complete."""
 
 
+class OutputError(DiscogsographyError):
+    """An output file that cannot be written (a missing folder, no permission, a full disk)."""
+
+
 class RecordError(DiscogsographyError):
     """One record that cannot be turned into a record: malformed XML, no usable id."""
 

@@ -43,14 +43,14 @@ def _ensure_database() -> None:
             settings.postgres_conninfo("postgres"), autocommit=True, connect_timeout=10
         ) as conn:
             exists = conn.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", (settings.postgres_database,)
+                "SELECT 1 FROM pg_database WHERE datname = %s", (settings.postgres_dbname,)
             ).fetchone()
             if not exists:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings.postgres_database)))
-                click.echo(f"created database {settings.postgres_database}", err=True)
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings.postgres_dbname)))
+                click.echo(f"created database {settings.postgres_dbname}", err=True)
     except psycopg.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DiscogsographyError(f"PostgreSQL at {settings.postgres_address}: {first}") from None
+        raise DiscogsographyError(f"PostgreSQL at {settings.postgres_target()}: {first}") from None
 
 
 def _health(port: int) -> dict[str, Any] | None:
@@ -93,8 +93,9 @@ def _stop(process: subprocess.Popen[bytes], timeout: float = 60) -> int:
 def pipeline(timeout: float) -> None:
     """Run the extractor once and the tableinator until every published file is stored.
 
-    Uses the services' own environment variables (DISCOGS_SOURCE, DISCOGS_ROOT, AMQP_CONNECTION,
-    POSTGRES_*); health ports are chosen free ones.
+    Uses the services' own settings (environment and .env: DISCOGS_SOURCE, DISCOGS_ROOT,
+    AMQP_CONNECTION, DATABASE_URL or POSTGRES_*, docs/configuration.md); health ports are chosen
+    free ones.
     """
     _ensure_database()
     base_env = dict(os.environ)

@@ -12,7 +12,6 @@ import pymysql
 import pytest
 from psycopg import sql
 
-from discogsography.cache.enrich import Catalog
 from tests.cache.cache_testdata import LIBRARY_PAIRS, make_library_db
 
 # The test server: trust auth as postgres on the local machine unless told otherwise.
@@ -68,18 +67,26 @@ def pg_url(pg_factory: Callable[[], str]) -> str:
 MYSQL_HOST = os.environ.get("CACHE_TEST_MYSQL_HOST", "127.0.0.1")
 MYSQL_PORT = int(os.environ.get("CACHE_TEST_MYSQL_PORT", "3306"))
 
-# The catalog tables as docs/cache.md defines them.
+# The station's catalog tables (the columns enrich and library-labels read, with the keys that
+# relate them), as MySQL holds them: every column nullable, as the real catalog allows.
 CATALOG_DDL = [
-    "CREATE TABLE catalog_artist (id INT PRIMARY KEY, name VARCHAR(255) NOT NULL) CHARACTER SET utf8mb4",
-    "CREATE TABLE catalog_artist_alternate_name (artist_id INT NOT NULL, name VARCHAR(255) NOT NULL)"
+    "CREATE TABLE LIBRARY_CODE (ID INT PRIMARY KEY, PRESENTATION_NAME VARCHAR(255) NULL)"
     " CHARACTER SET utf8mb4",
-    "CREATE TABLE catalog_artist_cross_reference (artist_id INT NOT NULL, related_artist_id INT NOT NULL)",
+    "CREATE TABLE LIBRARY_RELEASE (ID INT PRIMARY KEY, LIBRARY_CODE_ID INT NULL, TITLE VARCHAR(255) NULL,"
+    " ALTERNATE_ARTIST_NAME VARCHAR(255) NULL) CHARACTER SET utf8mb4",
+    "CREATE TABLE LIBRARY_CODE_CROSS_REFERENCE (ID INT AUTO_INCREMENT PRIMARY KEY,"
+    " CROSS_REFERENCING_ARTIST_ID INT NULL, CROSS_REFERENCED_LIBRARY_CODE_ID INT NULL)",
+    "CREATE TABLE RELEASE_CROSS_REFERENCE (ID INT AUTO_INCREMENT PRIMARY KEY,"
+    " CROSS_REFERENCING_ARTIST_ID INT NULL, CROSS_REFERENCED_RELEASE_ID INT NULL)",
+    "CREATE TABLE FLOWSHEET_ENTRY_PROD (ID INT AUTO_INCREMENT PRIMARY KEY, LIBRARY_RELEASE_ID INT NULL,"
+    " LABEL_NAME VARCHAR(255) NULL) CHARACTER SET utf8mb4",
 ]
 
 
 @pytest.fixture
-def mysql_catalog() -> Iterator[Callable[[Catalog], str]]:
-    """Creates catalog databases (dgtest_cache_<random>) on the MariaDB server; drops them afterwards."""
+def mysql_catalog() -> Iterator[Callable[[list[str]], str]]:
+    """Creates catalog databases (dgtest_cache_<random>) on the MariaDB server, filled by the given
+    INSERT statements; drops them afterwards."""
     try:
         admin = pymysql.connect(host=MYSQL_HOST, port=MYSQL_PORT, user="root", password="", autocommit=True)
     except pymysql.MySQLError as exc:
@@ -87,21 +94,14 @@ def mysql_catalog() -> Iterator[Callable[[Catalog], str]]:
         raise
     created: list[str] = []
 
-    def create(catalog: Catalog) -> str:
+    def create(inserts: list[str]) -> str:
         name = f"dgtest_cache_{secrets.token_hex(5)}"
         with admin.cursor() as cur:
             cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
             created.append(name)
             cur.execute(f"USE `{name}`")
-            for statement in CATALOG_DDL:
+            for statement in [*CATALOG_DDL, *inserts]:
                 cur.execute(statement)
-            cur.executemany("INSERT INTO catalog_artist VALUES (%s, %s)", list(catalog.artists.items()))
-            cur.executemany(
-                "INSERT INTO catalog_artist_alternate_name VALUES (%s, %s)", catalog.alternate_names
-            )
-            cur.executemany(
-                "INSERT INTO catalog_artist_cross_reference VALUES (%s, %s)", catalog.cross_references
-            )
         return f"mysql://root@{MYSQL_HOST}:{MYSQL_PORT}/{name}"
 
     try:

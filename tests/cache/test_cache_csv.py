@@ -46,7 +46,7 @@ def test_convert_writes_every_table_with_the_contract_header(converted: Path) ->
         "master_id": "1660109",
     }
     artists = read(RELEASE_ARTIST.path_in(converted))
-    assert {"release_id": "1", "artist_name": "Jesper Dahlbäck", "extra": "t"} in artists
+    assert {"release_id": "1", "artist_name": "Jesper Dahlbäck", "extra": "1"} in artists
     tracks = [t for t in read(RELEASE_TRACK.path_in(converted)) if t["release_id"] == "1"]
     assert [t["title"] for t in tracks][:2] == ["Östermalm", "Vasastaden"]
 
@@ -115,20 +115,26 @@ def test_filter_keeps_library_releases_and_reports_counts(tmp_path: Path) -> Non
     write_tables(
         tmp_path / "in",
         {
-            "release": [[str(i), f"T{i}", "", "", "", ""] for i in (1, 2, 3, 4)],
+            "release": [[str(i), f"T{i}", "", "", "", ""] for i in (1, 2, 3, 4, 5, 6, 7)],
             "release_artist": [
-                ["1", "The Beatles", "f"],
-                ["2", "Beatles, The", "t"],  # an extra credit only: not by the artist
-                ["3", "Björk", "f"],
-                ["4", "Someone", "f"],
+                ["1", "The Beatles", "0"],
+                ["2", "Beatles, The", "1"],  # an extra credit only: not by the artist
+                ["3", "Björk", "0"],
+                ["4", "Someone", "0"],
+                ["5", "Fredrik Stark", "0"],  # the joined credit line is a library entry
+                ["5", "City Dreams", "0"],
+                ["5", "Someone", "1"],
+                ["6", "Fredrik Stark", "0"],  # one artist of the entry alone: verify decides
+                ["7", "Simon", "0"],  # too plain a name to stand for "Simon & Garfunkel"
             ],
             "release_track": [["1", "1", "A", "x", ""], ["4", "1", "A", "y", ""]],
         },
     )
-    result = filter_directory(tmp_path / "in", tmp_path / "out", ArtistMatcher(["Beatles, The", "Bjork"]))
-    assert (result.releases_matched, result.releases_total) == (2, 4)
-    assert result.summary() == "2/4 releases matched (50.0%)"
-    assert [r["id"] for r in read(RELEASE.path_in(tmp_path / "out"))] == ["1", "3"]
+    matcher = ArtistMatcher(["Beatles, The", "Bjork", "Fredrik Stark & City Dreams", "Simon & Garfunkel"])
+    result = filter_directory(tmp_path / "in", tmp_path / "out", matcher)
+    assert (result.releases_matched, result.releases_total) == (4, 7)
+    assert result.summary() == "4/7 releases matched (57.1%)"
+    assert [r["id"] for r in read(RELEASE.path_in(tmp_path / "out"))] == ["1", "3", "5", "6"]
     assert [r["release_id"] for r in read(RELEASE_TRACK.path_in(tmp_path / "out"))] == ["1"]
 
 
@@ -155,3 +161,13 @@ def test_a_malformed_record_is_counted_and_skipped(tmp_path: Path) -> None:
     assert (result.releases_seen, result.releases_written, result.skipped_records) == (good, good, 1)
     assert "1 malformed records skipped" in result.summary()
     assert len(read(RELEASE.path_in(tmp_path / "out"))) == good
+
+
+def test_a_filtered_convert_shows_progress_through_the_whole_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A library that matches nothing: the bar must still move with every release read.
+    convert_dump(SAMPLE_2020, tmp_path, ArtistMatcher(["No Such Artist At All"]), progress=True)
+    size_kb = f"{SAMPLE_2020.stat().st_size / 1000:.1f}/{SAMPLE_2020.stat().st_size / 1000:.1f}"
+    last_frame = capsys.readouterr().err.replace("\r", "\n").split("converting")[-1]
+    assert size_kb in last_frame, last_frame

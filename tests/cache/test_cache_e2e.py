@@ -11,7 +11,6 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from discogsography.cache.enrich import Catalog
 from tests.cache.cache_testdata import SAMPLE_2020, SAMPLE_2025, make_library_db
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
@@ -45,12 +44,22 @@ def test_build_from_xml_then_copy_to_and_search(pg_factory: object, library_db: 
     source = pg_factory()  # type: ignore[operator]
     target = pg_factory.fresh_name()  # type: ignore[attr-defined]
     state_file = tmp_path / "state.json"
+    labels = tmp_path / "library_labels.csv"
+    labels.write_text(
+        'artist_name,release_title,label_name\n"Persuader, The",Stockholm,Svek\n', encoding="utf-8"
+    )
+    mappings = tmp_path / "artist_mappings.json"
+    mappings.write_text('{"keep": {}, "prune": {}}', encoding="utf-8")
     result = run(
         "build",
         "--xml",
         SAMPLE_2020,
         "--library-db",
         library_db,
+        "--library-labels",
+        labels,
+        "--mappings-file",
+        mappings,
         "--database-url",
         source,
         "--copy-to",
@@ -63,6 +72,9 @@ def test_build_from_xml_then_copy_to_and_search(pg_factory: object, library_db: 
     for step in ("enrich", "convert", *STEP_NAMES):
         assert f"✅ {step} done in " in result.stderr, result.stderr
     assert "releases matched the library" in result.stderr
+    assert "1 on the library's label (preferred)" in result.stderr
+    assert "verify report:\n  KEEP " in result.stderr and "pruning would delete" in result.stderr
+    assert "📦 cache size: " in result.stderr
     assert "cache build finished in" in result.stderr
     steps = state(state_file)
     assert {name for name, entry in steps.items() if entry["status"] == "completed"} == {
@@ -108,7 +120,7 @@ def test_build_from_the_2025_sample_with_an_artist_list_and_prune(pg_factory: ob
     with psycopg.connect(pg_url) as conn:
         rows = conn.execute(
             "SELECT DISTINCT a.artist_name FROM release r JOIN release_artist a ON a.release_id = r.id"
-            " WHERE NOT a.extra"
+            " WHERE a.extra = 0"
         ).fetchall()
     assert rows == [("GusGus",)]
 
@@ -116,9 +128,9 @@ def test_build_from_the_2025_sample_with_an_artist_list_and_prune(pg_factory: ob
 def test_csv_mode_records_a_failure_and_resumes(pg_url: str, library_db: Path, tmp_path: Path) -> None:
     csv_dir = tmp_path / "csv"
     run("convert", SAMPLE_2020, csv_dir)
-    # A track credit pointing at a track that does not exist: the import's foreign key refuses it.
+    # A track credit without a name: the import's NOT NULL refuses it.
     with (csv_dir / "release_track_artist.csv").open("a", encoding="utf-8") as handle:
-        handle.write("1,999,Ghost Artist\n")
+        handle.write("1,999,\n")
     work, state_file = tmp_path / "work", tmp_path / "state.json"
     args = (
         "build",
@@ -140,7 +152,7 @@ def test_csv_mode_records_a_failure_and_resumes(pg_url: str, library_db: Path, t
     assert "Traceback" not in failed.stderr
     steps = state(state_file)
     assert steps["import"]["status"] == "failed"
-    assert "foreign key" in str(steps["import"]["error"])
+    assert "not-null" in str(steps["import"]["error"])
     assert {n for n, e in steps.items() if e["status"] == "completed"} == {
         "fix_newlines",
         "enrich",
@@ -149,9 +161,7 @@ def test_csv_mode_records_a_failure_and_resumes(pg_url: str, library_db: Path, t
     }
     # The operator repairs the filtered CSV and resumes: finished steps are skipped.
     broken = work / "filtered" / "release_track_artist.csv"
-    broken.write_text(
-        broken.read_text(encoding="utf-8").replace("1,999,Ghost Artist\n", ""), encoding="utf-8"
-    )
+    broken.write_text(broken.read_text(encoding="utf-8").replace("1,999,\n", ""), encoding="utf-8")
     resumed = run(*args, "--resume")
     for step in ("fix_newlines", "enrich", "filter", "create_schema"):
         assert f"⏭️  {step}: already completed" in resumed.stderr
@@ -200,23 +210,35 @@ def test_option_errors_are_one_clear_line(tmp_path: Path, library_db: Path) -> N
 
 @pytest.mark.mysql
 def test_csv_build_enriched_from_the_catalog(
-    pg_url: str, tmp_path: Path, mysql_catalog: Callable[[Catalog], str]
+    pg_url: str, tmp_path: Path, mysql_catalog: Callable[[list[str]], str]
 ) -> None:
     csv_dir = tmp_path / "csv"
     run("convert", SAMPLE_2020, csv_dir)
     library = make_library_db(tmp_path / "library.db", [("John Tejada", "Significant Numbers")])
     # In the catalog, Håkan Lidbo is cross-referenced with John Tejada (made up for the test)
-    catalog = mysql_catalog(Catalog(artists={1: "John Tejada", 2: "Håkan Lidbo"}, cross_references=[(1, 2)]))
+    catalog = mysql_catalog(
+        [
+            "INSERT INTO LIBRARY_CODE VALUES (1, 'John Tejada'), (2, 'Håkan Lidbo')",
+            "INSERT INTO LIBRARY_CODE_CROSS_REFERENCE (CROSS_REFERENCING_ARTIST_ID,"
+            " CROSS_REFERENCED_LIBRARY_CODE_ID) VALUES (1, 2)",
+            "INSERT INTO LIBRARY_RELEASE VALUES (1, 1, 'Significant Numbers', NULL)",
+            "INSERT INTO FLOWSHEET_ENTRY_PROD (LIBRARY_RELEASE_ID, LABEL_NAME) VALUES (1, '7th City')",
+        ]
+    )
     args = ("build", "--csv-dir", csv_dir, "--library-db", library, "--database-url", pg_url,
             "--work-dir", tmp_path / "work", "--state-file", tmp_path / "state.json")  # fmt: skip
     result = run(*args, "--wxyc-db-url", catalog)
-    assert "1 more from the catalog" in result.stderr
+    assert "1 from artist cross-references" in result.stderr
+    # the catalog also gives dedup the library's labels, kept in the work dir
+    assert "1 on the library's label (preferred)" in result.stderr
+    labels = (tmp_path / "work" / "library_labels.csv").read_text(encoding="utf-8")
+    assert labels == "artist_name,release_title,label_name\nJohn Tejada,Significant Numbers,7th City\n"
     with psycopg.connect(pg_url) as conn:
-        artists = {r[0] for r in conn.execute("SELECT artist_name FROM release_artist WHERE NOT extra")}
+        artists = {r[0] for r in conn.execute("SELECT artist_name FROM release_artist WHERE extra = 0")}
     assert {"John Tejada", "Håkan Lidbo"} <= artists
     # Without the catalog, only John Tejada's releases pass the filter
     plain = run(*args)
-    assert "0 more from the catalog" in plain.stderr
+    assert "from artist cross-references" not in plain.stderr
     with psycopg.connect(pg_url) as conn:
-        artists = {r[0] for r in conn.execute("SELECT artist_name FROM release_artist WHERE NOT extra")}
+        artists = {r[0] for r in conn.execute("SELECT artist_name FROM release_artist WHERE extra = 0")}
     assert "Håkan Lidbo" not in artists and "John Tejada" in artists

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import psycopg
@@ -109,7 +112,7 @@ def test_dedup_keeps_us_then_most_tracks_then_lowest_id(pg_url: str, tmp_path: P
     rows: dict[str, list[list[object]]] = {"release": [], "release_artist": [], "release_track": []}
     for release_id, country, master, tracks in releases:
         rows["release"].append([release_id, f"T{release_id}", 2000, country or "", "", master or ""])
-        rows["release_artist"].append([release_id, "Artist", "f"])
+        rows["release_artist"].append([release_id, "Artist", "0"])
         rows["release_track"] += [[release_id, n, f"A{n}", f"t{n}", ""] for n in range(1, tracks + 1)]
     write_tables(tmp_path / "csv", rows)
     database.create_schema(pg_url)
@@ -228,3 +231,33 @@ def test_prune_and_copy_to_exclude_each_other(loaded: str, tmp_path: Path) -> No
 def test_unreachable_database_is_one_clear_line() -> None:
     with pytest.raises(CacheError, match=r"cannot connect to postgresql://u:\*\*\*@127.0.0.1:1/x"):
         database.create_schema("postgresql://u:secret@127.0.0.1:1/x")
+
+
+@pytest.mark.parametrize(
+    ("option", "url", "message"),
+    [
+        (
+            "--database-url",
+            "postgresql://u:secret@127.0.0.1:1/x",
+            r"cannot connect to postgresql://u:\*\*\*@",
+        ),
+        ("--wxyc-db-url", "mysql://u:secret@127.0.0.1:1/x", r"cannot connect to mysql://u:\*\*\*@"),
+    ],
+)
+def test_build_checks_its_databases_before_converting(
+    tmp_path: Path, pg_url: str, option: str, url: str, message: str
+) -> None:
+    # A wrong URL must cost seconds, not a convert of the whole dump first.
+    args = ["build", "--xml", str(SAMPLE_2020), "--work-dir", str(tmp_path / "work")]
+    args += ["--database-url", pg_url] if option != "--database-url" else []
+    result = subprocess.run(
+        [sys.executable, "-m", "discogsography", "cache", *args, option, url],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert re.search(message, result.stderr.splitlines()[-1]), result.stderr
+    assert "secret" not in result.stderr and "Traceback" not in result.stderr
+    assert "convert" not in result.stdout + result.stderr
+    assert not (tmp_path / "work" / "csv").exists()

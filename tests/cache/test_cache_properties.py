@@ -8,11 +8,12 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from psycopg.conninfo import conninfo_to_dict
 
 from discogsography.cache.csvfiles import table_writers
 from discogsography.cache.normalize import artist_key
 from discogsography.cache.rows import ReleaseRows, one_line
-from discogsography.cache.settings import DEFAULT_DATABASE_URL, CacheSettings
+from discogsography.cache.settings import DEFAULT_DATABASE_URL, load_cache_settings
 from discogsography.cache.tables import RELEASE, RELEASE_ARTIST, CacheCsv
 
 names = st.text(alphabet=string.ascii_letters + " ", min_size=1, max_size=30).filter(lambda s: s.strip())
@@ -46,7 +47,7 @@ def test_csv_round_trip_keeps_every_value(
             clean_title, clean_artist = one_line(title), one_line(artist)
             rows = ReleaseRows(release=(n, clean_title, None, None, None, None))
             if clean_artist:
-                rows.artists.append((n, clean_artist, True))
+                rows.artists.append((n, clean_artist, 1))
             writers.write_release(rows)
     with RELEASE.path_in(directory).open(encoding="utf-8", newline="") as handle:
         read = list(csv.reader(handle, CacheCsv))[1:]
@@ -54,14 +55,18 @@ def test_csv_round_trip_keeps_every_value(
     with RELEASE_ARTIST.path_in(directory).open(encoding="utf-8", newline="") as handle:
         artists = list(csv.reader(handle, CacheCsv))[1:]
     assert [row[1] for row in artists] == [one_line(a) for _, a in values if one_line(a)]
-    assert all(row[2] == "t" for row in artists)
+    assert all(row[2] == "1" for row in artists)
     raw = RELEASE.path_in(directory).read_bytes()
     assert raw.count(b"\n") == len(values) + 1  # one line per row: no field holds a line break
     assert b"\r" not in raw
 
 
 def test_database_url_comes_from_the_environment(monkeypatch: object) -> None:
-    monkeypatch.delenv("DATABASE_URL", raising=False)  # type: ignore[attr-defined]
-    assert CacheSettings().database_url == DEFAULT_DATABASE_URL == "postgresql://localhost:5432/discogs"
+    for name in ("DATABASE_URL", "POSTGRES_ADDRESS", "POSTGRES_USERNAME", "POSTGRES_DATABASE"):
+        monkeypatch.delenv(name, raising=False)  # type: ignore[attr-defined]
+    default = conninfo_to_dict(load_cache_settings().database)
+    assert DEFAULT_DATABASE_URL == "postgresql://localhost:5432/discogs"
+    assert {k: default[k] for k in ("host", "port", "dbname")} == conninfo_to_dict(DEFAULT_DATABASE_URL)
+    assert "user" not in default
     monkeypatch.setenv("DATABASE_URL", "postgresql://elsewhere/db")  # type: ignore[attr-defined]
-    assert CacheSettings().database_url == "postgresql://elsewhere/db"
+    assert conninfo_to_dict(load_cache_settings().database)["host"] == "elsewhere"

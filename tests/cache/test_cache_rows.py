@@ -25,7 +25,7 @@ def sample_2020() -> dict[int, dict[str, Any]]:
 def test_first_release_of_the_2020_sample(sample_2020: dict[int, dict[str, Any]]) -> None:
     rows = release_rows(sample_2020[1])
     assert rows.release == (1, "Stockholm", 1999, "Sweden", None, 1660109)
-    assert rows.artists == [(1, "The Persuader", False), (1, "Jesper Dahlbäck", True)]
+    assert rows.artists == [(1, "The Persuader", 0), (1, "Jesper Dahlbäck", 1)]
     assert rows.labels == [(1, "Svek", "SK032")]
     assert rows.tracks[0] == (1, 1, "A", "Östermalm", "4:45")
     assert [t[1] for t in rows.tracks] == [1, 2, 3, 4, 5, 6]
@@ -78,7 +78,7 @@ def test_2025_release_without_optional_fields() -> None:
     rows = release_rows(data)
     assert rows.release[:2] == (2323, "Polydistortion")
     assert rows.release[2] == 1997
-    assert (2323, "Chris Bigg (2)", True) in rows.artists
+    assert (2323, "Chris Bigg (2)", 1) in rows.artists
 
 
 def test_year_and_master_id_follow_the_shared_rules() -> None:
@@ -109,9 +109,15 @@ def test_odd_record_shapes_do_not_raise() -> None:
             "extraartists": {"artist": [{"name": None}]},
         }
     )
-    assert rows.release == (7, None, None, None, None, None)
+    # the contract's titles are NOT NULL: a missing one is "" and the row stays
+    assert rows.release == (7, "", None, None, None, None)
     assert rows.tracks == [(7, 1, None, "x", None)]
     assert rows.labels == [] and rows.artists == []
+
+
+def test_track_without_title_keeps_its_row_with_empty_title() -> None:
+    rows = release_rows({"id": 8, "title": "T", "tracklist": {"track": [{"position": "A1"}, {"title": "B"}]}})
+    assert rows.tracks == [(8, 1, "A1", "", None), (8, 2, None, "B", None)]
 
 
 def test_credit_line_joins_main_artists() -> None:

@@ -173,3 +173,21 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     assert b"1000 records" in on_terminal.stdout
     piped = run(path, "-o", out)
     assert b"parsing " not in piped.stderr
+
+
+def test_an_output_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    result = run(SAMPLES_2025 / "discogs_labels.xml.gz", "--output", tmp_path / "missing" / "x.jsonl")
+    assert result.returncode == 1
+    stderr = result.stderr.decode()
+    assert stderr.count("\n") == 1 and stderr.startswith("error: cannot write ")
+    assert "No such file or directory" in stderr and "Traceback" not in stderr
+
+
+def test_the_progress_bar_is_on_stderr_and_its_last_frame_shows_the_whole_file() -> None:
+    path = SAMPLES_2020 / "discogs_20200806_labels.xml.gz"
+    result = run(path, "--progress")
+    assert result.returncode == 0
+    assert [orjson.loads(line)["id"] for line in result.stdout.splitlines()][:2] == [1, 2]
+    size_kb = f"{path.stat().st_size / 1000:.1f}/{path.stat().st_size / 1000:.1f} kB"
+    frames = result.stderr.decode().replace("\r", "\n").splitlines()
+    assert size_kb in frames[-2], frames[-2:]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from discogsography.amqp.messages import ChangeCounts
 from discogsography.extractor.progress import ExtractionProgress
 from discogsography.kinds import Kind
 
@@ -40,3 +41,16 @@ def test_totals_completed_active_and_stalled_kinds() -> None:
     progress.complete(Kind.RELEASES)
     assert progress.report().stalled == []
     assert progress.report().active == []
+
+
+def test_the_report_gives_each_kinds_mode_and_change_counts() -> None:
+    progress = ExtractionProgress()
+    progress.start(Kind.LABELS)
+    progress.set_changes(Kind.LABELS, "incremental", ChangeCounts(new=2, changed=3, unchanged=90, removed=1))
+    progress.start(Kind.ARTISTS)
+    progress.set_changes(Kind.ARTISTS, "full", ChangeCounts(new=40))
+    report = progress.report()
+    assert report.modes == {"artists": "full", "labels": "incremental"}
+    assert report.changes["labels"] == {"new": 2, "changed": 3, "unchanged": 90, "removed": 1}
+    progress.reset()
+    assert progress.report().modes == {}

@@ -121,7 +121,10 @@ async def test_data_discogs_com_cycle_with_429_drop_and_bad_checksum(
     healthy, body = extractor.health()
     assert healthy and body["phase"] == "idle" and body["version"] == VERSION
     assert "guest:guest" not in json.dumps(body)
-    assert sorted(p.name for p in root.iterdir()) == sorted([*files, f".extraction_status_{VERSION}.json"])
+    indexes = [f".index_{VERSION}_{kind.value}.sqlite" for kind in Kind]
+    assert sorted(p.name for p in root.iterdir()) == sorted(
+        [*files, *indexes, f".extraction_status_{VERSION}.json"]
+    )
 
     # A second cycle finds the version done: nothing downloaded, nothing published.
     with serve_fake_discogs(fake) as base:
@@ -308,20 +311,33 @@ async def test_service_cycles_pick_up_a_newer_version_and_stop_cleanly(
                 break
             await asyncio.sleep(0.05)
         assert marker is not None and marker.is_complete
-        # KEEP_VERSIONS=1: the older version's files are gone, its marker stays as history
+        # KEEP_VERSIONS=1: the older version's files and indexes are gone, its marker stays
         assert sorted(p.name for p in root.iterdir() if VERSION in p.name) == [
             f".extraction_status_{VERSION}.json"
         ]
-        assert len([p for p in root.iterdir() if newer in p.name]) == 6
+        assert len([p for p in root.iterdir() if newer in p.name]) == 10  # 4 dumps, 4 indexes, ...
         healthy, body = extractor.health()
         assert healthy and body["version"] == newer
+        assert body["progress"]["modes"] == dict.fromkeys(
+            ("artists", "labels", "masters", "releases"), "incremental"
+        )
+        assert body["progress"]["changes"]["releases"] == {
+            "new": 0,
+            "changed": 0,
+            "unchanged": 40,
+            "removed": 0,
+        }
     finally:
         extractor.request_stop()
         await asyncio.wait_for(service, timeout=30)
     assert extractor.phase == "stopped"
     consumed = await consume(amqp_url, topology, Kind.LABELS)
-    assert consumed.completions[0].file == f"discogs_{newer}_labels.xml.gz"
-    assert len(consumed.records) == 40
+    completion = consumed.completions[0]
+    assert completion.file == f"discogs_{newer}_labels.xml.gz"
+    # The same records under a newer date: an incremental version that publishes nothing else.
+    assert consumed.records == [] and consumed.messages == 1
+    assert completion.mode == "incremental" and completion.increment is not None
+    assert completion.increment.base_version == VERSION and completion.counts.unchanged == 40
 
 
 @pytest.mark.parametrize("workers", [0, 1])

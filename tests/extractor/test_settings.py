@@ -77,6 +77,6 @@ def test_command_refuses_an_invalid_value_with_one_line(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "error: invalid configuration: PERIODIC_CHECK_DAYS: Input should be a valid number, "
-        "unable to parse string as a number"
+        "unable to parse string as a number (got 'soon')"
     ]
     assert "hunter2" not in result.stderr + result.stdout

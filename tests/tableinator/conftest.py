@@ -91,6 +91,7 @@ ALL_TABLES = (
     "master_artists",
     "artist_aliases",
     "artist_members",
+    "dump_versions",
 )
 
 

@@ -29,7 +29,7 @@ def test_db_init_creates_then_finds_the_schema_up_to_date() -> None:
     try:
         first = _run("db", "init", **env)
         assert first.returncode == 0, first.stderr
-        assert "migrations applied now: 1, 2, 3" in first.stdout
+        assert "migrations applied now: 1, 2, 3, 4" in first.stdout
         second = _run("db", "init", **env)
         assert second.returncode == 0 and "already up to date" in second.stdout
         with psycopg.connect(admin_conninfo(name)) as conn:

@@ -10,9 +10,7 @@ from typing import Any
 
 import click
 
-from discogsography.cache.settings import CacheSettings
-
-_settings = CacheSettings()
+from discogsography.cache.settings import load_cache_settings
 
 existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
 existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
@@ -22,8 +20,9 @@ new_dir = click.Path(file_okay=False, path_type=Path)
 def database_url_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--database-url",
-        default=_settings.database_url,
-        show_default="DATABASE_URL, else postgresql://localhost:5432/discogs",
+        # Read when a command runs, not at import: the environment and .env of that moment.
+        default=lambda: load_cache_settings().database,
+        show_default="DATABASE_URL or POSTGRES_*, else postgresql://localhost:5432/discogs",
         help="The cache database.",
     )(function)
 
@@ -77,7 +76,8 @@ def cache() -> None:
     """Build and query a library-filtered, fuzzy-searchable PostgreSQL cache of Discogs releases."""
     from discogsography.logs import configure_logging
 
-    configure_logging()  # warnings (skipped records) go to stderr; stdout stays for results
+    # Warnings (skipped records) go to stderr; stdout stays for results.
+    configure_logging(level=load_cache_settings().log_level)
 
 
 @cache.command()
@@ -85,7 +85,21 @@ def cache() -> None:
 @click.option("--csv-dir", type=existing_dir, help="Build from table CSVs (docs/cache.md).")
 @click.option("--library-artists", type=existing_file, help="library_artists.txt: one artist per line.")
 @click.option("--library-db", type=existing_file, help="library.db (SQLite, table library(artist, title)).")
-@click.option("--wxyc-db-url", default=_settings.wxyc_db_url, help="mysql://... catalog for enrich.")
+@click.option(
+    "--wxyc-db-url",
+    default=lambda: load_cache_settings().wxyc_db_url,
+    help="mysql://... catalog for enrich and dedup labels.",
+)
+@click.option(
+    "--library-labels",
+    type=existing_file,
+    help="CSV artist_name,release_title,label_name: dedup prefers these labels (else the catalog's).",
+)
+@click.option(
+    "--mappings-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Remembered decisions for REVIEW releases (JSON keep/prune by artist), applied by verify.",
+)
 @database_url_option
 @click.option(
     "--work-dir",
@@ -120,6 +134,8 @@ def build(
     library_artists: Path | None,
     library_db: Path | None,
     wxyc_db_url: str | None,
+    library_labels: Path | None,
+    mappings_file: Path | None,
     database_url: str,
     work_dir: Path,
     state_file: Path,
@@ -147,6 +163,8 @@ def build(
             library_artists=library_artists,
             library_db=library_db,
             wxyc_db_url=wxyc_db_url,
+            library_labels=library_labels,
+            mappings_file=mappings_file,
             thresholds=_thresholds(keep_threshold, review_threshold),
             prune=prune,
             copy_to=copy_to,
@@ -189,7 +207,11 @@ def fix_newlines(csv_dir: Path, out_dir: Path) -> None:
 @cache.command()
 @click.argument("library_db", type=existing_file)
 @click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--wxyc-db-url", default=_settings.wxyc_db_url, help="mysql://... catalog to add names from.")
+@click.option(
+    "--wxyc-db-url",
+    default=lambda: load_cache_settings().wxyc_db_url,
+    help="mysql://... catalog to add names from.",
+)
 def enrich(library_db: Path, output: Path, wxyc_db_url: str | None) -> None:
     """Write library_artists.txt (OUTPUT) from LIBRARY_DB, enriched from a MySQL catalog."""
     from discogsography.cache.enrich import enrich as run_enrich
@@ -214,10 +236,19 @@ def filter_command(library_artists: Path, csv_dir: Path, out_dir: Path) -> None:
 @cache.command("create-schema")
 @database_url_option
 def create_schema(database_url: str) -> None:
-    """Create extensions, tables and f_unaccent (idempotent)."""
+    """Create extensions, tables and f_unaccent (idempotent); converts an earlier-version cache."""
     from discogsography.cache import database
 
-    timed("create_schema", lambda: database.create_schema(database_url))
+    timed("create_schema", lambda: database.create_schema(database_url).summary())
+
+
+@cache.command("migrate")
+@database_url_option
+def migrate(database_url: str) -> None:
+    """Convert a cache built by the earlier version of discogsography to the consumers' contract."""
+    from discogsography.cache import database
+
+    timed("migrate", lambda: database.create_schema(database_url).summary())
 
 
 @cache.command("import")
@@ -241,11 +272,40 @@ def create_indexes(database_url: str) -> None:
 
 @cache.command()
 @database_url_option
-def dedup(database_url: str) -> None:
-    """Keep one release per master (US, then most tracks, then lowest id); drop master_id."""
+@click.option("--library-labels", type=existing_file, help="CSV artist_name,release_title,label_name.")
+@click.option("--wxyc-db-url", default=None, help="mysql://... catalog to read the library's labels from.")
+def dedup(database_url: str, library_labels: Path | None, wxyc_db_url: str | None) -> None:
+    """Keep one release per master (library's label, US, most tracks, lowest id); drop master_id."""
     from discogsography.cache import database
+    from discogsography.cache.labels import LabelPreferences, read_catalog_labels, read_labels_file
 
-    timed("dedup", lambda: database.dedup(database_url).summary())
+    def run() -> str:
+        preferences = None
+        if library_labels is not None:
+            preferences = LabelPreferences(read_labels_file(library_labels))
+        elif wxyc_db_url:
+            preferences = LabelPreferences(read_catalog_labels(wxyc_db_url))
+        return database.dedup(database_url, preferences).summary()
+
+    timed("dedup", run)
+
+
+@cache.command("library-labels")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--wxyc-db-url",
+    default=lambda: load_cache_settings().wxyc_db_url,
+    required=True,
+    help="mysql://... catalog.",
+)
+def library_labels(output: Path, wxyc_db_url: str) -> None:
+    """Write the library's labels (artist_name,release_title,label_name) from the catalog to OUTPUT."""
+    from discogsography.cache.labels import read_catalog_labels, write_labels_file
+
+    timed(
+        "library_labels",
+        lambda: f"{write_labels_file(output, read_catalog_labels(wxyc_db_url)):,} labels written",
+    )
 
 
 @cache.command()
@@ -253,12 +313,18 @@ def dedup(database_url: str) -> None:
 @database_url_option
 @click.option("--prune", is_flag=True, help="Delete PRUNE releases.")
 @click.option("--copy-to", metavar="URL", help="Copy KEEP and REVIEW releases to this database.")
+@click.option(
+    "--mappings-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Remembered decisions for REVIEW releases (JSON keep/prune by artist).",
+)
 @threshold_options
 def verify(
     library_db: Path,
     database_url: str,
     prune: bool,
     copy_to: str | None,
+    mappings_file: Path | None,
     keep_threshold: float,
     review_threshold: float,
 ) -> None:
@@ -267,12 +333,20 @@ def verify(
 
     _check_exclusive(prune, copy_to)
     thresholds = _thresholds(keep_threshold, review_threshold)
-    timed(
-        "verify",
-        lambda: run_verify(
-            database_url, library_db, thresholds=thresholds, prune=prune, copy_to=copy_to
-        ).summary(),
-    )
+
+    def run() -> str:
+        result = run_verify(
+            database_url,
+            library_db,
+            thresholds=thresholds,
+            prune=prune,
+            copy_to=copy_to,
+            mappings_file=mappings_file,
+        )
+        click.echo(result.report(), err=True)
+        return result.summary()
+
+    timed("verify", run)
 
 
 @cache.command()

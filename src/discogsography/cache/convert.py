@@ -66,6 +66,8 @@ def convert_dump(
     ):
         for record in parser:
             result.releases_seen += 1
+            if result.releases_seen % 5000 == 0:  # every release read, matching or not
+                advance(parser.source.compressed_position())
             data = record.data
             # decide before building rows: most releases of a full dump are not the library's
             if matcher is not None and not (
@@ -74,8 +76,6 @@ def convert_dump(
                 continue
             writers.write_release(release_rows(data))
             result.releases_written += 1
-            if result.releases_seen % 5000 == 0:
-                advance(parser.source.compressed_position())
         advance(parser.source.compressed_position())
     result.skipped_records = parser.stats.skipped
     result.rows = dict(writers.counts)

@@ -53,8 +53,7 @@ class TableWriters:
 
     def write_release(self, rows: ReleaseRows) -> None:
         self.write(RELEASE, (rows.release,))
-        # booleans as the contract's t/f
-        self.write(RELEASE_ARTIST, [(r[0], r[1], "t" if r[2] else "f") for r in rows.artists])
+        self.write(RELEASE_ARTIST, rows.artists)
         self.write(RELEASE_LABEL, rows.labels)
         self.write(RELEASE_TRACK, rows.tracks)
         self.write(RELEASE_TRACK_ARTIST, rows.track_artists)

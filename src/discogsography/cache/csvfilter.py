@@ -8,6 +8,7 @@ only when complete.
 from __future__ import annotations
 
 import csv
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,10 +28,17 @@ class FilterResult:
 
 
 def matching_release_ids(source_dir: Path, matcher: ArtistMatcher) -> set[str]:
+    """Releases with a library artist among their main artists, or as their joined credit line
+    (the main artists in file order: "Fredrik Stark" + "City Dreams" for "Fredrik Stark & City
+    Dreams"). The converter writes a release's rows together, so one pass with one group in memory."""
     keep: set[str] = set()
     with read_table(source_dir, RELEASE_ARTIST) as rows:
-        for release_id, artist_name, extra in rows:
-            if extra != "t" and release_id not in keep and matcher.matches_name(artist_name):
+        main_rows = (row for row in rows if len(row) == 3 and row[2] != "1")
+        for release_id, group in itertools.groupby(main_rows, key=lambda row: row[0]):
+            names = [row[1] for row in group]
+            if release_id in keep:
+                continue
+            if matcher.matches_any(names) or (len(names) > 1 and matcher.matches_name(" & ".join(names))):
                 keep.add(release_id)
     return keep
 

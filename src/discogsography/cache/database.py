@@ -19,6 +19,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from discogsography.cache.csvfiles import require_tables
 from discogsography.cache.errors import CacheError
+from discogsography.cache.labels import LabelPreferences, preferred_releases
+from discogsography.cache.migrate import Conversion, convert_earlier_version
 from discogsography.cache.tables import RELEASE, TABLES
 from discogsography.progress import byte_progress
 from discogsography.redact import redact_url
@@ -84,6 +86,20 @@ def create_database_if_missing(url: str) -> bool:
         return True
 
 
+def preflight(url: str) -> None:
+    """Before any long step: the server answers and lets us in. A database that does not exist yet
+    is fine (create_schema creates it) when the server's `postgres` database accepts us instead."""
+    try:
+        connect(url).close()
+    except CacheError as first:
+        if "does not exist" not in str(first):
+            raise
+        try:
+            connect(make_conninfo(url, dbname="postgres")).close()
+        except CacheError:
+            raise first from None
+
+
 def ensure_database(url: str) -> bool:
     """Creates the cache database when it does not exist yet; True if it was created."""
     try:
@@ -101,10 +117,15 @@ def ensure_database(url: str) -> bool:
 # --- steps ---------------------------------------------------------------------------------------
 
 
-def create_schema(url: str) -> None:
-    with connect(url) as conn:
+def create_schema(url: str) -> Conversion:
+    """Creates what is missing, after converting a cache of the earlier schema (one transaction)."""
+    with connect(url) as conn, database_errors("create_schema"):
+        converted = convert_earlier_version(conn)
         for name in SCHEMA_FILES:
             conn.execute(sql_text(name).encode())
+        if converted.recreate_indexes:
+            conn.execute(sql_text(INDEX_FILE).encode())
+    return converted
 
 
 @dataclass
@@ -123,12 +144,17 @@ def import_csvs(url: str, csv_dir: Path, *, progress: bool = False) -> ImportRes
     with connect(url) as conn, byte_progress(progress, total_bytes, "importing CSVs") as advance:
         conn.execute("TRUNCATE release CASCADE")
         if not has_master_id(conn):  # a re-import into a deduplicated cache: back to the import shape
-            conn.execute("ALTER TABLE release ADD COLUMN master_id bigint")
+            conn.execute("ALTER TABLE release ADD COLUMN master_id integer")
         done = 0
         for table in TABLES:
             columns = sql.SQL(", ").join(map(sql.Identifier, table.columns))
-            statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER true)").format(
-                sql.Identifier(table.name), columns
+            force: sql.Composable = sql.SQL("")
+            if table.empty_is_text:
+                force = sql.SQL(", FORCE_NOT_NULL ({})").format(
+                    sql.SQL(", ").join(map(sql.Identifier, table.empty_is_text))
+                )
+            statement = sql.SQL("COPY {} ({}) FROM STDIN WITH (FORMAT csv, HEADER true{})").format(
+                sql.Identifier(table.name), columns, force
             )
             with conn.cursor() as cur:
                 with cur.copy(statement) as copy, table.path_in(csv_dir).open("rb") as handle:
@@ -162,12 +188,17 @@ def has_master_id(conn: psycopg.Connection[tuple[object, ...]]) -> bool:
 class DedupResult:
     deleted: int
     remaining: int
+    on_library_label: int | None = None  # releases on the library's label; None: no labels given
 
     def summary(self) -> str:
-        return f"{self.deleted:,} duplicate releases removed, {self.remaining:,} remain"
+        text = f"{self.deleted:,} duplicate releases removed, {self.remaining:,} remain"
+        if self.on_library_label is not None:
+            text += f"; {self.on_library_label:,} on the library's label (preferred)"
+        return text
 
 
-# One release per master: US first, then most tracks, then lowest id. No master: kept.
+# One release per master: on the library's label first (label_preferred, filled by dedup), then US,
+# then most tracks, then lowest id. No master: kept.
 DEDUP_SQL = """
 DELETE FROM release
  WHERE id IN (
@@ -175,29 +206,38 @@ DELETE FROM release
         SELECT r.id,
                row_number() OVER (
                    PARTITION BY r.master_id
-                   ORDER BY (r.country IS NOT DISTINCT FROM 'US') DESC,
+                   ORDER BY (p.id IS NOT NULL) DESC,
+                            (r.country IS NOT DISTINCT FROM 'US') DESC,
                             coalesce(t.tracks, 0) DESC,
                             r.id
                ) AS rank
           FROM release r
           LEFT JOIN (SELECT release_id, count(*) AS tracks FROM release_track GROUP BY release_id) t
                  ON t.release_id = r.id
+          LEFT JOIN label_preferred p ON p.id = r.id
          WHERE r.master_id IS NOT NULL
     ) ranked
      WHERE rank > 1)
 """
 
 
-def dedup(url: str) -> DedupResult:
+def dedup(url: str, preferences: LabelPreferences | None = None) -> DedupResult:
     """Deletes duplicates then drops master_id, in one transaction: the dropped column is the mark
-    that dedup is done (resume relies on it)."""
+    that dedup is done (resume relies on it). With label preferences, a release on the label the
+    library holds it on wins its master."""
     with connect(url) as conn:
         if not has_master_id(conn):
             remaining = _count(conn, "release")
             return DedupResult(0, remaining)
+        preferred = preferred_releases(conn, preferences) if preferences is not None else []
+        conn.execute("CREATE TEMP TABLE label_preferred (id integer PRIMARY KEY) ON COMMIT DROP")
+        with conn.cursor().copy("COPY label_preferred (id) FROM STDIN") as copy:
+            for release_id in preferred:
+                copy.write_row((release_id,))
         deleted = conn.execute(DEDUP_SQL).rowcount
         conn.execute("ALTER TABLE release DROP COLUMN master_id")
-        return DedupResult(deleted, _count(conn, "release"))
+        on_label = len(preferred) if preferences is not None else None
+        return DedupResult(deleted, _count(conn, "release"), on_label)
 
 
 def vacuum(url: str, *, full: bool = True) -> None:

@@ -1,20 +1,22 @@
-"""Step 2.5, enrich: library.db -> library_artists.txt, plus names from a MySQL catalog.
+"""Step 2.5, enrich: library.db -> library_artists.txt, plus names from the station's MySQL catalog.
 
 The catalog tables read (documented in docs/cache.md)::
 
-    catalog_artist (id INT PRIMARY KEY, name VARCHAR NOT NULL)
-    catalog_artist_alternate_name (artist_id INT NOT NULL, name VARCHAR NOT NULL)
-    catalog_artist_cross_reference (artist_id INT NOT NULL, related_artist_id INT NOT NULL)
+    LIBRARY_CODE (ID, PRESENTATION_NAME)                  -- the catalog's artists
+    LIBRARY_RELEASE (ALTERNATE_ARTIST_NAME)                -- a release filed under one artist but
+                                                           -- credited to another ("Body Count")
+    LIBRARY_CODE_CROSS_REFERENCE (CROSS_REFERENCING_ARTIST_ID, CROSS_REFERENCED_LIBRARY_CODE_ID)
+                                                           -- related artists, both -> LIBRARY_CODE.ID
+    RELEASE_CROSS_REFERENCE (CROSS_REFERENCING_ARTIST_ID)  -- an artist linked to a release filed
+                                                           -- under another, -> LIBRARY_CODE.ID
 
-A catalog artist is "in the library" when its name or one of its alternate names has the same
-artist_key as a library.db artist. For those, the enriched list gains their catalog name, their
-alternate names, and the names and alternate names of the artists cross-referenced with them in
-either direction ("Body Count" filed under Ice-T). Compilation names are never artists.
+The list gains every alternate name, the artists on both sides of every artist cross-reference and
+the artists of every release cross-reference. NULLs, empty or blank names, ids that point at no
+LIBRARY_CODE row, compilation names and names whose artist key is already listed add nothing.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,43 +29,72 @@ from discogsography.cache.library import read_library_artists, write_artist_list
 from discogsography.cache.normalize import artist_key, is_compilation
 from discogsography.redact import redact_url
 
+CATALOG_QUERIES = {
+    "alternate": "SELECT ALTERNATE_ARTIST_NAME FROM LIBRARY_RELEASE",
+    "codes": "SELECT ID, PRESENTATION_NAME FROM LIBRARY_CODE",
+    "code_cross_references": (
+        "SELECT CROSS_REFERENCING_ARTIST_ID, CROSS_REFERENCED_LIBRARY_CODE_ID"
+        " FROM LIBRARY_CODE_CROSS_REFERENCE"
+    ),
+    "release_cross_references": "SELECT CROSS_REFERENCING_ARTIST_ID FROM RELEASE_CROSS_REFERENCE",
+}
+
 
 @dataclass
 class Catalog:
-    artists: dict[int, str] = field(default_factory=dict)
-    alternate_names: list[tuple[int, str]] = field(default_factory=list)
-    cross_references: list[tuple[int, int]] = field(default_factory=list)
+    """The catalog rows enrich reads, NULLs kept (the pure part decides what they add)."""
+
+    library_codes: dict[int, str | None] = field(default_factory=dict)
+    alternate_names: list[str | None] = field(default_factory=list)
+    code_cross_references: list[tuple[int | None, int | None]] = field(default_factory=list)
+    release_cross_references: list[int | None] = field(default_factory=list)
 
 
-def catalog_names(library_artists: Iterable[str], catalog: Catalog) -> set[str]:
-    """Names the catalog adds for the library's artists (pure)."""
-    library_keys = {artist_key(name) for name in library_artists if not is_compilation(name)}
-    names_of: dict[int, set[str]] = defaultdict(set)
-    for artist_id, name in catalog.artists.items():
-        names_of[artist_id].add(name)
-    for artist_id, name in catalog.alternate_names:
-        names_of[artist_id].add(name)
-    in_library = {
-        artist_id
-        for artist_id, names in names_of.items()
-        if any(artist_key(n) in library_keys for n in names)
-    }
-    related = set(in_library)
-    for a, b in catalog.cross_references:
-        if a in in_library:
-            related.add(b)
-        if b in in_library:
-            related.add(a)
-    added = {name.strip() for artist_id in related for name in names_of.get(artist_id, ())}
-    return {name for name in added if name and not is_compilation(name)}
+@dataclass
+class CatalogNames:
+    alternate: list[str] = field(default_factory=list)
+    cross_referenced: list[str] = field(default_factory=list)
+    release_cross_referenced: list[str] = field(default_factory=list)
 
 
-def read_catalog(url: str) -> Catalog:
+def _clean(name: object) -> str | None:
+    if not isinstance(name, str) or not name.strip() or is_compilation(name):
+        return None
+    return name.strip()
+
+
+def catalog_names(catalog: Catalog) -> CatalogNames:
+    """The names each catalog source contributes (pure)."""
+
+    def code_name(code: int | None) -> str | None:
+        return _clean(catalog.library_codes.get(code)) if code is not None else None
+
+    names = CatalogNames()
+    names.alternate = [n for n in map(_clean, catalog.alternate_names) if n]
+    for referencing, referenced in catalog.code_cross_references:
+        names.cross_referenced += [n for n in (code_name(referencing), code_name(referenced)) if n]
+    names.release_cross_referenced = [n for n in map(code_name, catalog.release_cross_references) if n]
+    return names
+
+
+def new_names(known: Iterable[str], candidates: Iterable[str]) -> list[str]:
+    """Candidates whose artist key is not known yet, the first spelling of each key."""
+    seen = {artist_key(name) for name in known}
+    added = []
+    for name in candidates:
+        key = artist_key(name)
+        if key and key not in seen:
+            seen.add(key)
+            added.append(name)
+    return added
+
+
+def connect_catalog(url: str) -> pymysql.connections.Connection[pymysql.cursors.Cursor]:
     parts = urlsplit(url)
     if parts.scheme not in {"mysql", "mariadb", "mysql+pymysql"}:
         raise CacheError(f"--wxyc-db-url must be mysql://user:pass@host:port/database, not {redact_url(url)}")
     try:
-        connection = pymysql.connect(
+        return pymysql.connect(
             host=parts.hostname or "localhost",
             port=parts.port or 3306,
             user=unquote(parts.username or "root"),
@@ -73,15 +104,29 @@ def read_catalog(url: str) -> Catalog:
         )
     except pymysql.MySQLError as exc:
         raise CacheError(f"cannot connect to {redact_url(url)}: {exc}") from None
+
+
+def _id(value: object) -> int | None:
+    return int(value) if isinstance(value, int) else None
+
+
+def read_catalog(url: str) -> Catalog:
+    connection = connect_catalog(url)
     catalog = Catalog()
     try:
         with connection.cursor() as cur:
-            cur.execute("SELECT id, name FROM catalog_artist WHERE name IS NOT NULL")
-            catalog.artists = {int(i): str(n) for i, n in cur.fetchall()}
-            cur.execute("SELECT artist_id, name FROM catalog_artist_alternate_name WHERE name IS NOT NULL")
-            catalog.alternate_names = [(int(i), str(n)) for i, n in cur.fetchall()]
-            cur.execute("SELECT artist_id, related_artist_id FROM catalog_artist_cross_reference")
-            catalog.cross_references = [(int(a), int(b)) for a, b in cur.fetchall()]
+            cur.execute(CATALOG_QUERIES["codes"])
+            catalog.library_codes = {
+                int(code): name if isinstance(name, str) else None
+                for code, name in cur.fetchall()
+                if code is not None
+            }
+            cur.execute(CATALOG_QUERIES["alternate"])
+            catalog.alternate_names = [n if isinstance(n, str) else None for (n,) in cur.fetchall()]
+            cur.execute(CATALOG_QUERIES["code_cross_references"])
+            catalog.code_cross_references = [(_id(a), _id(b)) for a, b in cur.fetchall()]
+            cur.execute(CATALOG_QUERIES["release_cross_references"])
+            catalog.release_cross_references = [_id(a) for (a,) in cur.fetchall()]
     except pymysql.MySQLError as exc:
         raise CacheError(
             f"{redact_url(url)}: cannot read the catalog tables (docs/cache.md): {exc}"
@@ -94,22 +139,31 @@ def read_catalog(url: str) -> Catalog:
 @dataclass
 class EnrichResult:
     library_artists: int
-    catalog_added: int
     written: int
+    added: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def catalog_added(self) -> int:
+        return sum(self.added.values())
 
     def summary(self) -> str:
-        return (
-            f"{self.written:,} artists written ({self.library_artists:,} from library.db,"
-            f" {self.catalog_added:,} more from the catalog)"
-        )
+        sources = "".join(f", {count:,} from {source}" for source, count in self.added.items())
+        return f"{self.written:,} artists written ({self.library_artists:,} from library.db{sources})"
 
 
 def enrich(library_db: Path, output: Path, wxyc_db_url: str | None = None) -> EnrichResult:
     artists = [name for name in read_library_artists(library_db) if not is_compilation(name)]
-    extra: set[str] = set()
+    listed = list(artists)
+    added: dict[str, int] = {}
     if wxyc_db_url:
-        known = {artist_key(name) for name in artists}
-        added = catalog_names(artists, read_catalog(wxyc_db_url))
-        extra = {name for name in added if artist_key(name) not in known}
-    written = write_artist_list(output, [*artists, *extra])
-    return EnrichResult(len(artists), len(extra), written)
+        names = catalog_names(read_catalog(wxyc_db_url))
+        for source, candidates in (
+            ("alternate names", names.alternate),
+            ("artist cross-references", names.cross_referenced),
+            ("release cross-references", names.release_cross_referenced),
+        ):
+            fresh = new_names(listed, sorted(set(candidates)))
+            listed += fresh
+            added[source] = len(fresh)
+    written = write_artist_list(output, listed)
+    return EnrichResult(len(artists), written, added)

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from discogsography.cache.normalize import artist_key, is_compilation
+from discogsography.cache.normalize import artist_key, credit_parts, is_compilation, is_distinctive_part
 
 
 class ArtistMatcher:
-    """Matches Discogs credits against library artist names under `artist_key` normalization."""
+    """Matches Discogs credits against library artist names under `artist_key` normalization.
+
+    A library entry that joins several artists ("Kings Of Tomorrow Featuring Julie McKnight") also
+    lets each distinctive one of them through, as verify scores them (classify.py): Discogs may
+    credit the headliner alone."""
 
     def __init__(self, library_artists: Iterable[str]) -> None:
-        keys = {artist_key(name) for name in library_artists if not is_compilation(name)}
+        names = [name for name in library_artists if not is_compilation(name)]
+        keys = {artist_key(name) for name in names}
+        for name in names:
+            parts = credit_parts(name)
+            if len(parts) > 1:
+                keys.update(part for part in parts if is_distinctive_part(part))
         keys.discard("")
         self.keys = frozenset(keys)
 

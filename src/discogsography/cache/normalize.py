@@ -11,8 +11,12 @@ import functools
 import re
 import unicodedata
 
-# Discogs disambiguates same-named artists with " (N)".
-_DISCOGS_SUFFIX = re.compile(r"\s*\(\d+\)\s*$")
+# Discogs disambiguates same-named artists with " (N)": at the end of a name, and so in a credit line
+# before a comma or a join ("Chris Bigg (2) & Someone").
+_DISCOGS_SUFFIX = re.compile(r"\s*\(\d+\)\s*(?=,|$)")
+# What joins two artists in a credit line ("Timo Maas feat. Kelis", "A vs. B", "A / B", "A x B").
+# "&" and "+" join even without spaces ("R&B" reads "r and b" on both sides); words only between spaces.
+_JOIN = re.compile(r"\s*[&+]\s*|\s+(?:and|feat\.?|ft\.?|featuring|vs\.?|versus|with|x|/)\s+")
 # Library catalogs file "The Beatles" as "Beatles, The".
 _TRAILING_ARTICLE = re.compile(r"^(?P<name>.+?),\s*(?P<article>the|a|an|le|la|les|die|der|das|el|los|las)$")
 _LEADING_THE = re.compile(r"^the\s+")
@@ -81,21 +85,52 @@ def _words(text: str) -> str:
 
 
 def strip_discogs_suffix(name: str) -> str:
-    """ "Nirvana (2)" -> "Nirvana"."""
+    """ "Nirvana (2)" -> "Nirvana"; "A (2), B (3)" -> "A, B"."""
     return _DISCOGS_SUFFIX.sub("", name)
+
+
+def _part_key(part: str) -> str:
+    part = strip_discogs_suffix(part).strip()
+    inverted = _TRAILING_ARTICLE.match(part)
+    if inverted:
+        part = f"{inverted['article']} {inverted['name']}"
+    return _LEADING_THE.sub("", _words(part))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def credit_parts(name: str) -> tuple[str, ...]:
+    """The keys of the artists a name or credit line joins: "Timo Maas feat. Kelis" -> (timo maas, kelis).
+
+    Each part loses its " (N)" suffix, a trailing or leading article ("Beatles, The", "The Beatles"),
+    accents and case."""
+    text = " ".join(fold(name).split())
+    inverted = _TRAILING_ARTICLE.match(strip_discogs_suffix(text))
+    if inverted and not _JOIN.search(inverted["name"]):
+        text = f"{inverted['article']} {inverted['name']}"
+    return tuple(key for key in map(_part_key, _JOIN.split(text)) if key)
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def artist_key(name: str) -> str:
-    """The key two spellings of one artist share; "" for a name with no letters or digits."""
-    text = fold(strip_discogs_suffix(name.strip()))
-    text = " ".join(text.split())
-    inverted = _TRAILING_ARTICLE.match(text)
-    if inverted:
-        text = f"{inverted['article']} {inverted['name']}"
-    text = text.replace("&", " and ").replace("+", " and ")
-    text = _words(text)
-    return _LEADING_THE.sub("", text)
+    """The key two spellings of one artist (or one credit line) share; "" for a name without letters.
+
+    Joins are one word, so "&", "and", "feat.", "ft.", "featuring", "vs.", "with", "x" and "/" agree."""
+    return " and ".join(credit_parts(name))
+
+
+# One artist of a joined library entry stands for the entry only if it is distinctive enough:
+# two words ("City Dreams") or a long single word; "Simon" alone must not stand for "Simon & Garfunkel".
+MIN_PART_ONE_WORD_CHARS = 8
+
+
+def is_distinctive_part(part: str) -> bool:
+    """A credit_parts() key that may stand for the whole entry it is part of."""
+    return " " in part or len(part) >= MIN_PART_ONE_WORD_CHARS
+
+
+def sorted_credit_key(name: str) -> str:
+    """artist_key with the joined artists in sorted order: "B & A" and "A feat. B" agree."""
+    return " and ".join(sorted(credit_parts(name)))
 
 
 def title_key(title: str) -> str:

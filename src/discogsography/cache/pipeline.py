@@ -23,11 +23,18 @@ from discogsography.cache import database
 from discogsography.cache.classify import Thresholds
 from discogsography.cache.convert import convert_dump
 from discogsography.cache.csvfilter import filter_directory
-from discogsography.cache.enrich import enrich
+from discogsography.cache.enrich import connect_catalog, enrich
 from discogsography.cache.errors import CacheError
+from discogsography.cache.labels import (
+    LabelPreferences,
+    read_catalog_labels,
+    read_labels_file,
+    write_labels_file,
+)
 from discogsography.cache.library import read_artist_list
 from discogsography.cache.matching import ArtistMatcher
 from discogsography.cache.newlines import fix_directory
+from discogsography.cache.report import size_report
 from discogsography.cache.state import PipelineState
 from discogsography.cache.verify import verify
 from discogsography.logs import get_logger
@@ -59,6 +66,8 @@ class BuildOptions:
     library_artists: Path | None = None
     library_db: Path | None = None
     wxyc_db_url: str | None = None
+    library_labels: Path | None = None
+    mappings_file: Path | None = None
     thresholds: Thresholds | None = None
     prune: bool = False
     copy_to: str | None = None
@@ -124,9 +133,17 @@ def build(options: BuildOptions) -> PipelineState:
     else:
         state = PipelineState(options.state_file)
         state.save()
+    # A wrong URL or password costs seconds, not a convert of the whole dump.
+    database.preflight(options.database_url)
+    if options.copy_to is not None:
+        database.preflight(options.copy_to)
+    if options.wxyc_db_url:
+        connect_catalog(options.wxyc_db_url).close()
     total_started = time.monotonic()
     csv_for_import = _csv_steps(state, options)
     _database_steps(state, options, csv_for_import)
+    with database.connect(options.copy_to or options.database_url) as conn:
+        echo(f"📦 {size_report(conn)}")
     echo(f"🎉 cache build finished in {time.monotonic() - total_started:.1f} s")
     return state
 
@@ -193,13 +210,16 @@ def _database_steps(state: PipelineState, options: BuildOptions, csv_dir: Path) 
 
     def run_create_schema() -> str:
         created = database.ensure_database(url)
-        database.create_schema(url)
-        return "database created" if created else ""
+        converted = database.create_schema(url)
+        notes = ["database created"] if created else []
+        if converted.changes:
+            notes.append(converted.summary())
+        return "; ".join(notes)
 
     run_step(state, "create_schema", run_create_schema)
     run_step(state, "import", lambda: database.import_csvs(url, csv_dir, progress=options.progress).summary())
     run_step(state, "create_indexes", lambda: database.create_indexes(url))
-    run_step(state, "dedup", lambda: database.dedup(url).summary())
+    run_step(state, "dedup", lambda: database.dedup(url, _label_preferences(options)).summary())
     if options.prune:
         action = "prune"
     elif options.copy_to:
@@ -210,13 +230,30 @@ def _database_steps(state: PipelineState, options: BuildOptions, csv_dir: Path) 
         skip(state, "verify", "no --library-db: nothing to verify against")
     else:
         library_db = options.library_db
-        run_step(
-            state,
-            "verify",
-            lambda: verify(
-                url, library_db, thresholds=options.thresholds, prune=options.prune, copy_to=options.copy_to
-            ).summary(),
-            variant=action,
-        )
+
+        def run_verify() -> str:
+            result = verify(
+                url,
+                library_db,
+                thresholds=options.thresholds,
+                prune=options.prune,
+                copy_to=options.copy_to,
+                mappings_file=options.mappings_file,
+            )
+            echo(result.report())
+            return result.summary()
+
+        run_step(state, "verify", run_verify, variant=action)
     # vacuum follows verify's action: after a dry run, a resumed --prune still reclaims the space
     run_step(state, "vacuum", lambda: database.vacuum(options.copy_to or url), variant=action)
+
+
+def _label_preferences(options: BuildOptions) -> LabelPreferences | None:
+    """The library's labels for dedup: --library-labels, else the catalog's (kept in the work dir)."""
+    if options.library_labels is not None:
+        return LabelPreferences(read_labels_file(options.library_labels))
+    if options.wxyc_db_url:
+        triples = read_catalog_labels(options.wxyc_db_url)
+        write_labels_file(options.work_dir / "library_labels.csv", triples)
+        return LabelPreferences(triples)
+    return None

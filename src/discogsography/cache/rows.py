@@ -5,12 +5,14 @@ shared with the tableinator:
 - release_year is the year "released" starts with ("1999-03-00" -> 1999); 0, "19990" or none -> NULL.
 - master_id is the id in the text of <master_id>; 0 or absent -> NULL. Dumps carry no image URLs,
   so artwork_url is always NULL (left for consumers that call the Discogs API).
-- release_artist: <artists> with extra=false, <extraartists> with extra=true, names as credited in
+- release_artist: <artists> with extra=0, <extraartists> with extra=1, names as credited in
   the dump (with any Discogs " (N)" suffix), in dump order, duplicates kept.
 - release_track: every <track> of the tracklist in document order, numbered from 1; a track with
   <sub_tracks> yields its own row followed by one row per sub-track. Position, title and duration
   are text exactly as in the dump.
 - release_track_artist: the <artists> of each track (main credits only).
+- release.title and release_track.title are NOT NULL in the contract: a missing title is "" (the
+  row is kept).
 - Text fields have CR/LF replaced by a space: a cache row is one line, and the fix-newlines step
   applies the same function to CSVs made by other tools.
 """
@@ -35,7 +37,7 @@ class ReleaseRows:
     track_artists: list[Row] = field(default_factory=list)
 
     def main_artist_names(self) -> list[str]:
-        return [str(row[1]) for row in self.artists if row[2] is False]
+        return [str(row[1]) for row in self.artists if row[2] == 0]
 
 
 def one_line(text: str | None) -> str | None:
@@ -66,14 +68,14 @@ def release_rows(record: Mapping[str, Any]) -> ReleaseRows:
     out = ReleaseRows(
         release=(
             release_id,
-            _text(record.get("title")),
+            _text(record.get("title")) or "",
             year(record.get("released")),
             _text(record.get("country")),
             None,
             text_id(record.get("master_id")),
         )
     )
-    for container, extra in (("artists", False), ("extraartists", True)):
+    for container, extra in (("artists", 0), ("extraartists", 1)):
         for artist in items(record.get(container), "artist"):
             name = _text(artist.get("name")) if isinstance(artist, dict) else None
             if name:
@@ -89,7 +91,7 @@ def release_rows(record: Mapping[str, Any]) -> ReleaseRows:
                 release_id,
                 sequence,
                 _text(track.get("position")),
-                _text(track.get("title")),
+                _text(track.get("title")) or "",
                 _text(track.get("duration")),
             )
         )

@@ -26,7 +26,7 @@ WITH artist_hits AS (
 )
 SELECT r.id, r.title, r.release_year, r.country,
        (a.artist_score + t.title_score) / 2 AS score,
-       (SELECT string_agg(artist_name, ', ') FROM release_artist x WHERE x.release_id = r.id AND NOT x.extra)
+       (SELECT string_agg(artist_name, ', ') FROM release_artist x WHERE x.release_id = r.id AND x.extra = 0)
   FROM title_hits t
   JOIN artist_hits a ON a.release_id = t.id
   JOIN release r ON r.id = t.id
@@ -37,7 +37,7 @@ SELECT r.id, r.title, r.release_year, r.country,
 # Releases by an artist alone.
 ARTIST_SEARCH_SQL = """
 SELECT r.id, r.title, r.release_year, r.country, a.artist_score AS score,
-       (SELECT string_agg(artist_name, ', ') FROM release_artist x WHERE x.release_id = r.id AND NOT x.extra)
+       (SELECT string_agg(artist_name, ', ') FROM release_artist x WHERE x.release_id = r.id AND x.extra = 0)
   FROM (SELECT release_id,
                max(similarity(lower(f_unaccent(artist_name)), lower(f_unaccent(%(artist)s)))) AS artist_score
           FROM release_artist
@@ -52,7 +52,7 @@ SELECT r.id, r.title, r.release_year, r.country, a.artist_score AS score,
 TITLE_SEARCH_SQL = """
 SELECT r.id, r.title, r.release_year, r.country,
        similarity(lower(f_unaccent(r.title)), lower(f_unaccent(%(title)s))) AS score,
-       (SELECT string_agg(artist_name, ', ') FROM release_artist x WHERE x.release_id = r.id AND NOT x.extra)
+       (SELECT string_agg(artist_name, ', ') FROM release_artist x WHERE x.release_id = r.id AND x.extra = 0)
   FROM release r
  WHERE lower(f_unaccent(r.title)) %% lower(f_unaccent(%(title)s))
  ORDER BY score DESC, r.id
@@ -63,7 +63,7 @@ SELECT r.id, r.title, r.release_year, r.country,
 TRACK_SEARCH_SQL = """
 SELECT r.id, r.title, r.release_year, r.country,
        similarity(lower(f_unaccent(t.title)), lower(f_unaccent(%(track)s))) AS score,
-       (SELECT string_agg(artist_name, ', ') FROM release_artist x WHERE x.release_id = r.id AND NOT x.extra),
+       (SELECT string_agg(artist_name, ', ') FROM release_artist x WHERE x.release_id = r.id AND x.extra = 0),
        t.position, t.title
   FROM release_track t
   JOIN release r ON r.id = t.release_id

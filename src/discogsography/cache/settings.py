@@ -1,16 +1,41 @@
-"""Configuration of the cache builder read from the environment (the one place that does)."""
+"""Configuration of the cache builder: the shared PostgreSQL part and the optional MySQL catalog.
+
+Read when a `cache` command runs (never at import), from the environment and a `.env` file.
+The cache's database defaults to the spec's `postgresql://localhost:5432/discogs`.
+"""
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Any
+
+from pydantic import Field
+
+from discogsography.config.base import load
+from discogsography.config.postgres import PostgresSettings
 
 DEFAULT_DATABASE_URL = "postgresql://localhost:5432/discogs"
 
 
-class CacheSettings(BaseSettings):
-    """`DATABASE_URL`: the cache database; `WXYC_DB_URL`: the optional MySQL catalog for enrich."""
+class CacheSettings(PostgresSettings):
+    services = ("cache",)
+    title = "Cache builder"
+    application_name = "discogsography-cache"
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore")
+    # The spec's default database for the cache, with libpq's default user.
+    postgres_username: str = Field(
+        default="", description="PostgreSQL user (empty: libpq's default, the OS user)."
+    )
+    postgres_database: str = Field(default="discogs", description="PostgreSQL database.")
+    wxyc_db_url: str | None = Field(
+        default=None,
+        description="`mysql://...` catalog that `cache build` and `cache enrich` add artist names from.",
+    )
 
-    database_url: str = DEFAULT_DATABASE_URL
-    wxyc_db_url: str | None = None
+    @property
+    def database(self) -> str:
+        """The cache database as a libpq connection string (the `--database-url` default)."""
+        return self.postgres_conninfo()
+
+
+def load_cache_settings(**overrides: Any) -> CacheSettings:
+    return load(CacheSettings, **overrides)

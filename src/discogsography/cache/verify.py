@@ -1,6 +1,8 @@
 """Step 8, verify: classify every cached release against library.db; report, prune or copy.
 
-Default is a dry-run report. ``prune`` deletes PRUNE releases (children go by cascade);
+Remembered decisions (decisions.py) settle releases the scores leave at REVIEW. The report
+(report.py) gives the counts per class, the REVIEW releases grouped by artist, and the rows and bytes
+pruning deletes. Default is a dry run. ``prune`` deletes PRUNE releases (children go by cascade);
 ``copy_to`` copies KEEP and REVIEW releases into a target database (created if missing, with
 schema, constraints and indexes) and leaves the source whole.
 """
@@ -15,16 +17,19 @@ import psycopg
 from psycopg import sql
 
 from discogsography.cache import database
-from discogsography.cache.classify import LibraryIndex, Thresholds, Verdict
+from discogsography.cache.classify import LibraryIndex, Thresholds, Verdict, release_names
+from discogsography.cache.decisions import Decisions, load_decisions
 from discogsography.cache.errors import CacheError
 from discogsography.cache.library import read_library_pairs
+from discogsography.cache.report import Footprint, ReviewEntry, format_report, prune_footprint
 from discogsography.cache.tables import RELEASE, TABLES
 
+# Main artists in the order they were imported (the dump's order): the joined credit line.
 RELEASES_WITH_ARTISTS = """
 SELECT r.id, r.title,
-       coalesce(array_agg(a.artist_name) FILTER (WHERE a.artist_name IS NOT NULL), '{}')
+       coalesce(array_agg(a.artist_name ORDER BY a.ctid) FILTER (WHERE a.artist_name IS NOT NULL), '{}')
   FROM release r
-  LEFT JOIN release_artist a ON a.release_id = r.id AND NOT a.extra
+  LEFT JOIN release_artist a ON a.release_id = r.id AND a.extra = 0
  GROUP BY r.id, r.title
 """
 
@@ -36,6 +41,9 @@ class VerifyResult:
     pruned: int = 0
     copied: int = 0
     action: str = "dry run"
+    decided: Counter[str] = field(default_factory=Counter)
+    review: list[ReviewEntry] = field(default_factory=list)
+    footprint: list[Footprint] = field(default_factory=list)
 
     def summary(self) -> str:
         total = sum(self.counts.values())
@@ -45,16 +53,37 @@ class VerifyResult:
         )
         return f"{total:,} releases: {parts} ({self.action}){tail}"
 
+    def report(self) -> str:
+        counts = {v.name: self.counts[v] for v in reversed(Verdict)}
+        return format_report(
+            counts, dict(self.decided), self.review, self.footprint, pruned=self.action == "prune"
+        )
 
-def classify_database(url: str, index: LibraryIndex) -> VerifyResult:
+
+def classify_database(url: str, index: LibraryIndex, decisions: Decisions | None = None) -> VerifyResult:
+    decisions = decisions or Decisions()
     result = VerifyResult()
     with database.connect(url) as conn, conn.cursor(name="verify_releases") as cur:
         cur.itersize = 10_000
         cur.execute(RELEASES_WITH_ARTISTS)
         for release_id, title, artists in cur:
-            verdict = index.classify(list(artists), title).verdict  # type: ignore[call-overload, arg-type]
+            rid = int(release_id)  # type: ignore[call-overload]
+            names = [str(a) for a in artists]  # type: ignore[attr-defined]
+            text = title if isinstance(title, str) else ""
+            found = index.classify(names, text)
+            verdict = found.verdict
+            if verdict is Verdict.REVIEW:
+                decision = decisions.decide(release_names(names))
+                if decision:
+                    result.decided[decision] += 1
+                    verdict = Verdict.KEEP if decision == "keep" else Verdict.PRUNE
+                else:
+                    entry = ReviewEntry(", ".join(names), rid, text, found.score, found.matched_title)
+                    result.review.append(entry)
             result.counts[verdict] += 1
-            result.ids[verdict].append(int(release_id))  # type: ignore[call-overload]
+            result.ids[verdict].append(rid)
+    with database.connect(url) as conn:
+        result.footprint = prune_footprint(conn, result.ids[Verdict.PRUNE])
     return result
 
 
@@ -65,11 +94,12 @@ def verify(
     thresholds: Thresholds | None = None,
     prune: bool = False,
     copy_to: str | None = None,
+    mappings_file: Path | None = None,
 ) -> VerifyResult:
     if prune and copy_to:
         raise CacheError("--prune and --copy-to exclude each other: prune in place, or copy to a target")
     index = LibraryIndex(read_library_pairs(library_db), thresholds)
-    result = classify_database(url, index)
+    result = classify_database(url, index, load_decisions(mappings_file))
     if prune:
         result.action = "prune"
         result.pruned = prune_releases(url, result.ids[Verdict.PRUNE])
@@ -110,7 +140,7 @@ def copy_releases(source_url: str, target_url: str, release_ids: list[int]) -> i
         if "master_id" not in source_release_columns and database.has_master_id(target):
             target.execute("ALTER TABLE release DROP COLUMN master_id")
         target.execute("TRUNCATE release CASCADE")
-        source.execute("CREATE TEMP TABLE copy_ids (id bigint PRIMARY KEY) ON COMMIT DROP")
+        source.execute("CREATE TEMP TABLE copy_ids (id integer PRIMARY KEY) ON COMMIT DROP")
         with source.cursor().copy("COPY copy_ids (id) FROM STDIN") as copy:
             for release_id in release_ids:
                 copy.write_row((release_id,))

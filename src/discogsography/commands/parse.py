@@ -11,7 +11,7 @@ from typing import BinaryIO
 
 import click
 
-from discogsography.errors import RecordError
+from discogsography.errors import OutputError, RecordError
 from discogsography.parsing import DumpParser, ParsedRecord, ParseStats
 from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
 from discogsography.progress import byte_progress
@@ -112,7 +112,11 @@ def _open_output(output: Path | None) -> Iterator[BinaryIO]:
         return
     temporary = output.with_name(f".{output.name}.{os.getpid()}.part")
     try:
-        with temporary.open("wb", buffering=1 << 20) as handle:
+        try:
+            handle = temporary.open("wb", buffering=1 << 20)
+        except OSError as exc:
+            raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from None
+        with handle:
             yield handle
         # Only a finished parse replaces the output file.
         temporary.replace(output)

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
+from discogsography.amqp.messages import ChangeCounts
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
 
@@ -25,6 +26,9 @@ class ProgressReport:
     completed: list[str]
     active: list[str]
     stalled: list[str]
+    # Per kind started: "full" or "incremental", and new / changed / unchanged / removed so far.
+    modes: dict[str, str] = field(default_factory=dict)
+    changes: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -34,6 +38,12 @@ class ExtractionProgress:
     counts: dict[Kind, int] = field(default_factory=dict)
     last_record_at: dict[Kind, float] = field(default_factory=dict)
     completed: set[Kind] = field(default_factory=set)
+    modes: dict[Kind, str] = field(default_factory=dict)
+    changes: dict[Kind, ChangeCounts] = field(default_factory=dict)
+
+    def set_changes(self, kind: Kind, mode: str, counts: ChangeCounts) -> None:
+        self.modes[kind] = mode
+        self.changes[kind] = counts
 
     def start(self, kind: Kind) -> None:
         """A file of this kind starts (again): its count restarts with it."""
@@ -52,6 +62,8 @@ class ExtractionProgress:
         self.counts.clear()
         self.last_record_at.clear()
         self.completed.clear()
+        self.modes.clear()
+        self.changes.clear()
 
     def report(self) -> ProgressReport:
         now = self.clock()
@@ -63,11 +75,19 @@ class ExtractionProgress:
             completed=[kind.value for kind in Kind if kind in self.completed],
             active=[kind.value for kind in active],
             stalled=[kind.value for kind in stalled],
+            modes={kind.value: self.modes[kind] for kind in Kind if kind in self.modes},
+            changes={kind.value: asdict(self.changes[kind]) for kind in Kind if kind in self.changes},
         )
 
 
 def log_report(report: ProgressReport) -> None:
-    log.info("📊 Extraction progress", total_records=report.total, **report.per_kind)
+    log.info(
+        "📊 Extraction progress",
+        total_records=report.total,
+        **report.per_kind,
+        modes=report.modes,
+        changes=report.changes,
+    )
     if report.completed:
         log.info("✅ Completed file types", kinds=report.completed)
     if report.active:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from discogsography.errors import DiscogsographyError, DumpError, RecordError
+from discogsography.extractor.prefilter import KnownRecords
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
 
@@ -49,6 +50,25 @@ END = End()
 
 
 @dataclass(slots=True)
+class Chunk:
+    """Records in file order: their JSON lines and, alongside, what the index keeps of them.
+
+    A record the prefilter knew unchanged has an empty line: it was not parsed.
+    """
+
+    lines: list[bytes] = field(default_factory=list)
+    ids: list[int] = field(default_factory=list)
+    hashes: list[str] = field(default_factory=list)  # sha256, hex
+    xml: list[bytes | None] = field(default_factory=list)  # digest of the raw XML, if known
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+DigestOf = Callable[[int], "bytes | None"]
+
+
+@dataclass(slots=True)
 class ReadCounters:
     skipped: int = 0
     xml_bytes: int = 0
@@ -61,17 +81,20 @@ class ReadCounters:
 
 
 def _chunks(
-    parser: DumpParser, chunk_records: int, should_stop: Callable[[], bool]
-) -> Iterator[tuple[list[bytes], int]]:
+    parser: DumpParser, chunk_records: int, should_stop: Callable[[], bool], digest_of: DigestOf | None = None
+) -> Iterator[tuple[Chunk, int]]:
     """(chunk, compressed position) pairs; stops early (after a whole chunk) when asked."""
     records = iter(parser)
-    chunk: list[bytes] = []
+    chunk = Chunk()
     try:
         for record in records:
-            chunk.append(record.json)
-            if len(chunk) >= chunk_records:
+            chunk.lines.append(record.json)
+            chunk.ids.append(record.id)
+            chunk.hashes.append(record.sha256)
+            chunk.xml.append(digest_of(record.id) if digest_of is not None else None)
+            if len(chunk.lines) >= chunk_records:
                 yield chunk, parser.source.compressed_position()
-                chunk = []
+                chunk = Chunk()
                 if should_stop():
                     break
         if chunk:
@@ -88,14 +111,23 @@ def _chunks(
 
 
 class ThreadReader:
-    def __init__(self, path: Path, on_failure: Callable[[str], None], max_skipped_share: float) -> None:
+    def __init__(
+        self,
+        path: Path,
+        on_failure: Callable[[str], None],
+        max_skipped_share: float,
+        known: KnownRecords | None = None,
+    ) -> None:
         self.counters = ReadCounters()
+        self.known = known
 
         def skipped(error: RecordError) -> None:
             self.counters.add_skipped(error.ref)
             on_failure(str(error))
 
-        self.parser = DumpParser(path, max_skipped_share=max_skipped_share, on_failure=skipped)
+        self.parser = DumpParser(
+            path, max_skipped_share=max_skipped_share, on_failure=skipped, prefilter=known
+        )
         self.kind: Kind = self.parser.kind
         self.compressed_size = self.parser.source.compressed_size
 
@@ -103,7 +135,8 @@ class ThreadReader:
         self, chunk_records: int, stop: threading.Event, handover: Handover, advance: Callable[[int], None]
     ) -> None:
         try:
-            for chunk, position in _chunks(self.parser, chunk_records, stop.is_set):
+            digest_of = self.known.take if self.known is not None else None
+            for chunk, position in _chunks(self.parser, chunk_records, stop.is_set, digest_of):
                 handover(chunk)
                 advance(position)
             self.counters.xml_bytes = self.parser.stats.xml_bytes
@@ -224,8 +257,13 @@ class ProcessReader:
 
 
 def open_reader(
-    path: Path, workers: int, on_failure: Callable[[str], None], max_skipped_share: float
+    path: Path,
+    workers: int,
+    on_failure: Callable[[str], None],
+    max_skipped_share: float,
+    known: KnownRecords | None = None,
 ) -> ThreadReader | ProcessReader:
+    """The reader for PARSER_WORKERS; only the thread reader uses the prefilter (``known``)."""
     if workers <= 0:
-        return ThreadReader(path, on_failure, max_skipped_share)
+        return ThreadReader(path, on_failure, max_skipped_share, known)
     return ProcessReader(path, workers, on_failure, max_skipped_share)

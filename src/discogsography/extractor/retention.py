@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from discogsography.extractor.index import parse_index_name
 from discogsography.extractor.sources.versions import UnsafeFileNameError, parse_file_name
 
 
@@ -27,3 +28,18 @@ def files_to_remove(names: Iterable[str], completed_version: str, keep_versions:
     older = sorted((v for v in by_version if v < completed_version), reverse=True)
     doomed = older[keep_versions - 1 :]
     return sorted(name for version in doomed for name in by_version[version])
+
+
+def indexes_to_remove(names: Iterable[str], completed_version: str, keep_versions: int) -> list[str]:
+    """Index files to delete: those of versions dump files are removed for, and unfinished ones.
+
+    The completed version's index is always kept: it is the base of the next refresh.
+    """
+    found = [(name, parse_index_name(name)) for name in names]
+    indexes = [(name, parsed) for name, parsed in found if parsed is not None]
+    doomed = {name for name, parsed in indexes if parsed.partial and parsed.version != completed_version}
+    if keep_versions > 0:
+        older = sorted({p.version for _, p in indexes if p.version < completed_version}, reverse=True)
+        dropped = set(older[keep_versions - 1 :])
+        doomed |= {name for name, parsed in indexes if parsed.version in dropped}
+    return sorted(doomed)

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from discogsography.amqp.messages import FULL_MODE, INCREMENTAL_MODE, Increment
 from discogsography.amqp.topology import Topology
 from discogsography.errors import DiscogsographyError
 from discogsography.extractor.checksums import ChecksumError, parse_checksums
@@ -34,9 +35,12 @@ from discogsography.extractor.download import (
     same_file,
     sha256_of,
 )
+from discogsography.extractor.index import IndexBuilder
+from discogsography.extractor.prefilter import KnownRecords
 from discogsography.extractor.progress import ExtractionProgress, log_report, report_every
 from discogsography.extractor.publisher import FilePublisher, FileStats, PublishError, PublishOptions
-from discogsography.extractor.retention import files_to_remove
+from discogsography.extractor.refresh import FilePlan, plan_file, previous_completed_version
+from discogsography.extractor.retention import files_to_remove, indexes_to_remove
 from discogsography.extractor.settings import ExtractorSettings
 from discogsography.extractor.sources.finder import find_newest_version
 from discogsography.extractor.sources.versions import DumpVersion, ListingEntry, destination
@@ -211,6 +215,8 @@ class Extractor:
                 log.info("✅ Version already fully processed", version=version.version)
                 return
             marker = marker or new_marker(version.version)
+            if force:
+                marker.processing_phase.force_reprocess = True
             self.marker = marker
             self.phase = "downloading"
             paths = await self._download_version(client, version, marker, marker_path)
@@ -226,11 +232,20 @@ class Extractor:
         self.phase = "idle"
         self.cycle_finished_at = _now()
         log_report(self.progress.report())
+        changes = {  # keyed by kind: names are discogs_<version>_<kind>.xml.gz
+            name.rsplit("_", 1)[-1].removesuffix(".xml.gz"): {
+                "mode": entry.mode,
+                "base_version": entry.base_version,
+                **asdict(entry.counts),
+            }
+            for name, entry in marker.processing_phase.progress_by_file.items()
+        }
         log.info(
             "🎉 Dump version extracted",
             version=version.version,
             records=marker.processing_phase.records_extracted,
             messages=marker.publishing_phase.messages_published,
+            changes=changes,
         )
         self._remove_old_versions(version.version)
 
@@ -243,6 +258,12 @@ class Extractor:
                 log.info("🧹 Removed a file of an older dump version", file=name)
             except OSError as exc:
                 log.warning("⚠️ Could not remove an old dump file", file=name, error=str(exc))
+        for name in indexes_to_remove(names, completed_version, self.settings.keep_versions):
+            try:
+                (root / name).unlink()
+                log.info("🧹 Removed an index of an older dump version", file=name)
+            except OSError as exc:
+                log.warning("⚠️ Could not remove an old index", file=name, error=str(exc))
 
     # --- download ----------------------------------------------------------------------------
 
@@ -343,6 +364,9 @@ class Extractor:
         marker.start_processing(len(paths))
         marker.save(marker_path)
         amqp_url = self.settings.amqp_connection.get_secret_value()
+        root, version = self.settings.discogs_root, marker.current_version
+        force = marker.processing_phase.force_reprocess
+        base_version = None if force else previous_completed_version(root, version)
         for kind in PROCESSING_ORDER:
             if self.stop_requested.is_set():
                 return
@@ -353,24 +377,36 @@ class Extractor:
                 self.progress.advance(kind, marker.processing_phase.progress_by_file[name].records_extracted)
                 self.progress.complete(kind)
                 entry = marker.processing_phase.progress_by_file[name]
+                self.progress.set_changes(kind, entry.mode or FULL_MODE, entry.counts)
                 if not entry.completion_sent:
                     await self._send_completion(
                         amqp_url, kind, name, entry.records_extracted, marker, marker_path
                     )
                 log.info("⏭️ File already processed", file=name)
                 continue
-            await self._process_file(amqp_url, kind, path, marker, marker_path)
+            plan = plan_file(root, version, kind, base_version, force=force)
+            await self._process_file(amqp_url, kind, path, marker, marker_path, plan)
 
     async def _process_file(
-        self, amqp_url: str, kind: Kind, path: Path, marker: StateMarker, marker_path: Path
+        self, amqp_url: str, kind: Kind, path: Path, marker: StateMarker, marker_path: Path, plan: FilePlan
     ) -> None:
         name = path.name
         attempts = self.settings.file_attempts
+        base_version = plan.increment.base_version if plan.increment is not None else None
         for attempt in range(1, attempts + 1):
             marker.start_file_processing(name)
+            marker.record_file_changes(name, plan.mode, base_version, FileStats().counts)
             marker.save(marker_path)
             self.progress.start(kind)
-            log.info("📤 Processing file", file=name, attempt=attempt)
+            self.progress.set_changes(kind, plan.mode, FileStats().counts)
+            log.info(
+                "📤 Processing file",
+                file=name,
+                attempt=attempt,
+                mode=plan.mode,
+                base_version=base_version,
+                full_because=plan.reason or None,
+            )
 
             def on_progress(stats: FileStats) -> None:
                 marker.update_file_progress(
@@ -381,24 +417,46 @@ class Extractor:
                     stats.records_skipped,
                     stats.skipped_refs,
                 )
+                marker.record_file_changes(name, plan.mode, base_version, stats.counts)
+                self.progress.set_changes(kind, plan.mode, stats.counts)
                 marker.save(marker_path)
 
-            publisher = FilePublisher(
-                path,
-                name,
-                amqp_url,
-                self.topology,
-                self.publish_options,
-                stop=self.stop_requested,
-                on_progress=on_progress,
-                on_records=self.progress.advance,
-            )
+            index: IndexBuilder | None = None
+            known: KnownRecords | None = None
             try:
+                index = IndexBuilder(
+                    self.settings.discogs_root, marker.current_version, kind, plan.base_index
+                )
+                if self.settings.parser_workers == 0:  # the prefilter runs in the reading thread
+                    known = KnownRecords.open(kind, plan.base_index)
+                publisher = FilePublisher(
+                    path,
+                    name,
+                    amqp_url,
+                    self.topology,
+                    self.publish_options,
+                    stop=self.stop_requested,
+                    on_progress=on_progress,
+                    on_records=self.progress.advance,
+                    index=index,
+                    increment=plan.increment,
+                    known=known,
+                )
                 async with publisher:
+                    if marker.processing_phase.force_reprocess:
+                        # A resync: what still waits (say incremental messages a tableinator
+                        # refused) is superseded by the full publish and would stand before it.
+                        dropped = await publisher.purge_queue(kind)
+                        log.info(
+                            "🧹 FORCE_REPROCESS: emptied the queue first",
+                            data_type=kind.value,
+                            messages=dropped,
+                        )
                     stats = await publisher.publish_records()
                     if stats.interrupted:
                         log.info("💾 Stopped mid-file; it will be processed again", file=name)
                         return
+                    marker.record_file_changes(name, plan.mode, base_version, stats.counts)
                     marker.complete_file_processing(name, stats.records_published)
                     marker.save(marker_path)
                     self.progress.complete(kind)
@@ -409,8 +467,13 @@ class Extractor:
                         messages=stats.messages_published,
                         skipped=stats.records_skipped,
                         skipped_records=stats.skipped_refs[:NAMED_IN_LOG],
+                        mode=plan.mode,
+                        base_version=base_version,
+                        **asdict(stats.counts),
                     )
-                    await publisher.send_file_complete(stats.records_published)
+                    await publisher.send_file_complete(
+                        stats.records_published, version=marker.current_version, counts=stats.counts
+                    )
                     marker.file_completion_sent(name)
                     marker.save(marker_path)
                     log.info("✅ Sent file completion message", data_type=kind.value, file=name)
@@ -435,17 +498,32 @@ class Extractor:
                     "⚠️ Publishing failed, processing the file again", file=name, error=error, wait=delay
                 )
                 await asyncio.sleep(delay)
+            finally:
+                if index is not None:
+                    index.discard()  # a no-op once committed: only the .part file is removed
+                if known is not None:
+                    known.close()
 
     async def _send_completion(
         self, amqp_url: str, kind: Kind, name: str, total: int, marker: StateMarker, marker_path: Path
     ) -> None:
+        entry = marker.processing_phase.progress_by_file[name]
+        increment = None
+        if entry.mode == INCREMENTAL_MODE and entry.base_version is not None:
+            increment = Increment(marker.current_version, entry.base_version)
         publisher = FilePublisher(
-            Path(name), name, amqp_url, self.topology, self.publish_options, stop=self.stop_requested
+            Path(name),
+            name,
+            amqp_url,
+            self.topology,
+            self.publish_options,
+            stop=self.stop_requested,
+            increment=increment,
         )
         publisher.kind = kind
         try:
             async with publisher:
-                await publisher.send_file_complete(total)
+                await publisher.send_file_complete(total, version=marker.current_version, counts=entry.counts)
         except Exception as exc:  # reported, retried next cycle
             log.error("❌ Could not send the completion message", file=name, error=redact_text(str(exc)))
             return

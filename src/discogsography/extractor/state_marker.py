@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from discogsography.amqp.messages import ChangeCounts
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
 
@@ -75,6 +76,18 @@ class FileProcessingStatus(_Model):
     completed_at: datetime | None = None
     # True once the file_complete message for this file has been confirmed by the broker.
     completion_sent: bool = False
+    # "full" (every record published) or "incremental" (only what changed since base_version).
+    mode: str | None = None
+    base_version: str | None = None
+    # Records against the base version's index (full mode: all new); removed: ids it lacks.
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+    @property
+    def counts(self) -> ChangeCounts:
+        return ChangeCounts(self.new, self.changed, self.unchanged, self.removed)
 
 
 class ProcessingPhase(_Model):
@@ -87,6 +100,8 @@ class ProcessingPhase(_Model):
     current_file: str | None = None
     progress_by_file: dict[str, FileProcessingStatus] = Field(default_factory=dict)
     errors: list[str] = Field(default_factory=list)
+    # Set by FORCE_REPROCESS: every file of this version is published in full, after a restart too.
+    force_reprocess: bool = False
 
 
 class PublishingPhase(_Model):
@@ -250,6 +265,15 @@ class StateMarker(_Model):
         if self.publishing_phase.messages_published > 0:
             self.publishing_phase.status = PhaseStatus.IN_PROGRESS
         self.publishing_phase.last_amqp_heartbeat = _now()
+
+    def record_file_changes(
+        self, file_name: str, mode: str, base_version: str | None, counts: ChangeCounts
+    ) -> None:
+        """The file's mode and its new / changed / unchanged / removed counts so far."""
+        entry = self.processing_phase.progress_by_file.setdefault(file_name, FileProcessingStatus())
+        entry.mode, entry.base_version = mode, base_version
+        entry.new, entry.changed = counts.new, counts.changed
+        entry.unchanged, entry.removed = counts.unchanged, counts.removed
 
     def complete_file_processing(self, file_name: str, records: int) -> None:
         entry = self.processing_phase.progress_by_file.setdefault(file_name, FileProcessingStatus())

@@ -126,7 +126,7 @@ def load_file(
         advance(size)
         if fast:
             fastpath.restore(conn, kind)
-        outcome.removed = store.complete(parser.stats.records)
+        outcome.removed = store.complete(parser.stats.records, dump.version)
     outcome.records, outcome.skipped = parser.stats.records, parser.stats.skipped
     outcome.seconds = time.monotonic() - started
     return outcome

@@ -18,7 +18,13 @@ from psycopg import sql
 from discogsography.kinds import Kind
 from discogsography.load.state import mark_complete
 from discogsography.tableinator.rows import TABLES, RecordRows
-from discogsography.tableinator.writer import KindWriter, WriteResult, _JsonTextDumper, dedupe
+from discogsography.tableinator.versions import record_version
+from discogsography.tableinator.writer import KindWriter, WriteResult, _JsonTextDumper
+
+
+def _dedupe(rows: Sequence[RecordRows]) -> list[RecordRows]:
+    """One entry per id, the last one winning (as the tableinator's writer does)."""
+    return list({row.id: row for row in rows}.values())
 
 
 class LoadStore:
@@ -35,7 +41,7 @@ class LoadStore:
                 conn.execute("TRUNCATE load_seen")
 
     def write(self, rows: Sequence[RecordRows]) -> WriteResult:
-        result = self._copy_all(dedupe(rows)) if self.fast else self._writer.write(rows)
+        result = self._copy_all(_dedupe(rows)) if self.fast else self._writer.write(rows)
         if self.track_ids:
             with (
                 self.conn.transaction(),
@@ -69,7 +75,7 @@ class LoadStore:
                             copy.write_row(link_row)
         return WriteResult(len(rows), len(rows))
 
-    def complete(self, records: int) -> int:
+    def complete(self, records: int, version: str | None) -> int:
         """Apply removals (when ids were tracked) and mark the file complete; returns ids removed."""
         removed: list[int] = []
         with self.conn.transaction():
@@ -94,5 +100,7 @@ class LoadStore:
                             ),
                             (removed,),
                         )
+            if version is not None:  # the kind now reflects this version, as after a full pipeline run
+                record_version(self.conn, self.kind, version, "full")
             mark_complete(self.conn, self.kind, records, len(removed))
         return len(removed)

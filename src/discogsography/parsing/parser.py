@@ -16,7 +16,7 @@ from pathlib import Path
 from discogsography.errors import BrokenDumpError, RecordError, TooManySkippedError
 from discogsography.kinds import Kind
 from discogsography.parsing.parallel import parse_in_workers
-from discogsography.parsing.records import ParsedRecord, parse_block
+from discogsography.parsing.records import ParsedRecord, Prefilter, parse_block
 from discogsography.parsing.source import CHUNK_SIZE, DumpSource
 from discogsography.parsing.splitter import Block, RecordSplitter
 
@@ -66,6 +66,7 @@ class DumpParser:
 
     ``workers`` > 1 parses in that many worker processes (see parallel.py); results still come
     back in file order. ``on_failure`` is called for every skipped record (for logging).
+    ``prefilter`` (one process only) may answer for a record before it is parsed.
     """
 
     def __init__(
@@ -77,8 +78,10 @@ class DumpParser:
         max_skipped_share: float = DEFAULT_MAX_SKIPPED_SHARE,
         on_failure: FailureHook | None = None,
         chunk_size: int = CHUNK_SIZE,
+        prefilter: Prefilter | None = None,
     ) -> None:
         self.path = Path(path)
+        self.prefilter = prefilter
         self.workers = workers
         self.max_consecutive_failures = max_consecutive_failures
         self.max_skipped_share = max_skipped_share
@@ -133,4 +136,4 @@ class DumpParser:
 
     def _parse_here(self) -> Iterator[ParsedRecord | RecordError]:
         for block in self.blocks():
-            yield from parse_block(self.kind, block)
+            yield from parse_block(self.kind, block, self.prefilter)

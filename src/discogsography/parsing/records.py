@@ -8,7 +8,7 @@ resolution, DTD loading and network access off (DOCTYPEs are refused up front by
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,9 +90,19 @@ def _id_hint(xml: bytes) -> str | None:
     return (match.group(1) or match.group(2)).decode()
 
 
-def parse_block(kind: Kind, block: Block) -> Iterator[ParsedRecord | RecordError]:
+# Given a raw record, a record known without parsing it (None: parse it). The extractor's refresh
+# uses it to skip records whose XML is byte for byte last version's (extractor/prefilter.py).
+Prefilter = Callable[[RawRecord], "ParsedRecord | None"]
+
+
+def parse_block(
+    kind: Kind, block: Block, prefilter: Prefilter | None = None
+) -> Iterator[ParsedRecord | RecordError]:
     """The records of a block, in order; a record that cannot be parsed is yielded as its error."""
     for raw in split_block(block):
+        if prefilter is not None and (known := prefilter(raw)) is not None:
+            yield known
+            continue
         try:
             yield parse_raw_record(kind, raw)
         except RecordError as error:
@@ -109,14 +119,10 @@ def _recover(kind: Kind, raw: RawRecord, error: RecordError) -> list[ParsedRecor
     pieces = split_after_opening(raw, record_tag(kind.spec.record_tag))
     if len(pieces) == 1:
         return [error]
-    results: list[ParsedRecord | RecordError] = [
-        error if pieces[0].xml == raw.xml else _parsed(kind, pieces[0])
-    ]
+    results: list[ParsedRecord | RecordError] = [_parsed(kind, pieces[0])]
     for piece in pieces[1:]:
-        try:
-            results.append(parse_raw_record(kind, piece))
-        except RecordError as piece_error:
-            results.extend(_recover(kind, piece, piece_error))
+        result = _parsed(kind, piece)
+        results.extend(_recover(kind, piece, result) if isinstance(result, RecordError) else [result])
     if any(isinstance(result, ParsedRecord) for result in results[1:]):
         return results
     return [error]

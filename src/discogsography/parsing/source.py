@@ -103,6 +103,7 @@ class DumpSource:
         self._stream = _open(path)
         self._raw = self._stream.fileobj if isinstance(self._stream, gzip.GzipFile) else self._stream
         self._chunks = read_chunks(self._stream, path, chunk_size)
+        self._closed_at: int | None = None
         self._head = b""
         for chunk in self._chunks:
             self._head += chunk
@@ -117,13 +118,18 @@ class DumpSource:
         yield from self._chunks
 
     def compressed_position(self) -> int:
-        """How many bytes of the file were read so far (for progress on compressed files)."""
+        """How many bytes of the file were read so far (for progress on compressed files); after
+        close, where reading stopped."""
+        if self._closed_at is not None:
+            return self._closed_at
         try:
             return int(self._raw.tell())
         except (OSError, ValueError, AttributeError):
             return 0
 
     def close(self) -> None:
+        if self._closed_at is None:
+            self._closed_at = self.compressed_position()
         self._stream.close()
         if self._raw is not self._stream and self._raw is not None:
             self._raw.close()

@@ -11,13 +11,16 @@ from discogsography.tableinator.settings import load_settings
 
 
 @click.command()
-@click.option("--log-level", default="INFO", show_default=True, help="DEBUG, INFO, WARNING or ERROR.")
-def tableinator(log_level: str) -> None:
+@click.option(
+    "--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR (default: LOG_LEVEL, else INFO)."
+)
+def tableinator(log_level: str | None) -> None:
     """Consume the four queues into PostgreSQL tables (configured by environment variables)."""
     from discogsography.tableinator.service import run_service
 
-    configure_logging(level=log_level)
-    run_service(load_settings())
+    settings = load_settings(**({"log_level": log_level} if log_level else {}))
+    configure_logging(level=settings.log_level)
+    run_service(settings)
 
 
 @click.group()
@@ -38,8 +41,7 @@ def init() -> None:
     except psycopg.Error as exc:
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise DiscogsographyError(
-            f"cannot initialise the schema on {settings.postgres_address}/{settings.postgres_database}: "
-            f"{first_line}"
+            f"cannot initialise the schema on {settings.postgres_target()}: {first_line}"
         ) from None
     applied_text = ", ".join(map(str, applied)) if applied else "none, already up to date"
     click.echo(f"✅ Schema at version {version} (migrations applied now: {applied_text})")

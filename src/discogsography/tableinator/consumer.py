@@ -6,6 +6,11 @@ one ``multiple`` ack settle them after the commit. Nothing is acked before its b
 during a database outage the worker retries with backoff and the broker keeps the messages.
 A message that can never be stored is rejected without requeue, which dead-letters it to
 ``<kind>.dlq``, and the reason is logged.
+
+Incremental messages (a refresh: changed records and deletions since a base version) pass a
+gate first (versions.py): one whose base is not the version the database reflects is refused
+with one log line saying how to resync; the consumer then lets go of its channel, so that
+message and everything after it stay in the queue, and /health reports the reason.
 """
 
 from __future__ import annotations
@@ -15,21 +20,24 @@ import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from discogsography.amqp.messages import FileComplete, MessageError, decode_raw
+from discogsography.amqp.messages import Deletions, FileComplete, Increment, MessageError, decode_raw
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
+from discogsography.tableinator import versions
 from discogsography.tableinator.batching import (
     backoff_delay,
     prefetch_for,
     seconds_until_flush,
     should_flush,
 )
-from discogsography.tableinator.rows import RecordRows, RowError, rows_from_json
+from discogsography.tableinator.rows import RowError, removals, rows_from_json
 from discogsography.tableinator.store import DatabaseUnavailable, KindStore, StoreOutcome
+from discogsography.tableinator.writer import Item
 
 log = get_logger("discogsography.tableinator")
+_T = TypeVar("_T")
 
 # How often an attached consumer looks for its first record message while its queue is empty:
 # from the first to the second value, doubling.
@@ -44,6 +52,7 @@ FINAL_FLUSH_ATTEMPTS = 3
 class KindStats:
     records: int = 0  # records committed (after dedupe within their batch)
     changed: int = 0  # rows inserted or updated
+    removed: int = 0  # rows deleted by deletion messages
     messages: int = 0  # messages acked after their commit
     dead_lettered: int = 0
     batches: int = 0
@@ -55,11 +64,11 @@ class _Pending:
     """A batch: its messages and, per message, the rows of its records."""
 
     messages: list[Any] = field(default_factory=list)
-    rows: list[list[RecordRows]] = field(default_factory=list)
+    rows: list[list[Item]] = field(default_factory=list)
     count: int = 0
     oldest_at: float | None = None  # monotonic
 
-    def add(self, message: Any, rows: list[RecordRows]) -> None:
+    def add(self, message: Any, rows: list[Item]) -> None:
         if self.oldest_at is None:
             self.oldest_at = time.monotonic()
         self.messages.append(message)
@@ -118,6 +127,10 @@ class KindConsumer:
         self._gave_up = False
         self._writing: list[_Writing] = []  # in submission order
         self._failed = False  # a batch since the last flush was not stored and settled
+        # The dump version the database reflects for this kind, as last read or written.
+        self.db_version: str | None = None
+        self.db_version_known = False
+        self.refused: str | None = None  # why incremental messages are refused, until one applies
 
     # --- binding to the broker -----------------------------------------------------------
 
@@ -239,8 +252,11 @@ class KindConsumer:
         if decoded.data_type not in (None, self.kind):
             await self._dead_letter(message, f"{decoded.data_type} message on the {self.kind} queue")
             return
+        if decoded.increment is not None and not await self._applies(decoded.increment):
+            return
+        self.refused = None  # a message applies again (after a resync, say)
         if isinstance(decoded, FileComplete):
-            if await self.flush():
+            if await self.flush() and await self._record_version(decoded):
                 await self._settle([message])
                 await self._on_file_complete(self.kind, decoded)
             else:
@@ -252,13 +268,70 @@ class KindConsumer:
         self._on_records(self.kind)
         try:
             # Rows are built now so the batch holds compact rows, not the messages' records.
-            rows = [rows_from_json(self.kind, record) for record in decoded.records]
+            rows: list[Item]
+            if isinstance(decoded, Deletions):
+                rows = list(removals(decoded.ids))
+            else:
+                rows = [rows_from_json(self.kind, record) for record in decoded.records]
         except RowError as exc:
             await self._dead_letter(message, str(exc))
             return
         self._pending.add(message, rows)
         if should_flush(self._pending.count, self.batch_size, self.batch_mode):
             await self.submit()
+
+    # --- the version gate ------------------------------------------------------------------
+
+    async def _applies(self, increment: Increment) -> bool:
+        """Whether an incremental message may be applied; refuses it (see the module) if not."""
+        if self.db_version_known and versions.applies(self.db_version, increment):
+            return True
+        # Another tableinator may have moved the version on: read it again, with no batch
+        # being written on the connection it uses.
+        await self.flush()
+        try:
+            version = await self._retry(self.stores[0].version, 0)
+        except _GaveUp:
+            self._gave_up = True  # stopping during an outage: leave it for the next run
+            return False
+        self.db_version, self.db_version_known = version, True
+        if versions.applies(version, increment):
+            self.refused = None
+            return True
+        await self._refuse(versions.refusal(self.kind, version, increment))
+        return False
+
+    async def _refuse(self, reason: str) -> None:
+        if reason != self.refused:
+            log.error(
+                "⛔ Incremental message refused: the database is not at its base version. "
+                "Resync with FORCE_REPROCESS=true on the extractor",
+                data_type=self.kind.value,
+                reason=reason,
+                hint=versions.RESYNC_HINT,
+            )
+        self.refused = reason
+        # Closing the channel hands this message and every later one back to the queue; the
+        # ones already in the inbox came on that channel and are dropped unacked.
+        await self.cancel()
+        stop = False
+        while not self._inbox.empty():
+            stop = self._inbox.get_nowait() is None or stop
+        if stop:
+            self._inbox.put_nowait(None)
+
+    async def _record_version(self, message: FileComplete) -> bool:
+        """After a file is stored: the database now reflects its version (False: outage, stop)."""
+        version = message.version or versions.version_of_file(message.file)
+        if version is None:
+            return True  # an extractor that sends no version: nothing to record
+        try:
+            await self._retry(lambda: self.stores[0].set_version(version, message.mode), 0)
+        except _GaveUp:
+            self._gave_up = True
+            return False
+        self.db_version, self.db_version_known = version, True
+        return True
 
     async def submit(self) -> None:
         """Hand the pending batch to a writer and go on collecting the next one.
@@ -331,26 +404,34 @@ class KindConsumer:
             return False
         self.stats.records += outcome.records
         self.stats.changed += outcome.changed
+        self.stats.removed += outcome.removed
         self.stats.messages += len(good)
         self.stats.batches += 1
         return True
 
     async def _store_with_retry(self, pending: _Pending, store: KindStore) -> StoreOutcome | None:
+        try:
+            return await self._retry(lambda: store.store(pending.rows), pending.count)
+        except _GaveUp:
+            return None
+
+    async def _retry(self, call: Callable[[], _T], pending_records: int) -> _T:
+        """Run a blocking database call in a thread, retrying outages; _GaveUp when stopping."""
         attempt = 0
         while True:
             try:
-                outcome = await asyncio.to_thread(store.store, pending.rows)
+                outcome = await asyncio.to_thread(call)
             except DatabaseUnavailable as exc:
                 self._on_database(False, str(exc))
                 if self._stopping.is_set() and attempt + 1 >= FINAL_FLUSH_ATTEMPTS:
-                    return None
+                    raise _GaveUp from None
                 delay = backoff_delay(attempt, cap=self._max_backoff)
                 log.warning(
                     "⚠️ PostgreSQL unavailable, will retry",
                     data_type=self.kind.value,
                     error=str(exc),
                     retry_in=round(delay, 2),
-                    pending_records=pending.count,
+                    pending_records=pending_records,
                 )
                 attempt += 1
                 if self._stopping.is_set():
@@ -403,6 +484,10 @@ class KindConsumer:
             )
 
 
+class _GaveUp(Exception):
+    """Stopping during an outage: the attempts at the final flush are used up."""
+
+
 def _open_channel_id(message: Any) -> int | None:
     """Identity of the channel a message came on, None once that channel is closed."""
     try:
@@ -417,4 +502,6 @@ def _records_in(body: bytes) -> int:
         decoded = decode_raw(body)
     except MessageError:
         return 0
-    return 0 if isinstance(decoded, FileComplete) else len(decoded.records)
+    if isinstance(decoded, FileComplete):
+        return 0
+    return len(decoded.ids) if isinstance(decoded, Deletions) else len(decoded.records)

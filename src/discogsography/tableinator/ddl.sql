@@ -174,3 +174,13 @@ EXCEPTION WHEN OTHERS THEN
     RAISE NOTICE 'lz4 compression unavailable (%), keeping pglz', SQLERRM;
 END
 $$;
+
+-- migration 4: the dump version each kind reflects
+-- Written when a kind's file_complete has been handled (everything before it committed). An
+-- incremental message applies only to the version it names as its base (tableinator/versions.py).
+CREATE TABLE IF NOT EXISTS dump_versions (
+    kind text PRIMARY KEY,
+    version text NOT NULL,
+    mode text NOT NULL,
+    updated_at timestamptz NOT NULL DEFAULT now()
+);

@@ -64,6 +64,23 @@ class RecordRows:
     links: dict[str, list[Row]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A record absent from the newest version: its row and link rows are deleted."""
+
+    id: int
+
+
+def removals(ids: Iterable[int]) -> list[Removal]:
+    """Removals of these ids; RowError for an id no table can hold (nothing to delete)."""
+    found = []
+    for record_id in ids:
+        if not -BIGINT_MAX - 1 <= record_id <= BIGINT_MAX:
+            raise RowError(f"id {record_id} does not fit bigint")
+        found.append(Removal(record_id))
+    return found
+
+
 # --- field readers (the rules are in discogsography.fields) ---------------------------------
 
 

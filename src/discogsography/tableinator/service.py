@@ -132,12 +132,19 @@ class Tableinator:
         return {
             "records": {kind.value: c.stats.records for kind, c in self.consumers.items()},
             "changed": {kind.value: c.stats.changed for kind, c in self.consumers.items()},
+            "removed": {kind.value: c.stats.removed for kind, c in self.consumers.items()},
             "dead_lettered": {kind.value: c.stats.dead_lettered for kind, c in self.consumers.items()},
         }
 
     def health_report(self) -> tuple[bool, dict[str, Any]]:
         broker = self._broker_state()
-        healthy = self._running and self._database_ok is not False and broker in ("connected", "idle")
+        refused = {kind.value: c.refused for kind, c in self.consumers.items() if c.refused}
+        healthy = (
+            self._running
+            and self._database_ok is not False
+            and broker in ("connected", "idle")
+            and not refused
+        )
         last_times = {kind.value: _iso(c.stats.last_message_at) for kind, c in self.consumers.items()}
         known = [c.stats.last_message_at for c in self.consumers.values() if c.stats.last_message_at]
         return healthy, {
@@ -148,10 +155,16 @@ class Tableinator:
             "broker_error": self._broker_error,
             "database": {None: "unknown", True: "ok", False: "unavailable"}[self._database_ok],
             "database_error": self._database_error,
+            # Incremental messages refused because the database is not at their base version.
+            "refused": refused,
+            "dump_versions": {
+                kind.value: c.db_version for kind, c in self.consumers.items() if c.db_version_known
+            },
             "counts": {
                 kind.value: {
                     "records": c.stats.records,
                     "changed": c.stats.changed,
+                    "removed": c.stats.removed,
                     "messages": c.stats.messages,
                     "dead_lettered": c.stats.dead_lettered,
                     "pending": c.pending_records,
@@ -294,7 +307,14 @@ class Tableinator:
             data_type=kind.value,
             total_processed=message.total_processed,
             file=message.file,
+            version=message.version,
+            mode=message.mode,
+            base_version=message.increment.base_version if message.increment else None,
+            new=message.counts.new,
+            changed=message.counts.changed,
+            removed=message.counts.removed,
             records_stored=self.consumers[kind].stats.records,
+            rows_removed=self.consumers[kind].stats.removed,
         )
         self.completed.add(kind)
         if self.completed == set(Kind):
@@ -347,6 +367,7 @@ class Tableinator:
             log.info(
                 "📊 Tableinator progress",
                 records={kind.value: c.stats.records for kind, c in self.consumers.items()},
+                removed={kind.value: c.stats.removed for kind, c in self.consumers.items()},
                 pending={kind.value: c.pending_records for kind, c in self.consumers.items()},
                 dead_lettered=sum(c.stats.dead_lettered for c in self.consumers.values()),
                 completed=sorted(kind.value for kind in self.completed),

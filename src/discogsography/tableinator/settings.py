@@ -1,86 +1,59 @@
-"""The tableinator's configuration: every environment variable it reads, typed, in one place."""
+"""The tableinator's configuration: every variable it reads, typed, in one place.
+
+PostgreSQL and RabbitMQ come from the shared parts (discogsography.config), read from the
+environment and a `.env` file; `db init` and `pipeline` use these settings too.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from psycopg.conninfo import make_conninfo
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field
 
-from discogsography.errors import DiscogsographyError
+from discogsography.config.amqp import AmqpSettings
+from discogsography.config.base import SettingsError, load
+from discogsography.config.postgres import PostgresSettings
 from discogsography.redact import redact_url
 
+__all__ = ["ConfigError", "TableinatorSettings", "load_settings"]
 
-class ConfigError(DiscogsographyError):
-    """An environment variable with a value the service cannot use."""
+# The name this module used before the shared settings base: the same error.
+ConfigError = SettingsError
 
 
-class TableinatorSettings(BaseSettings):
-    model_config = SettingsConfigDict(
-        case_sensitive=False, extra="ignore", frozen=True, populate_by_name=True
+class TableinatorSettings(AmqpSettings, PostgresSettings):
+    services = ("tableinator", "pipeline")
+    title = "Tableinator"
+    application_name = "discogsography-tableinator"
+
+    health_check_port: int = Field(
+        default=8002, ge=0, le=65535, description="Port of `GET /health` (0: any free port)."
+    )
+    consumer_cancel_delay: float = Field(
+        default=300,
+        ge=0,
+        description="Seconds after `file_complete` before a kind's consumer is cancelled (0: never).",
+    )
+    queue_check_interval: float = Field(
+        default=3600, gt=0, description="Seconds between checks of idle queues for new messages."
+    )
+    postgres_batch_mode: bool = Field(default=True, description="false: one transaction per message.")
+    postgres_batch_size: int = Field(
+        default=100, ge=1, le=100_000, description="Records per batch (1000 for bulk loads)."
+    )
+    postgres_batch_flush_interval: float = Field(
+        default=5.0, gt=0, description="Seconds a record waits for its batch at most."
     )
 
-    postgres_address: str = Field("localhost:5432", description="host:port of PostgreSQL")
-    postgres_username: str = "discogsography"
-    postgres_password: SecretStr = SecretStr("")
-    postgres_database: str = "discogsography"
-    amqp_connection: SecretStr = SecretStr("amqp://guest:guest@localhost:5672/")
-    health_check_port: int = Field(8002, ge=0, le=65535)
-    consumer_cancel_delay: float = Field(300, ge=0)
-    queue_check_interval: float = Field(3600, gt=0)
-    postgres_batch_mode: bool = True
-    postgres_batch_size: int = Field(100, ge=1, le=100_000)
-    postgres_batch_flush_interval: float = Field(5.0, gt=0)
-    # Put in front of every exchange and queue name (tests and benchmarks use one per run);
-    # AMQP_PREFIX, the extractor's name for it, is accepted too.
-    amqp_queue_prefix: str = Field("", validation_alias=AliasChoices("amqp_queue_prefix", "amqp_prefix"))
-
-    @field_validator("postgres_address")
-    @classmethod
-    def _host_and_port(cls, value: str) -> str:
-        host, _, port = value.strip().rpartition(":")
-        if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            raise ValueError(f"expected host:port, got {value!r}")
-        return value.strip()
-
-    @field_validator("amqp_connection")
-    @classmethod
-    def _amqp_url(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().startswith(("amqp://", "amqps://")):
-            raise ValueError("expected an amqp:// or amqps:// URL")
-        return value
-
     @property
-    def postgres_host(self) -> str:
-        return self.postgres_address.rpartition(":")[0].strip("[]")
-
-    @property
-    def postgres_port(self) -> int:
-        return int(self.postgres_address.rpartition(":")[2])
-
-    def postgres_conninfo(self, database: str | None = None) -> str:
-        """libpq connection string (holds the password: never log it; log ``describe()``)."""
-        options: dict[str, Any] = {
-            "host": self.postgres_host,
-            "port": self.postgres_port,
-            "user": self.postgres_username,
-            "dbname": database or self.postgres_database,
-            "application_name": "discogsography-tableinator",
-        }
-        password = self.postgres_password.get_secret_value()
-        if password:
-            options["password"] = password
-        return make_conninfo(**options)
-
-    @property
-    def amqp_url(self) -> str:
-        return self.amqp_connection.get_secret_value()
+    def amqp_queue_prefix(self) -> str:
+        """The spec's name for AMQP_PREFIX."""
+        return self.amqp_prefix
 
     def describe(self) -> dict[str, Any]:
         """The settings for a log line: no secret in it."""
         return {
-            "postgres": f"{self.postgres_username}@{self.postgres_address}/{self.postgres_database}",
+            "postgres": self.postgres_target(),
             "amqp": redact_url(self.amqp_url),
             "batch_mode": self.postgres_batch_mode,
             "batch_size": self.postgres_batch_size,
@@ -88,18 +61,11 @@ class TableinatorSettings(BaseSettings):
             "consumer_cancel_delay": self.consumer_cancel_delay,
             "queue_check_interval": self.queue_check_interval,
             "health_check_port": self.health_check_port,
-            "queue_prefix": self.amqp_queue_prefix,
+            "queue_prefix": self.amqp_prefix,
+            "log_level": self.log_level,
         }
 
 
 def load_settings(**overrides: Any) -> TableinatorSettings:
-    """Read the environment (overrides win); a bad value becomes one clear ConfigError."""
-    try:
-        return TableinatorSettings(**overrides)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            name = "_".join(str(part) for part in error["loc"]).upper() or "configuration"
-            shown = "" if "PASSWORD" in name or "AMQP" in name else f" (got {error.get('input')!r})"
-            problems.append(f"{name}: {error['msg']}{shown}")
-        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None
+    """Settings from the environment and .env (overrides win); a bad value is one SettingsError."""
+    return load(TableinatorSettings, **overrides)

@@ -12,16 +12,17 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
-from discogsography.tableinator.rows import RecordRows
-from discogsography.tableinator.writer import KindWriter, WriteResult, is_transient
+from discogsography.tableinator import versions
+from discogsography.tableinator.writer import Item, KindWriter, WriteResult, is_transient
 
 Connect = Callable[[], psycopg.Connection[Any]]
+_T = TypeVar("_T")
 
 
 class DatabaseUnavailable(DiscogsographyError):
@@ -32,11 +33,13 @@ class DatabaseUnavailable(DiscogsographyError):
 class StoreOutcome:
     records: int = 0  # distinct ids stored by the batch
     changed: int = 0  # rows inserted or updated
+    removed: int = 0  # rows deleted
     failed: dict[int, str] = field(default_factory=dict)  # message index -> reason
 
     def add(self, result: WriteResult) -> None:
         self.records += result.records
         self.changed += result.changed
+        self.removed += result.removed
 
 
 class KindStore:
@@ -47,7 +50,7 @@ class KindStore:
         self._connect = connect
         self._writer: KindWriter | None = None
 
-    def store(self, messages: Sequence[Sequence[RecordRows]]) -> StoreOutcome:
+    def store(self, messages: Sequence[Sequence[Item]]) -> StoreOutcome:
         """Store the rows of these messages in one transaction when possible."""
         outcome = StoreOutcome()
         built = [(index, rows) for index, rows in enumerate(messages) if rows]
@@ -68,11 +71,22 @@ class KindStore:
                 outcome.failed[index] = _reason(exc)
         return outcome
 
-    def _write(self, rows: Sequence[RecordRows]) -> WriteResult:
+    def version(self) -> str | None:
+        """The dump version this kind's rows reflect (None: none recorded yet)."""
+        return self._call(lambda writer: versions.read_version(writer.conn, self.kind))
+
+    def set_version(self, version: str, mode: str) -> None:
+        self._call(lambda writer: versions.record_version(writer.conn, self.kind, version, mode))
+
+    def _write(self, rows: Sequence[Item]) -> WriteResult:
+        return self._call(lambda writer: writer.write(rows))
+
+    def _call(self, work: Callable[[KindWriter], _T]) -> _T:
+        """Run ``work`` on the connection; outages become DatabaseUnavailable, after a close."""
         try:
             if self._writer is None:
                 self._writer = KindWriter(self._connect(), self.kind)
-            return self._writer.write(rows)
+            return work(self._writer)
         except psycopg.Error as exc:
             if not is_transient(exc):
                 raise

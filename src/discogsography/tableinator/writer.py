@@ -7,7 +7,9 @@ A batch (deduplicated: the last record of an id wins) is written in one transact
      format: no escaping on either side, and ``data`` goes as the JSON text received);
   4. changed records (next month's dump) are COPied into a temporary staging table and
      upserted with ``INSERT ... SELECT ... ON CONFLICT (id) DO UPDATE ... WHERE hash differs
-     RETURNING id``; the link rows of the ids returned are deleted and written again.
+     RETURNING id``; the link rows of the ids returned are deleted and written again;
+  5. removals (ids an incremental version no longer has) delete the row and its link rows; an
+     id already absent deletes nothing, which is what makes a redelivered removal harmless.
 Should another writer insert one of the "new" ids meanwhile, the unique index refuses the
 COPY and the batch is written again with every record through the upsert of step 4, which is
 correct whatever the table holds. bench/tableinator_bench.py measures this path against
@@ -28,7 +30,7 @@ from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
 from discogsography.kinds import Kind
-from discogsography.tableinator.rows import TABLES, KindTables, RecordRows
+from discogsography.tableinator.rows import TABLES, KindTables, RecordRows, Removal
 
 # SQLSTATE classes that say "try again later", not "this data is wrong": connection exceptions,
 # admin shutdown / cannot connect now, insufficient resources, serialization failures and
@@ -48,11 +50,15 @@ def is_transient(error: BaseException) -> bool:
 class WriteResult:
     records: int  # distinct ids written in the batch
     changed: int  # of those, rows inserted or updated (the rest had an unchanged hash)
+    removed: int = 0  # rows deleted by removals
 
 
-def dedupe(rows: Iterable[RecordRows]) -> list[RecordRows]:
+Item = RecordRows | Removal
+
+
+def dedupe(rows: Iterable[Item]) -> list[Item]:
     """One entry per id, the last one seen winning, in first-seen order."""
-    by_id: dict[int, RecordRows] = {}
+    by_id: dict[int, Item] = {}
     for row in rows:
         by_id[row.id] = row
     return list(by_id.values())
@@ -92,6 +98,7 @@ class _Statements:
     copy_stage: sql.Composed
     upsert: sql.Composed
     links: tuple[tuple[str, sql.Composed, sql.Composed], ...]  # name, delete, copy
+    delete: sql.Composed
 
 
 def _statements(tables: KindTables) -> _Statements:
@@ -131,6 +138,7 @@ def _statements(tables: KindTables) -> _Statements:
             )
             for link in tables.links
         ),
+        delete=sql.SQL("DELETE FROM {table} WHERE id = ANY(%s)").format(table=table),
     )
 
 
@@ -161,23 +169,30 @@ class KindWriter:
         # Seconds spent per step, summed over batches (the benchmark reports them).
         self.timings: dict[str, float] = dict.fromkeys(("lookup", "insert", "upsert", "links"), 0.0)
 
-    def write(self, rows: Iterable[RecordRows]) -> WriteResult:
+    def write(self, rows: Iterable[Item]) -> WriteResult:
         """Store a batch in one transaction; raises psycopg errors (see is_transient)."""
-        unique = dedupe(rows)
-        if not unique:
+        items = dedupe(rows)
+        if not items:
             return WriteResult(0, 0)
+        unique = [item for item in items if isinstance(item, RecordRows)]
+        gone = [item.id for item in items if isinstance(item, Removal)]
         try:
             with self.conn.transaction():
-                return self._write(unique, fast=True)
+                return self._write(unique, gone, fast=True)
         except psycopg.errors.UniqueViolation:
             # An id inserted by someone else since the lookup (or a hash another id holds).
             with self.conn.transaction():
-                return self._write(unique, fast=False)
+                return self._write(unique, gone, fast=False)
 
-    def _write(self, unique: list[RecordRows], *, fast: bool) -> WriteResult:
+    def _write(self, unique: list[RecordRows], gone: list[int], *, fast: bool) -> WriteResult:
         statements, timings = self._sql, self.timings
         with self.conn.cursor() as cur:
             cur.adapters.register_dumper(bytes, _JsonTextDumper)  # this cursor's COPYs only
+            removed = 0
+            if gone:
+                removed = cur.execute(statements.delete, (gone,)).rowcount
+                for _, delete_links, _ in statements.links:
+                    cur.execute(delete_links, (gone,))
             started = perf_counter()
             new: list[RecordRows] = []
             to_upsert = unique
@@ -217,4 +232,4 @@ class KindWriter:
             timings["insert"] += inserted - looked_up
             timings["upsert"] += upserted - inserted
             timings["links"] += perf_counter() - upserted
-        return WriteResult(len(unique), len(new) + len(changed))
+        return WriteResult(len(unique), len(new) + len(changed), removed)

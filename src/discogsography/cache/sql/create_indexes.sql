@@ -2,8 +2,8 @@
 -- Foreign keys: joins to release and cascade deletes.
 CREATE INDEX IF NOT EXISTS idx_release_artist_release_id ON release_artist (release_id);
 CREATE INDEX IF NOT EXISTS idx_release_label_release_id ON release_label (release_id);
-CREATE INDEX IF NOT EXISTS idx_release_track_artist_release_id
-    ON release_track_artist (release_id, track_sequence);
+CREATE INDEX IF NOT EXISTS idx_release_track_release_id ON release_track (release_id);
+CREATE INDEX IF NOT EXISTS idx_release_track_artist_release_id ON release_track_artist (release_id);
 
 -- Accent- and case-insensitive fuzzy search (pg_trgm): WHERE lower(f_unaccent(col)) % lower(f_unaccent($1)).
 CREATE INDEX IF NOT EXISTS idx_release_title_trgm

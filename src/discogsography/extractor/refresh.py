@@ -1,0 +1,58 @@
+"""Full or incremental: how one file of a version is published, decided before it starts.
+
+Incremental (the default once an index exists) needs the index of the same kind in the newest
+older version whose state marker says the whole extraction completed: an interrupted version
+never becomes a base. FORCE_REPROCESS, no completed older version, or an index that is missing
+or unreadable give full mode, which publishes every record as the spec describes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from discogsography.amqp.messages import FULL_MODE, INCREMENTAL_MODE, Increment
+from discogsography.extractor.index import IndexUnusableError, check_base, index_path
+from discogsography.extractor.state_marker import StateMarker, StateMarkerError
+from discogsography.kinds import Kind
+
+_MARKER = re.compile(r"\.extraction_status_(\d{8})\.json")
+
+
+@dataclass(frozen=True, slots=True)
+class FilePlan:
+    mode: str
+    increment: Increment | None = None  # set in incremental mode
+    base_index: Path | None = None
+    reason: str = ""  # why full mode, for the log
+
+
+def previous_completed_version(root: Path, version: str) -> str | None:
+    """The newest version older than ``version`` whose extraction completed."""
+    older = []
+    for path in root.glob(".extraction_status_*.json"):
+        match = _MARKER.fullmatch(path.name)
+        if match is not None and match[1] < version:
+            older.append(match[1])
+    for candidate in sorted(older, reverse=True):
+        try:
+            marker = StateMarker.load(StateMarker.path_for(root, candidate))
+        except StateMarkerError:
+            continue
+        if marker is not None and marker.is_complete:
+            return candidate
+    return None
+
+
+def plan_file(root: Path, version: str, kind: Kind, base_version: str | None, *, force: bool) -> FilePlan:
+    if force:
+        return FilePlan(FULL_MODE, reason="FORCE_REPROCESS")
+    if base_version is None:
+        return FilePlan(FULL_MODE, reason="no completed older version")
+    path = index_path(root, base_version, kind)
+    try:
+        check_base(path, kind, base_version)
+    except IndexUnusableError as exc:
+        return FilePlan(FULL_MODE, reason=str(exc))
+    return FilePlan(INCREMENTAL_MODE, Increment(version, base_version), path)
