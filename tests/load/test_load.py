@@ -180,6 +180,20 @@ def test_a_newer_version_removes_the_ids_it_no_longer_has(database: str, tmp_pat
     assert title == ("Retitled",)
 
 
+def test_a_newer_version_over_a_pipelines_tables_removes_too(database: str, tmp_path: Path) -> None:
+    """Only dump_versions says what the tables hold (as after a pipeline run): still removals."""
+    load(database, SAMPLES_2020 / "discogs_20200806_releases.xml.gz")
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute("DELETE FROM load_state")
+    newer, gone, _ = _newer_releases(tmp_path, dropped=10)
+    load(database, newer)
+    with psycopg.connect(database) as conn:
+        ids = {row[0] for row in conn.execute("SELECT id FROM releases").fetchall()}
+        version = conn.execute("SELECT version FROM dump_versions WHERE kind = 'releases'").fetchone()
+    assert len(ids) == 990 and not ids & set(gone)
+    assert version == ("20200901",)
+
+
 def test_an_older_version_is_refused(database: str, tmp_path: Path) -> None:
     newer, _, _ = _newer_releases(tmp_path, dropped=1)
     load(database, newer)

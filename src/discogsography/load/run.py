@@ -25,6 +25,7 @@ from discogsography.load.store import LoadStore
 from discogsography.parsing import DumpParser
 from discogsography.tableinator.rows import RecordRows
 from discogsography.tableinator.schema import ensure_schema
+from discogsography.tableinator.versions import read_version
 
 Connect = Callable[[], psycopg.Connection[Any]]
 
@@ -52,17 +53,17 @@ class FileOutcome:
     seconds: float = 0.0
 
 
-def _decide(state: KindState | None, dump: DumpFile, size: int) -> str:
-    if state is None:
-        return "loaded"
-    if state.complete and state.file == dump.path.name and state.size == size:
+def _decide(state: KindState | None, stored: str | None, dump: DumpFile, size: int) -> str:
+    """What to do with a file, given the load's state and the version the kind's rows reflect."""
+    if state is not None and state.complete and state.file == dump.path.name and state.size == size:
         return "already loaded"
-    if state.loaded_version and dump.version and dump.version < state.loaded_version:
+    if stored and dump.version and dump.version < stored:
         raise DiscogsographyError(
-            f"{dump.path.name}: version {dump.version} is older than the {dump.kind} "
-            f"loaded ({state.loaded_version})"
+            f"{dump.path.name}: version {dump.version} is older than the {dump.kind} loaded ({stored})"
         )
-    return "resumed" if not state.complete and state.file == dump.path.name else "loaded"
+    if state is not None and not state.complete and state.file == dump.path.name:
+        return "resumed"
+    return "loaded"
 
 
 def load_file(
@@ -78,13 +79,13 @@ def load_file(
         ensure_schema(control)
         ensure_state_table(control)
         state = read_state(control, kind)
-        action = _decide(state, dump, size)
+        # The version the kind's rows reflect: a load's, or a pipeline run's (dump_versions).
+        stored = (state.loaded_version if state else None) or read_version(control, kind)
+        action = _decide(state, stored, dump, size)
         if action == "already loaded":
             return FileOutcome(dump, action)
         # Removals: ids of an older version that this one lacks go, as in the pipeline.
-        track_ids = (
-            state is not None and state.loaded_version is not None and state.loaded_version != dump.version
-        )
+        track_ids = stored is not None and dump.version is not None and stored != dump.version
         resuming_fast = state is not None and state.fast and not state.complete
         fast = resuming_fast or (options.fast and not track_ids and fastpath.is_empty(control, [kind]))
         if resuming_fast:
