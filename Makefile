@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 SAMPLE_DUMP := samples/discogs_20200806
 
-.PHONY: help setup services run parse test lint docs bench bench-pipeline bench-refresh bench-index clean
+.PHONY: help setup services run parse test lint docs bench bench-pipeline bench-refresh bench-index bench-peers bench-floor clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -49,6 +49,12 @@ bench: setup ## Parser benchmark on a make_dump.py dump (200,000 releases)
 
 bench-pipeline: services ## End-to-end benchmark: 100,000 releases through the whole pipeline
 	uv run python bench/pipeline_bench.py
+
+bench-peers: services ## Side by side with discogskit 0.2.0 (installed under bench/out): load, pipeline, Parquet export
+	uv run python bench/peers_bench.py
+
+bench-floor: services ## The physical floor: gzip inflate, libxml2 parse and COPY, each alone
+	uv run python bench/floor_bench.py
 
 bench-refresh: services ## Monthly refresh: full load of B against the refresh A -> B (100,000 releases)
 	uv run python bench/refresh_bench.py

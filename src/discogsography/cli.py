@@ -20,6 +20,8 @@ SUBCOMMANDS: dict[str, str] = {
     "db": "discogsography.tableinator.cli:db",
     "cache": "discogsography.cache.cli:cache",
     "pipeline": "discogsography.pipeline:pipeline",
+    "export": "discogsography.export.command:export",
+    "load": "discogsography.load.command:load",
     "samples": "discogsography.commands.samples:samples",
     "completion": "discogsography.commands.completion:completion",
 }

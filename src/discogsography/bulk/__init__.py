@@ -1,0 +1,1 @@
+"""What `load` and `export` share: finding dump files, parsing their blocks in worker processes."""

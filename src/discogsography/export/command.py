@@ -1,0 +1,86 @@
+"""`discogsography export PATH... --format parquet|jsonl|csv --output DIR`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from discogsography.bulk.inputs import find_dump_files
+from discogsography.bulk.workers import worker_pool
+from discogsography.errors import RecordError
+from discogsography.export.run import ExportOptions, Format, export_file
+from discogsography.parsing import ParseStats
+from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
+from discogsography.progress import byte_progress
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice([f.value for f in Format]),
+    default=Format.PARQUET.value,
+    show_default=True,
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Directory for <kind>.parquet / .jsonl / .csv (created when missing).",
+)
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option(
+    "--max-consecutive-failures",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    show_default=True,
+)
+@click.option(
+    "--max-skipped-share",
+    type=click.FloatRange(min=0.0, max=1.0),
+    default=DEFAULT_MAX_SKIPPED_SHARE,
+    show_default=True,
+)
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def export(
+    paths: tuple[Path, ...],
+    fmt: str,
+    output: Path,
+    workers: int,
+    max_consecutive_failures: int,
+    max_skipped_share: float,
+    progress: bool | None,
+) -> None:
+    """Export dump files (or the newest version in a directory) to one file per kind.
+
+    Parquet: the table's typed columns, then the record's other fields as nested structs and
+    lists (docs/export.md). JSON Lines: the records as `parse` writes them. CSV: the typed columns.
+    """
+    dumps = find_dump_files(paths)
+    output.mkdir(parents=True, exist_ok=True)
+    options = ExportOptions(Format(fmt), output, workers, max_consecutive_failures, max_skipped_share)
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def report(error: RecordError) -> None:
+        click.echo(f"skipped: {error}", err=True)
+
+    with worker_pool(workers) as pool:
+        options.pool = pool
+        for dump in dumps:
+            size = dump.path.stat().st_size
+            with byte_progress(show, size, f"exporting {dump.path.name}") as advance:
+                path, stats = export_file(dump, options, report, advance)
+            _summary(dump.path.name, dump.kind.value, stats, path)
+
+
+def _summary(name: str, kind: str, stats: ParseStats, path: Path) -> None:
+    click.echo(
+        f"{name}: {kind}: {stats.records:,} records, {stats.skipped} skipped, "
+        f"{stats.seconds:.2f} s, {stats.records_per_second:,.0f} records/s -> {path}",
+        err=True,
+    )

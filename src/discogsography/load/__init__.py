@@ -1,0 +1,1 @@
+"""`discogsography load`: dump files straight into the tableinator's tables, without a broker."""

@@ -1,0 +1,121 @@
+"""`discogsography load PATH...`: dump files into PostgreSQL, the tableinator's schema, no broker."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import psycopg
+
+from discogsography.bulk.inputs import find_dump_files
+from discogsography.bulk.workers import worker_pool
+from discogsography.errors import DiscogsographyError, RecordError
+from discogsography.load.run import FileOutcome, LoadOptions, load_file
+from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
+from discogsography.progress import byte_progress
+from discogsography.tableinator.settings import load_settings
+
+
+def _connector(dsn: str | None) -> Any:
+    conninfo = dsn or load_settings().postgres_conninfo()
+
+    def connect() -> psycopg.Connection[Any]:
+        try:
+            return psycopg.connect(conninfo, connect_timeout=10)
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise DiscogsographyError(f"PostgreSQL: {first}") from None
+
+    return connect
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--from-source",
+    is_flag=True,
+    help="The newest version at the extractor's DISCOGS_SOURCE, downloaded and verified into DISCOGS_ROOT.",
+)
+@click.option(
+    "--dsn",
+    default=None,
+    help="PostgreSQL conninfo or URL (default: the tableinator's POSTGRES_* variables).",
+)
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=2, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option(
+    "--fast/--no-fast",
+    default=False,
+    show_default=True,
+    help="Into empty tables: unlogged tables, indexes built afterwards (no crash safety while loading).",
+)
+@click.option(
+    "--max-consecutive-failures",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    show_default=True,
+)
+@click.option(
+    "--max-skipped-share",
+    type=click.FloatRange(min=0.0, max=1.0),
+    default=DEFAULT_MAX_SKIPPED_SHARE,
+    show_default=True,
+)
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def load(
+    paths: tuple[Path, ...],
+    from_source: bool,
+    dsn: str | None,
+    workers: int,
+    batch_size: int,
+    fast: bool,
+    max_consecutive_failures: int,
+    max_skipped_share: float,
+    progress: bool | None,
+) -> None:
+    """Load dump files (or the newest version in a directory) into PostgreSQL.
+
+    Same tables, rows and link tables as the tableinator. Resumable per file, idempotent by
+    hash; a newer version loaded over an older one removes the ids it no longer has.
+    """
+    if from_source == bool(paths):
+        raise click.UsageError("give dump files or directories, or --from-source")
+    if from_source:
+        from discogsography.load.source import source_files  # the extractor's code, only when used
+
+        paths = tuple(source_files())
+    dumps = find_dump_files(paths)
+    options = LoadOptions(
+        _connector(dsn), workers, batch_size, fast, max_consecutive_failures, max_skipped_share
+    )
+    show = sys.stderr.isatty() if progress is None else progress
+
+    def report(error: RecordError) -> None:
+        click.echo(f"skipped: {error}", err=True)
+
+    with worker_pool(workers) as pool:
+        options.pool = pool
+        for dump in dumps:
+            with byte_progress(show, dump.path.stat().st_size, f"loading {dump.path.name}") as advance:
+                try:
+                    outcome = load_file(dump, options, report, advance)
+                except psycopg.Error as exc:
+                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    raise DiscogsographyError(f"{dump.path.name}: PostgreSQL: {first}") from None
+            _summary(outcome)
+
+
+def _summary(outcome: FileOutcome) -> None:
+    name, kind = outcome.dump.path.name, outcome.dump.kind.value
+    if outcome.action == "already loaded":
+        click.echo(f"{name}: {kind}: already loaded, skipped", err=True)
+        return
+    rate = outcome.records / outcome.seconds if outcome.seconds else 0.0
+    click.echo(
+        f"{name}: {kind}: {outcome.action} ({outcome.path} path), "
+        f"{outcome.records:,} records, {outcome.changed:,} written, {outcome.removed:,} removed, "
+        f"{outcome.skipped} skipped, {outcome.seconds:.2f} s, {rate:,.0f} records/s",
+        err=True,
+    )
