@@ -11,9 +11,9 @@ from typing import BinaryIO
 
 import click
 
+from discogsography.commands.options import parser_options
 from discogsography.errors import OutputError, RecordError
 from discogsography.parsing import DumpParser, ParsedRecord, ParseStats
-from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
 from discogsography.progress import byte_progress
 
 
@@ -35,23 +35,7 @@ from discogsography.progress import byte_progress
     show_default=True,
     help="Parse in this many processes (2 uses both cores of a 2-core machine).",
 )
-@click.option(
-    "--max-consecutive-failures",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MAX_CONSECUTIVE_FAILURES,
-    show_default=True,
-    help="Declare the file broken after this many malformed records in a row.",
-)
-@click.option(
-    "--max-skipped-share",
-    type=click.FloatRange(min=0.0, max=1.0),
-    default=DEFAULT_MAX_SKIPPED_SHARE,
-    show_default=True,
-    help="Fail (exit 1, no output file) when more than this share of the records is skipped.",
-)
-@click.option(
-    "--progress/--no-progress", default=None, help="Progress bar (default: when stderr is a terminal)."
-)
+@parser_options
 def parse(
     file: Path,
     limit: int | None,

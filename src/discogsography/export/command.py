@@ -9,10 +9,10 @@ import click
 
 from discogsography.bulk.inputs import find_dump_files
 from discogsography.bulk.workers import worker_pool
+from discogsography.commands.options import parser_options
 from discogsography.errors import RecordError
 from discogsography.export.run import ExportOptions, Format, export_file
 from discogsography.parsing import ParseStats
-from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
 from discogsography.progress import byte_progress
 
 
@@ -34,19 +34,7 @@ from discogsography.progress import byte_progress
     help="Directory for <kind>.parquet / .jsonl / .csv (created when missing).",
 )
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=2, show_default=True)
-@click.option(
-    "--max-consecutive-failures",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MAX_CONSECUTIVE_FAILURES,
-    show_default=True,
-)
-@click.option(
-    "--max-skipped-share",
-    type=click.FloatRange(min=0.0, max=1.0),
-    default=DEFAULT_MAX_SKIPPED_SHARE,
-    show_default=True,
-)
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@parser_options
 def export(
     paths: tuple[Path, ...],
     fmt: str,

@@ -11,9 +11,9 @@ import psycopg
 
 from discogsography.bulk.inputs import find_dump_files
 from discogsography.bulk.workers import worker_pool
+from discogsography.commands.options import parser_options
 from discogsography.errors import DiscogsographyError, RecordError
 from discogsography.load.run import FileOutcome, LoadOptions, load_file
-from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
 from discogsography.progress import byte_progress
 from discogsography.tableinator.settings import load_settings
 
@@ -49,21 +49,9 @@ def _connector(dsn: str | None) -> Any:
     "--fast/--no-fast",
     default=False,
     show_default=True,
-    help="Into empty tables: unlogged tables, indexes built afterwards (no crash safety while loading).",
+    help="Into empty tables: keys and indexes built after the data (no crash safety while loading).",
 )
-@click.option(
-    "--max-consecutive-failures",
-    type=click.IntRange(min=1),
-    default=DEFAULT_MAX_CONSECUTIVE_FAILURES,
-    show_default=True,
-)
-@click.option(
-    "--max-skipped-share",
-    type=click.FloatRange(min=0.0, max=1.0),
-    default=DEFAULT_MAX_SKIPPED_SHARE,
-    show_default=True,
-)
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@parser_options
 def load(
     paths: tuple[Path, ...],
     from_source: bool,
