@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
 from typing import Any
 
@@ -27,11 +28,23 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
+# Services shut down cleanly on SIGTERM once they run. One asked to stop while it is still
+# starting (importing, before its own handlers are in place) has done nothing yet: that is a clean
+# stop too, exit status 0, never death by the signal.
+SERVICES = frozenset({"extractor", "tableinator"})
+
+
+def _stopped_while_starting(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in SUBCOMMANDS if self._load(name) is not None)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in SERVICES and ctx.resilient_parsing is False:
+            signal.signal(signal.SIGTERM, _stopped_while_starting)
         return self._load(cmd_name)
 
     @staticmethod

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psycopg
@@ -62,3 +64,25 @@ def test_an_invalid_setting_stops_the_service_at_start() -> None:
         "error: invalid configuration: POSTGRES_BATCH_SIZE: "
         "Input should be greater than or equal to 1 (got '0')"
     )
+
+
+@pytest.mark.parametrize("delay", [0.15, 0.4, 0.8])
+def test_a_service_stopped_while_it_starts_exits_cleanly(delay: float) -> None:
+    # SIGTERM may come before the service has installed its own handlers (an operator's process
+    # manager stopping it at once): a clean stop, status 0, not death by the signal.
+    env = {
+        **os.environ,
+        "POSTGRES_ADDRESS": "127.0.0.1:1",
+        "AMQP_CONNECTION": "amqp://guest:guest@127.0.0.1:1/",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "discogsography", "tableinator"],
+        env={**env, "HEALTH_CHECK_PORT": "0"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(delay)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 0, stderr.decode()[-2000:]
+    assert b"Traceback" not in stderr
