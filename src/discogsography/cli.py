@@ -25,13 +25,14 @@ SUBCOMMANDS: dict[str, str] = {
     "load": "discogsography.load.command:load",
     "samples": "discogsography.commands.samples:samples",
     "completion": "discogsography.commands.completion:completion",
+    "dashboard": "discogsography.dashboard.command:dashboard",
 }
 
 
 # Services shut down cleanly on SIGTERM once they run. One asked to stop while it is still
 # starting (importing, before its own handlers are in place) has done nothing yet: that is a clean
 # stop too, exit status 0, never death by the signal.
-SERVICES = frozenset({"extractor", "tableinator"})
+SERVICES = frozenset({"extractor", "tableinator", "dashboard"})
 
 
 def _stopped_while_starting(signum: int, frame: object) -> None:
