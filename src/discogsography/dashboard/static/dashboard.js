@@ -169,7 +169,9 @@ async function refresh() {
   renderTables(state.tables);
   renderErrors(state.errors);
   updates += 1;
-  document.querySelector('[data-key="generated_at"]').textContent = state.generated_at;
+  const time = document.querySelector('[data-key="generated_at"]');
+  time.setAttribute("datetime", state.generated_at);
+  time.textContent = state.generated_at.slice(0, 19).replace("T", " ") + " UTC";
   document.querySelector('[data-key="updates"]').textContent = String(updates);
   setLink("live");
   setTimeout(refresh, Math.max(500, state.interval_seconds * 1000));
