@@ -269,3 +269,14 @@ def test_errors_list_standing_ones_first_then_the_last_errors_newest_first() -> 
     ]
     assert errors[2]["level"] == "warning"
     assert errors[2]["timestamp"] == "2026-01-01T00:00:09Z"
+
+
+def test_the_page_needs_no_internet_every_asset_is_served_by_the_command() -> None:
+    from discogsography.dashboard.server import ASSETS, asset
+
+    page = asset("index.html").decode()
+    for path, (name, _) in ASSETS.items():
+        text = asset(name).decode()
+        assert "http://" not in text and "https://" not in text and "//cdn" not in text, name
+        if path != "/":
+            assert f'"{path}"' in page  # the page loads it from the dashboard itself

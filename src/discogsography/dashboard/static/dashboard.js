@@ -20,7 +20,8 @@ function count(value) {
 
 function rate(value, unit) {
   if (value === null || value === undefined) return "–";
-  const shown = Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(1);
+  const digits = Math.abs(value) >= 100 ? 0 : 1;
+  const shown = value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
   return (value > 0 ? "+" : "") + shown + " " + unit + "/s";
 }
 
