@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
 import signal
 import time
 from importlib.resources import files
@@ -39,7 +41,7 @@ ASSETS = {
     "/dashboard.js": ("dashboard.js", "text/javascript; charset=utf-8"),
     "/dashboard.css": ("dashboard.css", "text/css; charset=utf-8"),
 }
-_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed"}
+_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
 
 
 def asset(name: str) -> bytes:
@@ -57,8 +59,9 @@ class Dashboard:
             "extractor": settings.extractor_health_url,
             "tableinator": settings.tableinator_health_url,
         }
-        self.state: bytes = b"{}"
+        self.state: bytes | None = None  # the latest reading's JSON
         self._server: asyncio.Server | None = None
+        self._problems: dict[str, str | None] = {}
 
     async def read(self, client: httpx.AsyncClient) -> dict[str, Any]:
         services, queues, tables, marker = await asyncio.gather(
@@ -76,10 +79,27 @@ class Dashboard:
             try:
                 state = await self.read(client)
                 self.state = redact_text(orjson.dumps(state).decode()).encode()
+                self._log_changes(state)
             except Exception as exc:  # a bug in one reading must not stop the page
                 log.exception("❌ Dashboard reading failed", error=redact_text(str(exc)))
             elapsed = time.monotonic() - started
             await asyncio.sleep(max(0.0, self.settings.dashboard_interval_seconds - elapsed))
+
+    def _log_changes(self, state: dict[str, Any]) -> None:
+        """One line when a source becomes unreadable or readable again, not one per reading."""
+        problems = {service["name"]: service["reason"] for service in state["services"]}
+        problems |= {
+            "broker": state["queues"]["error"],
+            "database": state["tables"]["error"],
+            "state marker": state["files"]["error"],
+        }
+        for source, problem in problems.items():
+            before = self._problems.get(source)
+            if problem and problem != before:
+                log.warning("⚠️ Dashboard cannot read a source", source=source, error=redact_text(problem))
+            elif before and not problem:
+                log.info("✅ Dashboard reads a source again", source=source)
+        self._problems = problems
 
     @property
     def port(self) -> int:
@@ -87,30 +107,28 @@ class Dashboard:
             return self.settings.dashboard_port
         return int(self._server.sockets[0].getsockname()[1])
 
-    async def serve(self, started: asyncio.Event | None = None) -> None:
-        """Read once, listen, then read on a timer until cancelled."""
-        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
-            self.state = redact_text(orjson.dumps(await self.read(client)).decode()).encode()
-            try:
-                self._server = await asyncio.start_server(
-                    self._handle, self.settings.dashboard_host, self.settings.dashboard_port
-                )
-            except OSError as exc:
-                where = f"{self.settings.dashboard_host}:{self.settings.dashboard_port}"
-                raise DiscogsographyError(f"cannot listen on {where}: {exc.strerror or exc}") from None
-            log.info(
-                "📈 Dashboard serving",
-                url=f"http://{self.settings.dashboard_host}:{self.port}/",
-                amqp_prefix=self.topology.prefix,
+    async def serve(self) -> None:
+        """Listen, then read on a timer until cancelled (``/api/state`` is 503 until the first reading)."""
+        try:
+            self._server = await asyncio.start_server(
+                self._handle, self.settings.dashboard_host, self.settings.dashboard_port
             )
-            if started is not None:
-                started.set()
-            try:
+        except OSError as exc:
+            where = f"{self.settings.dashboard_host}:{self.settings.dashboard_port}"
+            reason = os.strerror(exc.errno) if exc.errno else str(exc)
+            raise DiscogsographyError(f"cannot listen on {where}: {reason}") from None
+        log.info(
+            "📈 Dashboard serving",
+            url=f"http://{self.settings.dashboard_host}:{self.port}/",
+            amqp_prefix=self.topology.prefix,
+        )
+        try:
+            async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS) as client:
                 await self.sample_forever(client)
-            finally:
-                self._server.close()
-                await self.queues.close()
-                await self.tables.close()
+        finally:
+            self._server.close()
+            await self.queues.close()
+            await self.tables.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -140,6 +158,8 @@ class Dashboard:
 
     def _route(self, path: str) -> tuple[int, str, bytes]:
         if path == "/api/state":
+            if self.state is None:
+                return 503, "application/json", b'{"error": "the first reading is not done yet"}'
             return 200, "application/json", self.state
         if path in ASSETS:
             name, content_type = ASSETS[path]
@@ -160,4 +180,8 @@ async def _serve_until_stopped(settings: DashboardSettings) -> None:
 
 def run(settings: DashboardSettings) -> None:
     """Serve until SIGTERM or Ctrl-C, then exit 0."""
+    # A broker that is down is shown on the page and logged once per change (above); the AMQP
+    # libraries' own line for every failed connection attempt would repeat it every reading.
+    for name in ("aiormq", "aio_pika"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     asyncio.run(_serve_until_stopped(settings))
