@@ -276,16 +276,20 @@ def page_matches(
     return check
 
 
+def serving(url: str) -> str | None:
+    try:
+        status = httpx.get(url + "api/state", timeout=2).status_code
+    except httpx.HTTPError as exc:
+        return str(exc)
+    return None if status == 200 else f"HTTP {status}"
+
+
 # --- the test ----------------------------------------------------------------------------------
 
 
 def test_the_page_shows_a_run_live_and_equal_to_its_sources(run: Run) -> None:
     dashboard = run.start("dashboard", "dashboard")
-    wait_until(
-        lambda: None if httpx.get(run.dashboard_url + "api/state", timeout=2).status_code == 200 else "no",
-        30,
-        "the dashboard serves",
-    ) if _port_open(run.dashboard_url, 30) else pytest.fail(run.log("dashboard"))
+    wait_until(lambda: serving(run.dashboard_url), 30, "the dashboard serves its first reading")
 
     with Browser(run.dashboard_url) as browser:
         browser.evaluate("window.loadedOnce = 'yes'")  # a reload would lose it
@@ -358,14 +362,3 @@ def test_the_page_shows_a_run_live_and_equal_to_its_sources(run: Run) -> None:
 
     assert run.stop("dashboard") == 0, run.log("dashboard")
     assert dashboard.returncode == 0
-
-
-def _port_open(url: str, timeout: float) -> bool:
-    host, port = url.split("//", 1)[1].rstrip("/").split(":")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex((host, int(port))) == 0:
-                return True
-        time.sleep(0.2)
-    return False

@@ -236,7 +236,7 @@ def table_state(tables: TableReading, at: float, rates: RateTracker) -> dict[str
 
 
 def error_list(reading: Reading) -> list[dict[str, Any]]:
-    """The services' last errors, newest first, then the standing ones (no time) and the marker's."""
+    """Standing errors first (a service's error fields, the marker's), then last_errors, newest first."""
     timed: list[dict[str, Any]] = []
     standing: list[dict[str, Any]] = []
     for service in reading.services:
