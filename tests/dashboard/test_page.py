@@ -19,10 +19,12 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -245,6 +247,22 @@ def expected_counters(run: Run) -> dict[str, str]:
     return expected
 
 
+def expected_errors(run: Run) -> dict[str, str]:
+    """How many errors the page lists: the services' error fields and last_errors, the marker's."""
+    total = 0
+    for url in (run.extractor_url, run.tableinator_url):
+        body = health(url) or {}
+        total += len(body.get("last_errors") or [])
+        total += sum(1 for name in ("last_error", "broker_error", "database_error") if body.get(name))
+    if any(run.root.glob(".extraction_status_*.json")):
+        found = marker(run.root)
+        total += sum(
+            len(found[phase].get("errors") or []) for phase in ("download_phase", "processing_phase")
+        )
+        total += len(found["publishing_phase"].get("errors") or [])
+    return {"errors.count": str(min(total, 20))}
+
+
 def expected_files(run: Run) -> dict[str, str]:
     files = marker(run.root)["processing_phase"]["progress_by_file"]
     expected = {}
@@ -295,7 +313,9 @@ def test_the_page_shows_a_run_live_and_equal_to_its_sources(run: Run) -> None:
         browser.evaluate("window.loadedOnce = 'yes'")  # a reload would lose it
         # 1. Nothing runs: the services are down (not an error page), no queue is declared yet.
         wait_until(
-            page_matches(browser, run, expected_counters, expected_queues), 30, "the page before the run"
+            page_matches(browser, run, expected_counters, expected_errors, expected_queues),
+            30,
+            "the page before the run",
         )
         page = browser.evaluate(READ_ALL)
         assert page["service.extractor.status"] == page["service.tableinator.status"] == "down"
@@ -316,7 +336,7 @@ def test_the_page_shows_a_run_live_and_equal_to_its_sources(run: Run) -> None:
             "the extractor finishes its cycle",
         )
         wait_until(
-            page_matches(browser, run, expected_counters, expected_queues, expected_files),
+            page_matches(browser, run, expected_counters, expected_errors, expected_queues, expected_files),
             30,
             "the page after the extractor's cycle",
         )
@@ -340,7 +360,15 @@ def test_the_page_shows_a_run_live_and_equal_to_its_sources(run: Run) -> None:
         )
         wait_until(statistics_caught_up(run.database), 60, "PostgreSQL's statistics count every stored row")
         wait_until(
-            page_matches(browser, run, expected_counters, expected_queues, expected_files, expected_tables),
+            page_matches(
+                browser,
+                run,
+                expected_counters,
+                expected_errors,
+                expected_queues,
+                expected_files,
+                expected_tables,
+            ),
             60,
             "the page after the tableinator's work",
         )
@@ -362,3 +390,84 @@ def test_the_page_shows_a_run_live_and_equal_to_its_sources(run: Run) -> None:
 
     assert run.stop("dashboard") == 0, run.log("dashboard")
     assert dashboard.returncode == 0
+
+
+UNHEALTHY: dict[str, Any] = {
+    "status": "unhealthy",
+    "service": "tableinator",
+    "broker": "connected",
+    "database": "unavailable",
+    "database_error": "connection to postgresql://app:hunter2-pw@db:5432/x failed",
+    "last_errors": [
+        {
+            "timestamp": "2026-01-01T00:00:01Z",
+            "level": "error",
+            "event": "❌ Batch failed",
+            "error": "one",
+        },
+        {"timestamp": "2026-01-01T00:00:05Z", "level": "warning", "event": "⚠️ Retrying", "error": "two"},
+    ],
+}
+
+
+class FakeHealth(BaseHTTPRequestHandler):
+    """A service that answers 503 with errors in its body (UNHEALTHY), one holding a password."""
+
+    def do_GET(self) -> None:
+        payload = json.dumps(UNHEALTHY).encode() if self.path == "/health" else b"not found"
+        self.send_response(503 if self.path == "/health" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *_args: object) -> None:
+        pass
+
+
+def test_an_unhealthy_service_and_its_errors_are_shown_redacted(tmp_path: Path) -> None:
+    if chromium() is None:
+        pytest.fail("chromium is not installed: `make services` (scripts/setup.sh --services) installs it")
+    fake = ThreadingHTTPServer(("127.0.0.1", 0), FakeHealth)
+    threading.Thread(target=fake.serve_forever, daemon=True).start()
+    port = free_port()
+    env = {
+        **os.environ,
+        "DISCOGS_ROOT": str(tmp_path),
+        "TABLEINATOR_HEALTH_URL": f"http://127.0.0.1:{fake.server_port}",
+        "EXTRACTOR_HEALTH_URL": "http://127.0.0.1:9",
+        "AMQP_CONNECTION": AMQP,
+        "AMQP_PREFIX": f"dgtest-dash-{uuid.uuid4().hex[:8]}-",
+        "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/postgres",
+        "DASHBOARD_PORT": str(port),
+        "DASHBOARD_INTERVAL_SECONDS": "0.5",
+    }
+    process = subprocess.Popen([sys.executable, "-m", "discogsography", "dashboard"], env=env)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        wait_until(lambda: serving(url), 30, "the dashboard serves its first reading")
+        with Browser(url) as browser:
+            wait_until(
+                lambda: None if browser.evaluate(READ_ALL)["updates"] != "0" else "no update", 30, "a draw"
+            )
+            page = browser.evaluate(READ_ALL)
+            rows = browser.evaluate(
+                "[...document.querySelectorAll('#errors tr')].map((row) => row.innerText.split('\\t'))"
+            )
+            html = browser.evaluate("document.documentElement.outerHTML")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        fake.shutdown()
+    assert page["service.tableinator.status"] == "unhealthy"
+    assert page["service.tableinator.http_status"] == "503"
+    assert page["service.tableinator.database"] == "unavailable"
+    assert page["service.extractor.status"] == "down"
+    assert page["errors.count"] == "3"
+    assert [row[1:4] for row in rows] == [
+        ["tableinator", "error", "database_error"],
+        ["tableinator", "warning", "⚠️ Retrying"],
+        ["tableinator", "error", "❌ Batch failed"],
+    ]
+    assert rows[0][4] == "connection to postgresql://app:***@db:5432/x failed"
+    assert "hunter2-pw" not in html
