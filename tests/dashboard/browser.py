@@ -10,6 +10,7 @@ import base64
 import contextlib
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -18,6 +19,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
 from websockets.sync.client import ClientConnection, connect
 
 FLAGS = (
@@ -37,6 +39,15 @@ FLAGS = (
 
 def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def require_chromium() -> None:
+    """On CI a missing Chromium is a failure; on a laptop without it, a skip."""
+    if chromium() is None:
+        message = "chromium is not installed: `make services` (scripts/setup.sh --services) installs it"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 class Browser:

@@ -36,7 +36,7 @@ from discogsography.amqp.topology import Topology
 from discogsography.dashboard import metrics
 from discogsography.kinds import Kind
 from tests.conftest import SAMPLES_2020
-from tests.dashboard.browser import Browser, chromium
+from tests.dashboard.browser import Browser, require_chromium
 from tests.e2e.runs import AMQP, POSTGRES, delete_queues
 from tests.faults.harness import read_queue_depths
 
@@ -106,8 +106,7 @@ class Run:
 
 @pytest.fixture
 def run(tmp_path: Path) -> Iterator[Run]:
-    if chromium() is None:
-        pytest.fail("chromium is not installed: `make services` (scripts/setup.sh --services) installs it")
+    require_chromium()
     run_id = uuid.uuid4().hex[:8]
     database = f"dgtest_dash_{run_id}"
     prefix = f"dgtest-dash-{run_id}-"
@@ -426,8 +425,7 @@ class FakeHealth(BaseHTTPRequestHandler):
 
 
 def test_an_unhealthy_service_and_its_errors_are_shown_redacted(tmp_path: Path) -> None:
-    if chromium() is None:
-        pytest.fail("chromium is not installed: `make services` (scripts/setup.sh --services) installs it")
+    require_chromium()
     fake = ThreadingHTTPServer(("127.0.0.1", 0), FakeHealth)
     threading.Thread(target=fake.serve_forever, daemon=True).start()
     port = free_port()
