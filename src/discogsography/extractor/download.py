@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from discogsography import atomic
 from discogsography.errors import DiscogsographyError
 from discogsography.extractor.sources.versions import destination
 from discogsography.logs import get_logger
@@ -178,7 +179,7 @@ async def download(
     if expected_sha256 is not None and digest != expected_sha256:
         partial.unlink(missing_ok=True)
         raise ChecksumMismatchError(f"{name}: sha256 {digest} does not match CHECKSUM {expected_sha256}")
-    partial.replace(final)
+    atomic.replace(partial, final)
     return DownloadedFile(final, size, digest)
 
 
