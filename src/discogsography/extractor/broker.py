@@ -9,6 +9,7 @@ the entry point for a completion message sent on its own (one that was never con
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 
 import aio_pika
 from aio_pika.abc import AbstractConnection, AbstractExchange
@@ -57,53 +58,45 @@ async def check_broker(amqp_url: str, topology: Topology) -> None:
         await connection.close()
 
 
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """What a ``file_complete`` message says about one file."""
+
+    kind: Kind
+    file_name: str
+    total_processed: int
+    version: str | None = None
+    increment: Increment | None = None
+    counts: ChangeCounts | None = None
+
+    def encode(self) -> bytes:
+        return encode_file_complete(
+            self.kind,
+            self.total_processed,
+            self.file_name,
+            version=self.version,
+            increment=self.increment,
+            counts=self.counts,
+        )
+
+
 async def publish_file_complete(
-    exchange: AbstractExchange,
-    topology: Topology,
-    kind: Kind,
-    file_name: str,
-    total_processed: int,
-    *,
-    version: str | None = None,
-    increment: Increment | None = None,
-    counts: ChangeCounts | None = None,
+    exchange: AbstractExchange, topology: Topology, completion: Completion
 ) -> None:
     """Publish one file's ``file_complete`` and wait for its confirm."""
-    body = encode_file_complete(
-        kind, total_processed, file_name, version=version, increment=increment, counts=counts
-    )
     await exchange.publish(
-        persistent_message(body, FILE_COMPLETE_TYPE),
-        topology.routing_key(kind),
+        persistent_message(completion.encode(), FILE_COMPLETE_TYPE),
+        topology.routing_key(completion.kind),
         mandatory=True,
         timeout=PUBLISH_TIMEOUT_SECONDS,
     )
 
 
-async def send_file_complete(
-    amqp_url: str,
-    topology: Topology,
-    kind: Kind,
-    file_name: str,
-    total_processed: int,
-    *,
-    version: str | None = None,
-    increment: Increment | None = None,
-    counts: ChangeCounts | None = None,
-) -> None:
+async def send_file_complete(amqp_url: str, topology: Topology, completion: Completion) -> None:
     """``publish_file_complete`` over a connection of its own."""
     connection, exchange = await open_exchange(amqp_url, topology)
     try:
-        await publish_file_complete(
-            exchange,
-            topology,
-            kind,
-            file_name,
-            total_processed,
-            version=version,
-            increment=increment,
-            counts=counts,
-        )
+        await publish_file_complete(exchange, topology, completion)
     finally:
         with contextlib.suppress(Exception):
             await connection.close()

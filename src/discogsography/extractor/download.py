@@ -22,8 +22,8 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 
 from discogsography import atomic
 from discogsography.errors import DiscogsographyError
-from discogsography.failures import backoff
 from discogsography.extractor.sources.versions import destination
+from discogsography.failures import backoff
 from discogsography.logs import get_logger
 from discogsography.redact import redact_url
 

@@ -18,7 +18,7 @@ from discogsography.amqp.messages import FULL_MODE, INCREMENTAL_MODE, Increment
 from discogsography.amqp.topology import Topology
 from discogsography.errors import DiscogsographyError
 from discogsography.extractor.bookkeeping import MarkerBook
-from discogsography.extractor.broker import send_file_complete
+from discogsography.extractor.broker import Completion, send_file_complete
 from discogsography.extractor.control import Stop, VersionFailedError, retrying, upcoming_error
 from discogsography.extractor.fetching import PROCESSING_ORDER
 from discogsography.extractor.index import IndexBuilder
@@ -96,16 +96,10 @@ class FileProcessor:
         if entry.mode == INCREMENTAL_MODE and entry.base_version is not None:
             increment = Increment(self.book.version, entry.base_version)
         try:
-            await send_file_complete(
-                self.amqp_url,
-                self.topology,
-                kind,
-                name,
-                entry.records_extracted,
-                version=self.book.version,
-                increment=increment,
-                counts=entry.counts,
+            completion = Completion(
+                kind, name, entry.records_extracted, self.book.version, increment, entry.counts
             )
+            await send_file_complete(self.amqp_url, self.topology, completion)
         except Exception as exc:
             if is_permanent(exc):
                 raise PermanentFailure(self.describe(exc)) from None

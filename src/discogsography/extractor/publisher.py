@@ -40,6 +40,7 @@ from discogsography.amqp.topology import Topology
 from discogsography.errors import DiscogsographyError
 from discogsography.extractor.broker import (
     PUBLISH_TIMEOUT_SECONDS,
+    Completion,
     open_exchange,
     persistent_message,
     publish_file_complete,
@@ -333,16 +334,8 @@ class FilePublisher:
         self, total_processed: int, *, version: str | None = None, counts: ChangeCounts | None = None
     ) -> None:
         assert self._exchange is not None and self.kind is not None
-        await publish_file_complete(
-            self._exchange,
-            self.topology,
-            self.kind,
-            self.file_name,
-            total_processed,
-            version=version,
-            increment=self.increment,
-            counts=counts,
-        )
+        completion = Completion(self.kind, self.file_name, total_processed, version, self.increment, counts)
+        await publish_file_complete(self._exchange, self.topology, completion)
 
 
 __all__ = ["FilePublisher", "FileStats", "ProgressCallback", "PublishError", "PublishOptions"]
