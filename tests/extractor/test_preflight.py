@@ -131,6 +131,26 @@ def test_extractor_once_exits_1_with_one_line_and_copies_nothing_from_a_file_sou
     assert list(root.iterdir()) == []
 
 
+def test_the_long_running_service_exits_1_with_one_line_on_a_permanent_failure(
+    tmp_path: Path, small_dump: Path, topology: Topology
+) -> None:
+    root = tmp_path / "root"
+    env = {
+        **os.environ,
+        "AMQP_CONNECTION": f"amqp://guest:guest@{BROKER}/no-such-vhost-{uuid.uuid4().hex[:6]}",
+        "AMQP_PREFIX": topology.prefix,
+        "DISCOGS_SOURCE": small_dump.as_uri(),
+        "DISCOGS_ROOT": str(root),
+        "HEALTH_CHECK_PORT": "0",
+    }
+    result = subprocess.run(COMMAND, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and " object at 0x" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: broker amqp://guest:***@") and "no-such-vhost-" in last
+    assert list(root.iterdir()) == []
+
+
 def test_a_data_directory_that_cannot_be_written_is_one_line_before_the_broker(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
