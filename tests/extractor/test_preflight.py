@@ -122,7 +122,9 @@ def test_extractor_once_exits_1_with_one_line_and_copies_nothing_from_a_file_sou
         "HEALTH_CHECK_PORT": "0",
     }
     started = time.monotonic()
-    result = subprocess.run([*COMMAND, "--once"], env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*COMMAND, "--once"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert time.monotonic() - started < 20
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and " object at 0x" not in result.stderr
@@ -143,7 +145,7 @@ def test_the_long_running_service_exits_1_with_one_line_on_a_permanent_failure(
         "DISCOGS_ROOT": str(root),
         "HEALTH_CHECK_PORT": "0",
     }
-    result = subprocess.run(COMMAND, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(COMMAND, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and " object at 0x" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
@@ -161,7 +163,9 @@ def test_a_data_directory_that_cannot_be_written_is_one_line_before_the_broker(t
         "DISCOGS_ROOT": str(blocker / "root"),
         "HEALTH_CHECK_PORT": "0",
     }
-    result = subprocess.run([*COMMAND, "--once"], env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*COMMAND, "--once"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: DISCOGS_ROOT {blocker / 'root'}: cannot write there: Not a directory"
@@ -249,7 +253,10 @@ async def test_extractor_once_gives_a_closed_port_its_tries_then_one_line(
     extractor = Extractor(
         _settings(small_dump.as_uri(), root, url, topology, file_attempts=3), topology=topology
     )
-    with structlog.testing.capture_logs() as logs, pytest.raises(Exception, match="Connect call failed") as error:
+    with (
+        structlog.testing.capture_logs() as logs,
+        pytest.raises(Exception, match="Connect call failed") as error,
+    ):
         await asyncio.wait_for(extractor.run(once=True), timeout=30)
     assert not isinstance(error.value, PermanentFailure)
     assert str(error.value).startswith("broker amqp://guest:***@127.0.0.1:")
