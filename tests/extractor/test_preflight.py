@@ -262,3 +262,15 @@ async def test_extractor_once_gives_a_closed_port_its_tries_then_one_line(
     assert str(error.value).startswith("broker amqp://guest:***@127.0.0.1:")
     assert [line["event"] for line in logs].count("⏳ Broker unavailable, retrying") == 1
     assert list(root.iterdir()) == []
+
+
+async def test_a_url_the_client_cannot_read_is_permanent_not_retried(
+    tmp_path: Path, small_dump: Path, topology: Topology
+) -> None:
+    settings = _settings(
+        small_dump.as_uri(), tmp_path / "root", "amqp://guest:guest@127.0.0.1:99999/", topology
+    )
+    with pytest.raises(
+        PermanentFailure, match=r"^AMQP_CONNECTION amqp://guest:\*\*\*@127.0.0.1:99999/: Port out of range"
+    ):
+        await asyncio.wait_for(Extractor(settings, topology=topology).run(), timeout=10)

@@ -10,6 +10,7 @@ per change of what is wrong, and reported through ``on_change`` (the service's /
 from __future__ import annotations
 
 import tempfile
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from discogsography.extractor.broker import check_broker
 from discogsography.extractor.control import Stop, VersionFailedError, retrying, upcoming_error
 from discogsography.failures import PermanentFailure, amqp_summary, is_permanent
 from discogsography.logs import get_logger
-from discogsography.redact import redact_url
+from discogsography.redact import redact_text, redact_url
 
 log = get_logger(__name__)
 
@@ -33,6 +34,14 @@ def check_root(root: Path) -> None:
             pass
     except OSError as exc:
         raise PermanentFailure(f"DISCOGS_ROOT {root}: cannot write there: {exc.strerror or exc}") from None
+
+
+def check_url(amqp_url: str) -> None:
+    """A URL the AMQP client cannot even read (a port out of range) is permanent, not retried."""
+    try:
+        urllib.parse.urlsplit(amqp_url).port  # noqa: B018 - parsing the port is the check
+    except ValueError as exc:
+        raise PermanentFailure(f"AMQP_CONNECTION {redact_text(amqp_url)}: {exc}") from None
 
 
 def broker_problem(exc: BaseException, amqp_url: str) -> str:
@@ -54,6 +63,7 @@ async def wait_for_broker(
     A permanent failure raises ``PermanentFailure``; a transient one that outlasts ``attempts``
     tries (None: no limit) raises ``VersionFailedError``. Both carry the one line.
     """
+    check_url(amqp_url)
     current: list[str | None] = [None]
 
     def before_sleep(state: RetryCallState) -> None:
