@@ -19,6 +19,10 @@ from discogsography import failures
             "Expected one of ['Connection.OpenOk'], got <Connection.Close object at 0x7f>"
         ),
         aiormq.exceptions.ChannelAccessRefused("ACCESS_REFUSED - access to queue denied"),
+        aiormq.exceptions.AMQPConnectionError(1, "[SSL: WRONG_VERSION_NUMBER] wrong version number"),
+        aiormq.exceptions.AMQPConnectionError(
+            1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"
+        ),
         psycopg.OperationalError('connection failed: FATAL:  database "x" does not exist'),
         psycopg.OperationalError('connection failed: FATAL:  password authentication failed for user "u"'),
         psycopg.OperationalError('connection failed: FATAL:  role "nobody" does not exist'),

@@ -69,6 +69,9 @@ def _amqp_is_permanent(exc: BaseException) -> bool:
     text = str(exc)
     if "ACCESS_REFUSED" in text or "NOT_ALLOWED" in text:
         return True
+    # TLS that cannot agree (amqps:// to a plain port, a certificate refused) fails every time.
+    if "[SSL:" in text:
+        return True
     # The broker answers an unknown or forbidden virtual host with Connection.Close in place of
     # Connection.OpenOk; aiormq reports that as an invalid frame.
     if name == "InvalidFrameError" and "Connection.Close" in text:

@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 import click
 
+from discogsography import atomic
 from discogsography.commands.options import parser_options
 from discogsography.errors import OutputError, RecordError
 from discogsography.parsing import DumpParser, ParsedRecord, ParseStats
@@ -103,7 +104,7 @@ def _open_output(output: Path | None) -> Iterator[BinaryIO]:
         with handle:
             yield handle
         # Only a finished parse replaces the output file.
-        temporary.replace(output)
+        atomic.replace(temporary, output)
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -20,8 +20,10 @@ from pathlib import Path
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from discogsography import atomic
 from discogsography.errors import DiscogsographyError
 from discogsography.extractor.sources.versions import destination
+from discogsography.failures import backoff
 from discogsography.logs import get_logger
 from discogsography.redact import redact_url
 
@@ -60,12 +62,11 @@ class RetryPolicy:
     max_retry_after_seconds: float = 3600.0
 
     def wait(self, state: RetryCallState) -> float:
-        """Retry-After when the server gave one (capped), exponential backoff otherwise."""
+        """Retry-After when the server gave one (a 429, a 503; capped), the shared backoff otherwise."""
         error = state.outcome.exception() if state.outcome is not None else None
         if isinstance(error, RetryableStatusError) and error.retry_after is not None:
             return float(min(error.retry_after, self.max_retry_after_seconds))
-        backoff: float = self.backoff_seconds * 2.0 ** (state.attempt_number - 1)
-        return min(backoff, self.max_backoff_seconds)
+        return float(backoff(initial=self.backoff_seconds, cap=self.max_backoff_seconds)(state))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -178,7 +179,7 @@ async def download(
     if expected_sha256 is not None and digest != expected_sha256:
         partial.unlink(missing_ok=True)
         raise ChecksumMismatchError(f"{name}: sha256 {digest} does not match CHECKSUM {expected_sha256}")
-    partial.replace(final)
+    atomic.replace(partial, final)
     return DownloadedFile(final, size, digest)
 
 

@@ -12,14 +12,13 @@ their defaults; unknown fields are kept out of the way and ignored.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from discogsography import atomic
 from discogsography.amqp.messages import ChangeCounts
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
@@ -161,23 +160,7 @@ class StateMarker(_Model):
     def save(self, path: Path) -> None:
         """Write atomically: a temporary file in the same directory, fsync, rename over the old one."""
         self.last_updated = _now()
-        payload = self.model_dump_json(indent=2).encode()
-        descriptor, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                os.fchmod(handle.fileno(), 0o644)  # mkstemp makes it 0600; operators read markers
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            Path(temporary).replace(path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)  # make the rename itself durable
-        finally:
-            os.close(directory)
+        atomic.write_bytes(path, self.model_dump_json(indent=2).encode())
 
     # --- download phase ----------------------------------------------------------------------
 
