@@ -23,7 +23,10 @@ from psycopg import sql
 
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
+from discogsography.logs import configure_logging, get_logger
 from discogsography.tableinator.settings import load_settings
+
+log = get_logger("discogsography.pipeline")
 
 TABLES = ("artists", "labels", "masters", "releases")
 LINK_TABLES = ("release_labels", "release_artists", "master_artists", "artist_aliases", "artist_members")
@@ -47,7 +50,7 @@ def _ensure_database() -> None:
             ).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings.postgres_dbname)))
-                click.echo(f"created database {settings.postgres_dbname}", err=True)
+                log.info("🆕 Created the database", database=settings.postgres_dbname)
     except psycopg.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise DiscogsographyError(f"PostgreSQL at {settings.postgres_target()}: {first}") from None
@@ -97,6 +100,7 @@ def pipeline(timeout: float) -> None:
     AMQP_CONNECTION, DATABASE_URL or POSTGRES_*, docs/configuration.md); health ports are chosen
     free ones.
     """
+    configure_logging("pipeline", load_settings().log_level)
     _ensure_database()
     base_env = dict(os.environ)
     tableinator_port, extractor_port = _free_port(), _free_port()
