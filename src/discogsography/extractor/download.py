@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from discogsography import metrics
 from discogsography.errors import DiscogsographyError
 from discogsography.extractor.sources.versions import destination
 from discogsography.logs import get_logger
@@ -104,6 +105,7 @@ def _check_status(response: httpx.Response, url: str) -> None:
 def _retrying(policy: RetryPolicy, what: str) -> AsyncRetrying:
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome is not None else None
+        metrics.current().count_error("download_failed")  # an attempt failed
         log.warning(
             "⚠️ Retrying after an error",
             what=what,
@@ -130,6 +132,7 @@ async def fetch_bytes(client: httpx.AsyncClient, url: str, policy: RetryPolicy) 
                 _check_status(response, url)
                 return response.content
     except (RetryableStatusError, httpx.TransportError) as exc:
+        metrics.current().count_error("download_failed")
         raise DownloadError(f"cannot fetch {redact_url(url)}: {exc}") from None
     raise AssertionError("unreachable")
 
@@ -219,6 +222,7 @@ async def _download_http(
             with attempt:
                 return await _download_attempt(client, url, partial, stop, on_bytes)
     except (RetryableStatusError, httpx.TransportError, _IncompleteBodyError) as exc:
+        metrics.current().count_error("download_failed")
         raise DownloadError(f"cannot download {shown}: {exc or type(exc).__name__}") from None
     raise AssertionError("unreachable")
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from discogsography import metrics
 from discogsography.amqp.messages import FULL_MODE, INCREMENTAL_MODE, Increment
 from discogsography.amqp.topology import Topology
 from discogsography.errors import DiscogsographyError
@@ -116,6 +117,7 @@ class Extractor:
 
     async def run(self, *, once: bool = False) -> None:
         """Cycles until stopped (or one cycle with ``once``); a failed ``once`` cycle raises."""
+        metrics.activate("extractor")  # served on /metrics by the health server
         loop = asyncio.get_running_loop()
         self._stop_waiter = asyncio.Event()
         if self.stop_requested.is_set():
