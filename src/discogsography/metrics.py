@@ -56,70 +56,53 @@ class ServiceMetrics:
         self.service = service
         self.registry = CollectorRegistry(auto_describe=True)
         registry = self.registry
-        self.records = Counter(
+
+        def counter(name: str, doc: str, labels: tuple[str, ...]) -> Counter:
+            return Counter(name, doc, labels, registry=registry)
+
+        def histogram(name: str, doc: str) -> Histogram:
+            return Histogram(name, doc, ("kind",), buckets=DURATION_BUCKETS, registry=registry)
+
+        def gauge(name: str, doc: str, labels: tuple[str, ...] = ("kind",)) -> Gauge:
+            return Gauge(name, doc, labels, registry=registry)
+
+        self.records = counter(
             "discogsography_records",
             "Records handled: published (extractor) or stored (tableinator).",
             ("service", "kind"),
-            registry=registry,
         )
-        self.messages = Counter(
+        self.messages = counter(
             "discogsography_messages",
             "Messages by outcome: published (extractor); acked, dead_lettered, requeued (tableinator).",
             ("service", "kind", "outcome"),
-            registry=registry,
         )
-        self.errors = Counter(
-            "discogsography_errors", "Errors by kind of error.", ("service", "error"), registry=registry
-        )
-        self.batches = Counter(
-            "discogsography_batches", "Batches stored and settled.", ("kind",), registry=registry
-        )
-        self.deletions = Counter(
-            "discogsography_deletions", "Rows deleted by deletion messages.", ("kind",), registry=registry
-        )
-        self.batch_duration = Histogram(
+        self.errors = counter("discogsography_errors", "Errors by kind of error.", ("service", "error"))
+        self.batches = counter("discogsography_batches", "Batches stored and settled.", ("kind",))
+        self.deletions = counter("discogsography_deletions", "Rows deleted by deletion messages.", ("kind",))
+        self.batch_duration = histogram(
             "discogsography_batch_duration_seconds",
             "From a batch handed to a writer until its messages are settled (retries included).",
-            ("kind",),
-            buckets=DURATION_BUCKETS,
-            registry=registry,
         )
-        self.commit_duration = Histogram(
+        self.commit_duration = histogram(
             "discogsography_commit_duration_seconds",
             "One PostgreSQL transaction of a batch, from its first statement to its commit.",
-            ("kind",),
-            buckets=DURATION_BUCKETS,
-            registry=registry,
         )
-        self.queue_depth = Gauge(
-            "discogsography_queue_depth",
-            "Messages ready in a queue, from the consumer's queue declarations.",
-            ("queue",),
-            registry=registry,
+        self.queue_depth = gauge(
+            "discogsography_queue_depth", "Messages ready in a queue, as the consumer sees it.", ("queue",)
         )
-        self.file_records = Gauge(
-            "discogsography_file_records",
-            "Records extracted so far from the kind's file (state marker).",
-            ("kind",),
-            registry=registry,
+        self.file_records = gauge(
+            "discogsography_file_records", "Records extracted so far from the kind's file (state marker)."
         )
-        self.file_bytes_read = Gauge(
-            "discogsography_file_bytes_read",
-            "Bytes of the kind's dump file (gzip) read so far.",
-            ("kind",),
-            registry=registry,
+        self.file_bytes_read = gauge(
+            "discogsography_file_bytes_read", "Bytes of the kind's dump file (gzip) read so far."
         )
-        self.file_bytes_total = Gauge(
-            "discogsography_file_bytes_total",
-            "Size in bytes of the kind's dump file (gzip), where known.",
-            ("kind",),
-            registry=registry,
+        self.file_bytes_total = gauge(
+            "discogsography_file_bytes_total", "Size in bytes of the kind's dump file (gzip), where known."
         )
-        self.file_status = Gauge(
+        self.file_status = gauge(
             "discogsography_file_status",
             "1 for the current status of the kind's file (state marker), 0 for the others.",
             ("kind", "status"),
-            registry=registry,
         )
         self._show_zeros()
 
