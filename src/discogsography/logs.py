@@ -221,6 +221,18 @@ def _log_uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
         _log_uncaught(args.exc_type, args.exc_value, args.exc_traceback)
 
 
+def reset_logging() -> None:
+    """Undo ``configure_logging`` (tests, or a process that hands logging back)."""
+    global _state
+    if _state.handler is not None:
+        logging.getLogger().removeHandler(_state.handler)
+    logging.captureWarnings(False)
+    sys.excepthook, threading.excepthook = sys.__excepthook__, threading.__excepthook__
+    structlog.reset_defaults()
+    _problems.clear()
+    _state = _State()
+
+
 def report_error(message: str) -> None:
     """A command's final error: one JSON line where it logs JSON, else ``error: message``."""
     if _state.configured and _state.json_output and not _state.plain_errors:

@@ -1,0 +1,191 @@
+"""Real services off a terminal: every stderr line is one JSON object with its service.
+
+Each service runs as a subprocess, its stderr a file (not a terminal), against the machine's
+RabbitMQ and PostgreSQL. The broker is made to fail in the two ways aiormq and aio-pika log
+themselves: a connection refused (extractor), and an established connection reset under the
+tableinator by a proxy in between, which aiormq logs with a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from discogsography.amqp.topology import remove_prefix
+from tests.conftest import SAMPLES_2020
+from tests.tableinator.conftest import create_database, drop_database
+from tests.tableinator.tableinator_helpers import AMQP_URL, PG_ADDRESS, PG_USER
+
+pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
+
+SECRET = "pw-s3cr3t-never-shown"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def json_lines(text: str) -> list[dict[str, Any]]:
+    """Every line parsed; fails on the first one that is not a JSON object."""
+    lines = []
+    for number, line in enumerate(text.splitlines(), 1):
+        parsed = json.loads(line)  # raises on a plain-text line
+        assert isinstance(parsed, dict), f"line {number}: {line}"
+        lines.append(parsed)
+    return lines
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
+def test_extractor_lines_are_json_when_the_broker_refuses_the_connection(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DISCOGS_SOURCE": SAMPLES_2020.as_uri(),
+        "DISCOGS_ROOT": str(tmp_path / "root"),
+        "AMQP_CONNECTION": f"amqp://guest:{SECRET}@127.0.0.1:{free_port()}/",  # nobody listens
+        "HEALTH_CHECK_PORT": "0",
+        "FILE_ATTEMPTS": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "discogsography", "extractor", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert SECRET not in result.stderr
+    lines = json_lines(result.stderr)
+    assert {line["service"] for line in lines} == {"extractor"}
+    assert all({"event", "level", "timestamp", "logger"} <= set(line) for line in lines)
+    library = [line for line in lines if str(line["logger"]).startswith(("aiormq", "aio_pika"))]
+    assert library, "no line from aiormq or aio-pika"
+    assert any("Connect call failed" in str(line["event"]) for line in library)
+    assert lines[-1]["level"] == "error" and str(lines[-1]["event"]).startswith("error: ")
+
+
+class ResettingProxy:
+    """TCP between the service and RabbitMQ; ``reset`` kills every connection with a RST."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                return
+            self.sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+
+    def reset(self) -> None:
+        sockets, self.sockets = self.sockets, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()
+
+    def close(self) -> None:
+        self.listener.close()
+        self.reset()
+
+
+@pytest.fixture
+def proxy() -> Iterator[ResettingProxy]:
+    host, _, port = AMQP_URL.split("@", 1)[1].split("/", 1)[0].rpartition(":")
+    running = ResettingProxy((host, int(port or 5672)))
+    yield running
+    running.close()
+
+
+@pytest.mark.postgres
+def test_tableinator_lines_are_json_when_aiormq_logs_a_traceback(
+    tmp_path: Path, proxy: ResettingProxy
+) -> None:
+    database, prefix, port = (
+        create_database("dgtest_logs_"),
+        f"dgtest-logs-{uuid.uuid4().hex[:8]}-",
+        free_port(),
+    )
+    credentials = AMQP_URL.split("://", 1)[1].split("@", 1)[0]
+    stderr_path = tmp_path / "tableinator.stderr"
+    env = {
+        **os.environ,
+        "AMQP_CONNECTION": f"amqp://{credentials}@127.0.0.1:{proxy.port}/",
+        "AMQP_PREFIX": prefix,
+        "POSTGRES_ADDRESS": PG_ADDRESS,
+        "POSTGRES_USERNAME": PG_USER,
+        "POSTGRES_DATABASE": database,
+        "HEALTH_CHECK_PORT": str(port),
+    }
+
+    def health() -> dict[str, Any]:
+        try:
+            body: dict[str, Any] = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()
+        except httpx.HTTPError:
+            return {}
+        return body
+
+    with stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "discogsography", "tableinator"], env=env, stderr=stderr
+        )
+    try:
+        wait_for(lambda: health().get("broker") == "connected", 60, "the tableinator to connect")
+        proxy.reset()
+        wait_for(
+            lambda: any("reader exited" in str(p["event"]) for p in health().get("last_errors", [])),
+            60,
+            "aiormq's line about the reset in last_errors",
+        )
+    finally:
+        process.send_signal(signal.SIGTERM)
+        returncode = process.wait(timeout=60)
+        drop_database(database)
+        asyncio.run(remove_prefix(AMQP_URL, prefix))
+    text = stderr_path.read_text()
+    assert returncode == 0, text[-2000:]
+    lines = json_lines(text)
+    assert {line["service"] for line in lines} == {"tableinator"}
+    traced = [line for line in lines if line["logger"] == "aiormq.connection" and "exception" in line]
+    assert traced, "aiormq's traceback is not in a line of its own"
+    assert str(traced[0]["exception"]).startswith("Traceback (most recent call last):")
+    assert "ConnectionResetError" in str(traced[0]["exception"])
+    assert any(str(line["logger"]).startswith("aio_pika") for line in lines)
