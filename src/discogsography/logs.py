@@ -212,6 +212,13 @@ def configure_logging(
         threading.excepthook = _log_uncaught_in_thread
 
 
+def configure_command_logging(service: str) -> None:
+    """For a command without settings of its own (parse, load, export): LOG_LEVEL, plain errors."""
+    from discogsography.config.base import ServiceSettings, load  # pydantic only when asked
+
+    configure_logging(service, load(ServiceSettings).log_level, plain_errors=True)
+
+
 def _log_uncaught(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
     get_logger("discogsography").critical("❌ Unexpected error", exc_info=(kind, error, trace))
 
