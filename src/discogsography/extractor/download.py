@@ -99,6 +99,7 @@ def _check_status(response: httpx.Response, url: str) -> None:
             url, response.status_code, parse_retry_after(response.headers.get("retry-after"))
         )
     if response.status_code >= 400:
+        metrics.current().count_error("download_failed")  # not retried
         raise DownloadError(f"HTTP {response.status_code} from {redact_url(url)}")
 
 
