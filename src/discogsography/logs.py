@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 import click
 import orjson
@@ -139,6 +139,29 @@ def console() -> Console:
     if _state.console is None:
         _state.console = Console(stderr=True)
     return _state.console
+
+
+def relay_lines(stream: IO[bytes]) -> threading.Thread:
+    """Print a child process's log lines on this process's console, as it would on a terminal.
+
+    The child writes JSON lines (its stderr is this pipe); with one process writing to the
+    terminal, its lines and this process's progress bars cannot garble each other.
+    """
+    renderer = structlog.dev.ConsoleRenderer(exception_formatter=_redacted_traceback)
+
+    def relay() -> None:
+        for raw in stream:
+            text = raw.decode("utf-8", "replace").rstrip("\n")
+            try:
+                event = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                event = None
+            line = renderer(None, "", dict(event)) if isinstance(event, dict) else redact_text(text)
+            console().print(Text.from_ansi(str(line)), soft_wrap=True, highlight=False)
+
+    thread = threading.Thread(target=relay, name="relay-log-lines", daemon=True)
+    thread.start()
+    return thread
 
 
 def _service_of_running_command() -> str:

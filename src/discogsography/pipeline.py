@@ -23,7 +23,7 @@ from psycopg import sql
 
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
-from discogsography.logs import configure_logging, get_logger
+from discogsography.logs import configure_logging, get_logger, relay_lines
 from discogsography.tableinator.settings import load_settings
 
 log = get_logger("discogsography.pipeline")
@@ -105,17 +105,24 @@ def pipeline(timeout: float) -> None:
     base_env = dict(os.environ)
     tableinator_port, extractor_port = _free_port(), _free_port()
     command = [sys.executable, "-m", "discogsography"]
+    # On a terminal the services' lines come through this process, the one writer to it.
+    relayed = subprocess.PIPE if sys.stderr.isatty() else None
     started = time.monotonic()
     tableinator = subprocess.Popen(
-        [*command, "tableinator"], env={**base_env, "HEALTH_CHECK_PORT": str(tableinator_port)}
+        [*command, "tableinator"],
+        env={**base_env, "HEALTH_CHECK_PORT": str(tableinator_port)},
+        stderr=relayed,
     )
+    relay = relay_lines(tableinator.stderr) if tableinator.stderr is not None else None
     try:
-        extractor = subprocess.run(
+        extractor = subprocess.Popen(
             [*command, "extractor", "--once"],
             env={**base_env, "HEALTH_CHECK_PORT": str(extractor_port)},
-            check=False,
+            stderr=relayed,
         )
-        if extractor.returncode != 0:
+        if extractor.stderr is not None:
+            relay_lines(extractor.stderr).join()  # until the extractor closes its stderr
+        if extractor.wait() != 0:
             raise DiscogsographyError(f"the extractor failed (exit status {extractor.returncode})")
         deadline = time.monotonic() + timeout
         while True:
@@ -130,6 +137,8 @@ def pipeline(timeout: float) -> None:
         seconds = time.monotonic() - started
     finally:
         status = _stop(tableinator)
+        if relay is not None:
+            relay.join(timeout=10)  # its last lines before the summary
     if status != 0:
         raise DiscogsographyError(f"the tableinator exited with status {status}")
     counts = _table_counts()

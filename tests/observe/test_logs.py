@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import re
 import threading
 import time
@@ -151,3 +152,19 @@ def test_log_lines_and_progress_bars_share_one_console() -> None:
 
 def test_the_garble_check_sees_a_log_line_written_beside_the_bar() -> None:
     assert _garbled(_terminal_output(shared=False))
+
+
+def test_a_child_process_json_lines_are_printed_on_this_console() -> None:
+    buffer = io.StringIO()
+    terminal = Console(file=buffer, force_terminal=True, width=200, color_system=None)
+    logs.configure_logging("pipeline", json_output=False, target=terminal)
+    reader, writer = os.pipe()
+    child = {"event": "🐰 Connected to RabbitMQ", "level": "info", "service": "tableinator", "prefix": "x"}
+    with os.fdopen(writer, "wb") as pipe:
+        pipe.write(json.dumps(child).encode() + b"\n")
+        pipe.write(f"a plain line amqp://u:{SECRET}@h/\n".encode())
+    with os.fdopen(reader, "rb") as stream:
+        logs.relay_lines(stream).join(timeout=10)
+    first, second = ANSI.sub("", buffer.getvalue()).splitlines()
+    assert "🐰 Connected to RabbitMQ" in first and "service=tableinator" in first and "{" not in first
+    assert second == "a plain line amqp://u:***@h/"

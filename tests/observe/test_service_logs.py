@@ -12,6 +12,9 @@ import asyncio
 import contextlib
 import json
 import os
+import pty
+import re
+import select
 import signal
 import socket
 import struct
@@ -35,6 +38,7 @@ from tests.tableinator.tableinator_helpers import AMQP_URL, PG_ADDRESS, PG_USER
 pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
 
 SECRET = "pw-s3cr3t-never-shown"
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def free_port() -> int:
@@ -189,3 +193,58 @@ def test_tableinator_lines_are_json_when_aiormq_logs_a_traceback(
     assert str(traced[0]["exception"]).startswith("Traceback (most recent call last):")
     assert "ConnectionResetError" in str(traced[0]["exception"])
     assert any(str(line["logger"]).startswith("aio_pika") for line in lines)
+
+
+@pytest.mark.postgres
+def test_pipeline_on_a_terminal_prints_every_line_for_people_through_one_writer(tmp_path: Path) -> None:
+    database, prefix = create_database("dgtest_logs_"), f"dgtest-logs-{uuid.uuid4().hex[:8]}-"
+    env = {
+        **os.environ,
+        "DISCOGS_SOURCE": SAMPLES_2020.as_uri(),
+        "DISCOGS_ROOT": str(tmp_path / "root"),
+        "AMQP_CONNECTION": AMQP_URL,
+        "AMQP_PREFIX": prefix,
+        "POSTGRES_ADDRESS": PG_ADDRESS,
+        "POSTGRES_USERNAME": PG_USER,
+        "POSTGRES_DATABASE": database,
+        "CONSUMER_CANCEL_DELAY": "1",
+        "POSTGRES_BATCH_FLUSH_INTERVAL": "0.5",
+    }
+    try:
+        status, output = run_on_a_terminal(["pipeline", "--timeout", "300"], env)
+    finally:
+        drop_database(database)
+        asyncio.run(remove_prefix(AMQP_URL, prefix))
+    text = ANSI.sub("", output)
+    assert status == 0, text[-3000:]
+    assert "Loaded into PostgreSQL" in text
+    logged = [line for line in text.splitlines() if " service=" in line]
+    assert not [line for line in text.splitlines() if line.startswith("{")]  # no JSON on a terminal
+    services = {line.split(" service=", 1)[1].split()[0] for line in logged}
+    assert {"extractor", "tableinator"} <= services <= {"pipeline", "extractor", "tableinator"}
+    # The services' stderr is a pipe to the pipeline: no bar of theirs to cross the other's lines.
+    assert "━" not in text
+    assert any("🎉 Dump version extracted" in line for line in logged)
+
+
+def run_on_a_terminal(args: list[str], env: dict[str, str], timeout: float = 300) -> tuple[int, str]:
+    """Run a command with a pseudo-terminal as stdin, stdout and stderr; its exit status and output."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: exec at once
+        os.execvpe(sys.executable, [sys.executable, "-m", "discogsography", *args], env)
+    chunks = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 1)
+        if not ready:
+            continue
+        try:
+            data = os.read(fd, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    _, wait_status = os.waitpid(pid, 0)
+    os.close(fd)
+    return os.waitstatus_to_exitcode(wait_status), b"".join(chunks).decode("utf-8", "replace")
