@@ -60,7 +60,13 @@ async def watch_queue_depths(
         while True:
             try:
                 if connection is None or connection.is_closed:
-                    connection = await aio_pika.connect(amqp_url, timeout=10)
+                    connection = await aio_pika.connect(
+                        amqp_url,
+                        timeout=10,
+                        client_properties={
+                            "connection_name": f"discogsography-queue-depths {topology.prefix}"
+                        },
+                    )
                 sink.set_queue_depths(await read_depths(connection, names))
                 wait = interval
             except (TimeoutError, aio_pika.exceptions.AMQPError, OSError) as exc:
