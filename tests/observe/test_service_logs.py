@@ -248,3 +248,29 @@ def run_on_a_terminal(args: list[str], env: dict[str, str], timeout: float = 300
     _, wait_status = os.waitpid(pid, 0)
     os.close(fd)
     return os.waitstatus_to_exitcode(wait_status), b"".join(chunks).decode("utf-8", "replace")
+
+
+@pytest.mark.parametrize(
+    ("level", "flag", "warned"),
+    [("ERROR", None, False), ("ERROR", "WARNING", True), ("WARNING", None, True)],
+)
+def test_log_level_and_the_flag_that_overrides_it(level: str, flag: str | None, warned: bool) -> None:
+    # PostgreSQL where nobody listens: the tableinator warns at each retry of its schema step.
+    env = {
+        **os.environ,
+        "LOG_LEVEL": level,
+        "POSTGRES_ADDRESS": f"127.0.0.1:{free_port()}",
+        "AMQP_CONNECTION": AMQP_URL,
+        "HEALTH_CHECK_PORT": "0",
+    }
+    args = ["tableinator", *(["--log-level", flag] if flag else [])]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "discogsography", *args], env=env, stderr=subprocess.PIPE, text=True
+    )
+    time.sleep(4)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    lines = json_lines(stderr)
+    assert process.returncode == 0, stderr[-2000:]
+    assert not [line for line in lines if line["level"] == "info"]  # the least of them is WARNING
+    assert any(str(line["event"]).startswith("⚠️ PostgreSQL unavailable") for line in lines) is warned
