@@ -24,6 +24,7 @@ from psycopg import sql
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
 from discogsography.logs import configure_logging, get_logger, relay_lines
+from discogsography.pipeline_progress import run_progress
 from discogsography.tableinator.settings import load_settings
 
 log = get_logger("discogsography.pipeline")
@@ -114,26 +115,38 @@ def pipeline(timeout: float) -> None:
         stderr=relayed,
     )
     relay = relay_lines(tableinator.stderr) if tableinator.stderr is not None else None
+    showing = relayed is not None  # on a terminal: one bar per kind, records stored of read
     try:
-        extractor = subprocess.Popen(
-            [*command, "extractor", "--once"],
-            env={**base_env, "HEALTH_CHECK_PORT": str(extractor_port)},
-            stderr=relayed,
-        )
-        if extractor.stderr is not None:
-            relay_lines(extractor.stderr).join()  # until the extractor closes its stderr
-        if extractor.wait() != 0:
-            raise DiscogsographyError(f"the extractor failed (exit status {extractor.returncode})")
-        deadline = time.monotonic() + timeout
-        while True:
-            if tableinator.poll() is not None:
-                raise DiscogsographyError(f"the tableinator stopped (exit status {tableinator.returncode})")
-            health = _health(tableinator_port)
-            if health is not None and set(health.get("completed_kinds", [])) >= {k.value for k in Kind}:
-                break
-            if time.monotonic() > deadline:
-                raise DiscogsographyError(f"the tableinator did not store every file within {timeout:.0f} s")
-            time.sleep(0.5)
+        with run_progress(showing) as show:
+            extractor = subprocess.Popen(
+                [*command, "extractor", "--once"],
+                env={**base_env, "HEALTH_CHECK_PORT": str(extractor_port)},
+                stderr=relayed,
+            )
+            extractor_relay = relay_lines(extractor.stderr) if extractor.stderr is not None else None
+            while extractor.poll() is None:
+                if showing:
+                    show(_health(extractor_port), _health(tableinator_port))
+                time.sleep(0.5)
+            if extractor_relay is not None:
+                extractor_relay.join(timeout=10)  # its last lines
+            if extractor.returncode != 0:
+                raise DiscogsographyError(f"the extractor failed (exit status {extractor.returncode})")
+            deadline = time.monotonic() + timeout
+            while True:
+                if tableinator.poll() is not None:
+                    raise DiscogsographyError(
+                        f"the tableinator stopped (exit status {tableinator.returncode})"
+                    )
+                health = _health(tableinator_port)
+                show(None, health)
+                if health is not None and set(health.get("completed_kinds", [])) >= {k.value for k in Kind}:
+                    break
+                if time.monotonic() > deadline:
+                    raise DiscogsographyError(
+                        f"the tableinator did not store every file within {timeout:.0f} s"
+                    )
+                time.sleep(0.5)
         seconds = time.monotonic() - started
     finally:
         status = _stop(tableinator)
