@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import shutil
-import socket
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -25,17 +24,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from discogsography.kinds import Kind
 from tests.conftest import SAMPLES_2020
 from tests.faults.harness import AMQP, Pipeline, wait_for
+from tests.observe.ports import free_ports
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.rabbitmq]
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 KINDS = [kind.value for kind in Kind]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def scrape(port: int) -> tuple[str, Samples]:
@@ -71,7 +65,7 @@ def test_metrics_during_a_run_match_the_tables_and_the_marker(
 ) -> None:
     user, password = broker_user
     run = Pipeline(SAMPLES_2020, tmp_path, {"AMQP_CONNECTION": f"amqp://{user}:{password}@127.0.0.1:5672/"})
-    tableinator_port, extractor_port = free_port(), free_port()
+    tableinator_port, extractor_port = free_ports(2)
     try:
         run.start_tableinator(HEALTH_CHECK_PORT=str(tableinator_port))
         wait_for(lambda: _up(tableinator_port), 60, "the tableinator's /metrics")

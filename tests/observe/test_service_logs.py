@@ -32,6 +32,7 @@ import pytest
 
 from discogsography.amqp.topology import remove_prefix
 from tests.conftest import SAMPLES_2020
+from tests.observe.ports import free_ports
 from tests.tableinator.conftest import create_database, drop_database
 from tests.tableinator.tableinator_helpers import AMQP_URL, PG_ADDRESS, PG_USER
 
@@ -39,12 +40,6 @@ pytestmark = [pytest.mark.e2e, pytest.mark.rabbitmq]
 
 SECRET = "pw-s3cr3t-never-shown"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:
@@ -69,7 +64,7 @@ def test_extractor_lines_are_json_when_the_broker_refuses_the_connection(tmp_pat
         **os.environ,
         "DISCOGS_SOURCE": SAMPLES_2020.as_uri(),
         "DISCOGS_ROOT": str(tmp_path / "root"),
-        "AMQP_CONNECTION": f"amqp://guest:{SECRET}@127.0.0.1:{free_port()}/",  # nobody listens
+        "AMQP_CONNECTION": f"amqp://guest:{SECRET}@127.0.0.1:{free_ports(1)[0]}/",  # nobody listens
         "HEALTH_CHECK_PORT": "0",
         "FILE_ATTEMPTS": "1",
     }
@@ -146,7 +141,7 @@ def test_tableinator_lines_are_json_when_aiormq_logs_a_traceback(
     database, prefix, port = (
         create_database("dgtest_logs_"),
         f"dgtest-logs-{uuid.uuid4().hex[:8]}-",
-        free_port(),
+        free_ports(1)[0],
     )
     credentials = AMQP_URL.split("://", 1)[1].split("@", 1)[0]
     stderr_path = tmp_path / "tableinator.stderr"
@@ -260,19 +255,31 @@ def run_on_a_terminal(args: list[str], env: dict[str, str], timeout: float = 300
 )
 def test_log_level_and_the_flag_that_overrides_it(level: str, flag: str | None, warned: bool) -> None:
     # PostgreSQL where nobody listens: the tableinator warns at each retry of its schema step.
+    port, nobody = free_ports(2)
     env = {
         **os.environ,
         "LOG_LEVEL": level,
-        "POSTGRES_ADDRESS": f"127.0.0.1:{free_port()}",
+        "POSTGRES_ADDRESS": f"127.0.0.1:{nobody}",
         "AMQP_CONNECTION": AMQP_URL,
-        "HEALTH_CHECK_PORT": "0",
+        "HEALTH_CHECK_PORT": str(port),
     }
     args = ["tableinator", *(["--log-level", flag] if flag else [])]
     process = subprocess.Popen(
         [sys.executable, "-m", "discogsography", *args], env=env, stderr=subprocess.PIPE, text=True
     )
-    time.sleep(4)
-    process.send_signal(signal.SIGTERM)
+
+    def database_failed() -> bool:
+        try:
+            return bool(
+                httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()["database"] == "unavailable"
+            )
+        except httpx.HTTPError:
+            return False
+
+    try:
+        wait_for(database_failed, 60, "a failed schema step (its warning logged or not)")
+    finally:
+        process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     lines = json_lines(stderr)
     assert process.returncode == 0, stderr[-2000:]
