@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> Any:
         exc.show()
         sys.exit(exc.exit_code)
     except DiscogsographyError as exc:
-        click.echo(f"error: {exc}", err=True)
+        from discogsography.logs import report_error
+
+        report_error(str(exc))  # a JSON line where the command logs JSON
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

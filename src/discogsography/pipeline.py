@@ -23,7 +23,11 @@ from psycopg import sql
 
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
+from discogsography.logs import configure_logging, get_logger, relay_lines
+from discogsography.pipeline_progress import run_progress
 from discogsography.tableinator.settings import load_settings
+
+log = get_logger("discogsography.pipeline")
 
 TABLES = ("artists", "labels", "masters", "releases")
 LINK_TABLES = ("release_labels", "release_artists", "master_artists", "artist_aliases", "artist_members")
@@ -47,7 +51,7 @@ def _ensure_database() -> None:
             ).fetchone()
             if not exists:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings.postgres_dbname)))
-                click.echo(f"created database {settings.postgres_dbname}", err=True)
+                log.info("🆕 Created the database", database=settings.postgres_dbname)
     except psycopg.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise DiscogsographyError(f"PostgreSQL at {settings.postgres_target()}: {first}") from None
@@ -97,35 +101,57 @@ def pipeline(timeout: float) -> None:
     AMQP_CONNECTION, DATABASE_URL or POSTGRES_*, docs/configuration.md); health ports are chosen
     free ones.
     """
+    configure_logging("pipeline", load_settings().log_level)
     _ensure_database()
     base_env = dict(os.environ)
     tableinator_port, extractor_port = _free_port(), _free_port()
     command = [sys.executable, "-m", "discogsography"]
+    # On a terminal the services' lines come through this process, the one writer to it.
+    relayed = subprocess.PIPE if sys.stderr.isatty() else None
     started = time.monotonic()
     tableinator = subprocess.Popen(
-        [*command, "tableinator"], env={**base_env, "HEALTH_CHECK_PORT": str(tableinator_port)}
+        [*command, "tableinator"],
+        env={**base_env, "HEALTH_CHECK_PORT": str(tableinator_port)},
+        stderr=relayed,
     )
+    relay = relay_lines(tableinator.stderr) if tableinator.stderr is not None else None
+    showing = relayed is not None  # on a terminal: one bar per kind, records stored of read
     try:
-        extractor = subprocess.run(
-            [*command, "extractor", "--once"],
-            env={**base_env, "HEALTH_CHECK_PORT": str(extractor_port)},
-            check=False,
-        )
-        if extractor.returncode != 0:
-            raise DiscogsographyError(f"the extractor failed (exit status {extractor.returncode})")
-        deadline = time.monotonic() + timeout
-        while True:
-            if tableinator.poll() is not None:
-                raise DiscogsographyError(f"the tableinator stopped (exit status {tableinator.returncode})")
-            health = _health(tableinator_port)
-            if health is not None and set(health.get("completed_kinds", [])) >= {k.value for k in Kind}:
-                break
-            if time.monotonic() > deadline:
-                raise DiscogsographyError(f"the tableinator did not store every file within {timeout:.0f} s")
-            time.sleep(0.5)
+        with run_progress(showing) as show:
+            extractor = subprocess.Popen(
+                [*command, "extractor", "--once"],
+                env={**base_env, "HEALTH_CHECK_PORT": str(extractor_port)},
+                stderr=relayed,
+            )
+            extractor_relay = relay_lines(extractor.stderr) if extractor.stderr is not None else None
+            while extractor.poll() is None:
+                if showing:
+                    show(_health(extractor_port), _health(tableinator_port))
+                time.sleep(0.5)
+            if extractor_relay is not None:
+                extractor_relay.join(timeout=10)  # its last lines
+            if extractor.returncode != 0:
+                raise DiscogsographyError(f"the extractor failed (exit status {extractor.returncode})")
+            deadline = time.monotonic() + timeout
+            while True:
+                if tableinator.poll() is not None:
+                    raise DiscogsographyError(
+                        f"the tableinator stopped (exit status {tableinator.returncode})"
+                    )
+                health = _health(tableinator_port)
+                show(None, health)
+                if health is not None and set(health.get("completed_kinds", [])) >= {k.value for k in Kind}:
+                    break
+                if time.monotonic() > deadline:
+                    raise DiscogsographyError(
+                        f"the tableinator did not store every file within {timeout:.0f} s"
+                    )
+                time.sleep(0.5)
         seconds = time.monotonic() - started
     finally:
         status = _stop(tableinator)
+        if relay is not None:
+            relay.join(timeout=10)  # its last lines before the summary
     if status != 0:
         raise DiscogsographyError(f"the tableinator exited with status {status}")
     counts = _table_counts()

@@ -14,6 +14,7 @@ import click
 from discogsography import atomic
 from discogsography.commands.options import parser_options
 from discogsography.errors import OutputError, RecordError
+from discogsography.logs import configure_command_logging
 from discogsography.parsing import DumpParser, ParsedRecord, ParseStats
 from discogsography.progress import byte_progress
 
@@ -50,6 +51,7 @@ def parse(
 
     Each line is one record with its "sha256". Malformed records are skipped and reported.
     """
+    configure_command_logging("parse")
 
     def report_failure(error: RecordError) -> None:
         click.echo(f"skipped: {error}", err=True)

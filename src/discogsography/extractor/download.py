@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from discogsography import atomic
+from discogsography import atomic, metrics
 from discogsography.errors import DiscogsographyError
 from discogsography.extractor.sources.versions import destination
 from discogsography.failures import backoff
@@ -99,12 +99,14 @@ def _check_status(response: httpx.Response, url: str) -> None:
             url, response.status_code, parse_retry_after(response.headers.get("retry-after"))
         )
     if response.status_code >= 400:
+        metrics.current().count_error("download_failed")  # not retried
         raise DownloadError(f"HTTP {response.status_code} from {redact_url(url)}")
 
 
 def _retrying(policy: RetryPolicy, what: str) -> AsyncRetrying:
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome is not None else None
+        metrics.current().count_error("download_failed")  # an attempt failed
         log.warning(
             "⚠️ Retrying after an error",
             what=what,
@@ -131,6 +133,7 @@ async def fetch_bytes(client: httpx.AsyncClient, url: str, policy: RetryPolicy) 
                 _check_status(response, url)
                 return response.content
     except (RetryableStatusError, httpx.TransportError) as exc:
+        metrics.current().count_error("download_failed")
         raise DownloadError(f"cannot fetch {redact_url(url)}: {exc}") from None
     raise AssertionError("unreachable")
 
@@ -220,6 +223,7 @@ async def _download_http(
             with attempt:
                 return await _download_attempt(client, url, partial, stop, on_bytes)
     except (RetryableStatusError, httpx.TransportError, _IncompleteBodyError) as exc:
+        metrics.current().count_error("download_failed")
         raise DownloadError(f"cannot download {shown}: {exc or type(exc).__name__}") from None
     raise AssertionError("unreachable")
 

@@ -29,6 +29,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractExchange
 
+from discogsography import metrics
 from discogsography.amqp.messages import (
     BATCH_TYPE,
     ChangeCounts,
@@ -124,7 +125,11 @@ class FilePublisher:
         self.kind: Kind | None = None
 
     async def __aenter__(self) -> FilePublisher:
-        self._connection, self._exchange = await open_exchange(self.amqp_url, self.topology)
+        try:
+            self._connection, self._exchange = await open_exchange(self.amqp_url, self.topology)
+        except (TimeoutError, aio_pika.exceptions.AMQPError, OSError):
+            metrics.current().count_error("broker_unavailable")
+            raise
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -153,8 +158,10 @@ class FilePublisher:
         assert self._exchange is not None
         options = self.options
         stats = self.stats
+        counted = metrics.current()  # the reading thread does not see the service's context
 
         def on_failure(error: str) -> None:
+            counted.count_error("record_skipped")
             log.warning("⚠️ Skipped a malformed record", file=self.file_name, error=error)
 
         reader = open_reader(
@@ -182,7 +189,13 @@ class FilePublisher:
                         raise AbortedError from None
 
         next_progress = PROGRESS_EVERY_RECORDS
-        with byte_progress(options.show_progress, reader.compressed_size, f"{kind.value:>8}") as advance:
+        counted.file_bytes(kind, read=0, total=reader.compressed_size)
+        with byte_progress(options.show_progress, reader.compressed_size, f"{kind.value:>8}") as bar:
+
+            def advance(position: int) -> None:
+                bar(position)
+                counted.file_bytes(kind, read=position)
+
             thread = threading.Thread(
                 target=reader.run,
                 args=(chunk_records, self.stop, handover, advance),
@@ -315,7 +328,8 @@ class FilePublisher:
         if not self._pending:
             return
         done, _ = await asyncio.wait(self._pending, return_when=when)
-        stats = self.stats
+        stats, counted, kind = self.stats, metrics.current(), self.kind
+        assert kind is not None  # set before the first message is published
         for future in done:
             what = self._pending.pop(future)
             self._pending_bytes -= what.size
@@ -325,7 +339,10 @@ class FilePublisher:
                 stats.records_published += what.records
                 stats.batches_sent += what.batch
                 stats.removed += what.removed
+                counted.count_messages(kind, "published")
+                counted.count_records(kind, what.records)
             else:
+                counted.count_error("message_not_accepted")
                 stats.failures += 1
                 if len(stats.errors) < 10:
                     stats.errors.append(f"{type(error).__name__}: {error}")

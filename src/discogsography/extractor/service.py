@@ -19,6 +19,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from discogsography import metrics
 from discogsography.amqp.topology import Topology
 from discogsography.errors import DiscogsographyError
 from discogsography.extractor.control import Stop, VersionFailedError
@@ -83,6 +84,7 @@ class Extractor:
 
         A permanent failure raises in either mode: the service cannot heal it by waiting.
         """
+        metrics.activate("extractor")  # served on /metrics by the health server
         loop = asyncio.get_running_loop()
         self.stop.bind()
         installed = []

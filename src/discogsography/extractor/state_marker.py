@@ -18,10 +18,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from discogsography import atomic
+from discogsography import atomic, metrics
 from discogsography.amqp.messages import ChangeCounts
 from discogsography.errors import DiscogsographyError
-from discogsography.kinds import Kind
+from discogsography.kinds import kind_of_dump_file
 
 MARKER_FORMAT_VERSION = "1.0"
 
@@ -118,10 +118,8 @@ class ExtractionSummary(_Model):
 
 
 def _kind_of(file_name: str) -> str | None:
-    for kind in Kind:
-        if file_name.endswith(f"_{kind.value}.xml.gz"):
-            return kind.value
-    return None
+    kind = kind_of_dump_file(file_name)
+    return kind.value if kind is not None else None
 
 
 class StateMarker(_Model):
@@ -161,6 +159,7 @@ class StateMarker(_Model):
         """Write atomically: a temporary file in the same directory, fsync, rename over the old one."""
         self.last_updated = _now()
         atomic.write_bytes(path, self.model_dump_json(indent=2).encode())
+        metrics.current().observe_marker(self)  # the per-file gauges follow what was saved
 
     # --- download phase ----------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from discogsography.bulk.workers import worker_pool
 from discogsography.commands.options import parser_options
 from discogsography.errors import DiscogsographyError, RecordError
 from discogsography.load.run import FileOutcome, LoadOptions, load_file
+from discogsography.logs import configure_command_logging
 from discogsography.progress import byte_progress
 from discogsography.tableinator.settings import load_settings
 
@@ -68,6 +69,7 @@ def load(
     Same tables, rows and link tables as the tableinator. Resumable per file, idempotent by
     hash; a newer version loaded over an older one removes the ids it no longer has.
     """
+    configure_command_logging("load")
     if from_source == bool(paths):
         raise click.UsageError("give dump files or directories, or --from-source")
     if from_source:

@@ -19,7 +19,7 @@ def tableinator(log_level: str | None) -> None:
     from discogsography.tableinator.service import run_service
 
     settings = load_settings(**({"log_level": log_level} if log_level else {}))
-    configure_logging(level=settings.log_level)
+    configure_logging("tableinator", settings.log_level)
     run_service(settings)
 
 

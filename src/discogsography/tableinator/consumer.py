@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from discogsography import metrics
 from discogsography.amqp.messages import Deletions, FileComplete, Increment, MessageError, decode_raw
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
@@ -262,6 +263,7 @@ class KindConsumer:
             else:
                 # Not everything before it is stored: it must come again later, not be
                 # settled by a later multiple ack.
+                metrics.current().count_messages(self.kind, "requeued")
                 with contextlib.suppress(Exception):
                     await message.nack(requeue=True)
             return
@@ -371,6 +373,7 @@ class KindConsumer:
 
     async def _write(self, pending: _Pending, store: KindStore, previous: asyncio.Task[bool] | None) -> bool:
         """Store a batch, retrying outages; settle its messages after the previous batch's."""
+        started = time.monotonic()
         try:
             outcome = None if self._gave_up else await self._store_with_retry(pending, store)
             if previous is not None:
@@ -384,6 +387,7 @@ class KindConsumer:
                     data_type=self.kind.value,
                     messages=len(pending.messages),
                 )
+                metrics.current().count_messages(self.kind, "requeued", len(pending.messages))
                 self._failed = True
                 return False
             good = []
@@ -392,11 +396,12 @@ class KindConsumer:
                 if reason is None:
                     good.append(message)
                 else:
-                    await self._dead_letter(message, reason)
+                    await self._dead_letter(message, reason, malformed=False)  # counted by the store
             await self._settle(good)
         except Exception:
             # Never leave them for a later multiple ack to settle: hand them back to the broker.
             log.exception("❌ Unexpected error writing a batch; requeueing it", data_type=self.kind.value)
+            metrics.current().count_messages(self.kind, "requeued", len(pending.messages))
             for message in pending.messages:
                 with contextlib.suppress(Exception):
                     await message.nack(requeue=True)
@@ -407,6 +412,7 @@ class KindConsumer:
         self.stats.removed += outcome.removed
         self.stats.messages += len(good)
         self.stats.batches += 1
+        metrics.current().count_batch(self.kind, time.monotonic() - started)
         return True
 
     async def _store_with_retry(self, pending: _Pending, store: KindStore) -> StoreOutcome | None:
@@ -450,16 +456,19 @@ class KindConsumer:
     async def _settle(self, messages: list[Any]) -> None:
         """Ack after commit: one ``multiple`` ack per channel, on its last delivery."""
         last_per_channel: dict[int, Any] = {}
+        per_channel: dict[int, int] = {}
         for message in messages:
             key = _open_channel_id(message)
             if key is None:
                 continue  # delivered on a channel that has closed since: the broker redelivers it
+            per_channel[key] = per_channel.get(key, 0) + 1
             current = last_per_channel.get(key)
             if current is None or message.delivery_tag > current.delivery_tag:
                 last_per_channel[key] = message
-        for message in last_per_channel.values():
+        for key, message in last_per_channel.items():
             try:
                 await message.ack(multiple=True)
+                metrics.current().count_messages(self.kind, "acked", per_channel[key])
             except Exception as exc:
                 log.warning(
                     "⚠️ Ack failed, the broker will redeliver (the write is idempotent)",
@@ -467,8 +476,12 @@ class KindConsumer:
                     error=str(exc),
                 )
 
-    async def _dead_letter(self, message: Any, reason: str) -> None:
+    async def _dead_letter(self, message: Any, reason: str, *, malformed: bool = True) -> None:
         self.stats.dead_lettered += 1
+        counted = metrics.current()
+        counted.count_messages(self.kind, "dead_lettered")
+        if malformed:  # a message that cannot be decoded into rows (else: refused by PostgreSQL)
+            counted.count_error("malformed_message")
         log.warning(
             "⚠️ Message dead-lettered",
             data_type=self.kind.value,

@@ -24,6 +24,7 @@ from typing import Any
 import aio_pika
 import psycopg
 
+from discogsography import metrics
 from discogsography.amqp.messages import FileComplete
 from discogsography.amqp.topology import Topology, declare
 from discogsography.health import HealthServer
@@ -31,6 +32,7 @@ from discogsography.kinds import Kind
 from discogsography.logs import get_logger
 from discogsography.tableinator.batching import backoff_delay
 from discogsography.tableinator.consumer import KindConsumer
+from discogsography.tableinator.queue_depths import watch_queue_depths
 from discogsography.tableinator.schema import ensure_schema
 from discogsography.tableinator.settings import TableinatorSettings
 from discogsography.tableinator.store import KindStore
@@ -90,6 +92,7 @@ class Tableinator:
 
     async def run(self) -> None:
         """Serve until ``request_stop`` (or a signal); returns after a clean shutdown."""
+        metrics.activate("tableinator")  # served on /metrics by the health server
         self._stop = asyncio.Event()
         if self._stop_requested:
             self._stop.set()
@@ -111,6 +114,7 @@ class Tableinator:
                 background = [
                     asyncio.create_task(self._progress_loop()),
                     asyncio.create_task(self._queue_check_loop()),
+                    asyncio.create_task(watch_queue_depths(self.settings.amqp_url, self.topology)),
                 ]
                 await self._stop.wait()
         finally:
@@ -230,6 +234,7 @@ class Tableinator:
                 return
             except (TimeoutError, aio_pika.exceptions.AMQPError, OSError) as exc:
                 self._broker_error = str(exc) or type(exc).__name__
+                metrics.current().count_error("broker_unavailable")
                 delay = backoff_delay(attempt, cap=self._max_backoff)
                 log.warning("⚠️ RabbitMQ unavailable, will retry", error=self._broker_error, retry_in=delay)
                 await self._close_connection()
@@ -263,6 +268,7 @@ class Tableinator:
     def _broker_lost(self, _sender: Any, error: BaseException | None = None) -> None:
         if error is not None and self._connection is not None:
             self._broker_error = str(error) or type(error).__name__
+            metrics.current().count_error("broker_unavailable")
             log.warning("⚠️ RabbitMQ connection lost, reconnecting", error=self._broker_error)
 
     def _broker_back(self, *_args: Any) -> None:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
+from discogsography import metrics
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
 from discogsography.tableinator import versions
@@ -62,6 +63,7 @@ class KindStore:
         except psycopg.Error as exc:
             if len(built) == 1:
                 outcome.failed[built[0][0]] = _reason(exc)
+                metrics.current().count_error("record_refused")
                 return outcome
         # The batch was refused for its data: find the messages at fault, one transaction each.
         for index, rows in built:
@@ -69,6 +71,7 @@ class KindStore:
                 outcome.add(self._write(list(rows)))
             except psycopg.Error as exc:
                 outcome.failed[index] = _reason(exc)
+                metrics.current().count_error("record_refused")
         return outcome
 
     def version(self) -> str | None:
@@ -91,6 +94,7 @@ class KindStore:
             if not is_transient(exc):
                 raise
             self.close()
+            metrics.current().count_error("database_unavailable")
             raise DatabaseUnavailable(_reason(exc)) from exc
 
     def close(self) -> None:
