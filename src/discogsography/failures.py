@@ -119,7 +119,7 @@ def backoff(*, initial: float = 1.0, cap: float = 30.0) -> Any:
 
     Call it with a tenacity ``RetryCallState`` or use it as ``wait=`` in tenacity's retryers.
     """
-    return tenacity.wait_exponential_jitter(initial=initial, max=cap, jitter=initial)
+    return tenacity.wait_exponential_jitter(multiplier=initial, max=cap, jitter=initial)
 
 
 def delay_for_attempt(attempt: int, *, initial: float = 1.0, cap: float = 30.0) -> float:

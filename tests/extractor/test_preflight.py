@@ -40,6 +40,16 @@ COMMAND = [sys.executable, "-c", "from discogsography.cli import main; main()", 
 BROKER = "127.0.0.1:5672"
 
 
+
+def _last_line(stderr: str) -> str:
+    """The command's last stderr line; off a terminal it is JSON, its event the one-line error."""
+    last = stderr.strip().splitlines()[-1]
+    if last.startswith("{"):
+        event = json.loads(last)
+        assert event["level"] == "error", last
+        return str(event["event"])
+    return last
+
 def _settings(source: str, root: Path, amqp_url: str, topology: Topology, **extra: Any) -> Any:
     return load_settings(
         discogs_source=source,
@@ -128,7 +138,7 @@ def test_extractor_once_exits_1_with_one_line_and_copies_nothing_from_a_file_sou
     assert time.monotonic() - started < 20
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and " object at 0x" not in result.stderr
-    last = result.stderr.strip().splitlines()[-1]
+    last = _last_line(result.stderr)
     assert last.startswith("error: broker amqp://") and says in last, result.stderr[-2000:]
     assert list(root.iterdir()) == []
 
@@ -148,7 +158,7 @@ def test_the_long_running_service_exits_1_with_one_line_on_a_permanent_failure(
     result = subprocess.run(COMMAND, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and " object at 0x" not in result.stderr
-    last = result.stderr.strip().splitlines()[-1]
+    last = _last_line(result.stderr)
     assert last.startswith("error: broker amqp://guest:***@") and "no-such-vhost-" in last
     assert list(root.iterdir()) == []
 

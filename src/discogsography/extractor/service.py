@@ -135,8 +135,7 @@ class Extractor:
             await cycle.run()
         except PermanentFailure as exc:
             self._failed(str(exc))
-            log.error("❌ Extractor stopped: a permanent failure", error=self.status.last_error)
-            raise
+            raise  # the command reports it, as its one last line
         except DiscogsographyError as exc:
             self._failed(str(exc))
             log.error("❌ Extraction cycle failed", error=self.status.last_error)
