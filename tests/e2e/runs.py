@@ -7,6 +7,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from discogsography.amqp.topology import remove_prefix
@@ -23,11 +24,11 @@ def run_pipeline(
     *,
     check: bool = True,
     timeout: float = 300,
-    **overrides: str,
+    overrides: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run the pipeline on the dump folder ``source``; fails the test unless it exits 0 (``check``).
 
-    ``overrides`` are environment variables set on top (AMQP_CONNECTION="...", say)."""
+    ``overrides`` are environment variables set on top ({"AMQP_CONNECTION": ...}, say)."""
     env = {
         **os.environ,
         "DISCOGS_SOURCE": source.as_uri(),
@@ -39,7 +40,7 @@ def run_pipeline(
         "POSTGRES_DATABASE": database,
         "CONSUMER_CANCEL_DELAY": "1",
         "POSTGRES_BATCH_FLUSH_INTERVAL": "0.5",
-        **overrides,
+        **(overrides or {}),
     }
     result = subprocess.run(
         [sys.executable, "-m", "discogsography", "pipeline", "--timeout", str(timeout)],

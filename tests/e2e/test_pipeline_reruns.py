@@ -31,7 +31,12 @@ class Run:
         self.databases = [self.database]
 
     def pipeline(
-        self, *, database: str | None = None, check: bool = True, timeout: float = 300, **env: str
+        self,
+        *,
+        database: str | None = None,
+        check: bool = True,
+        timeout: float = 300,
+        env: dict[str, str] | None = None,
     ) -> tuple[float, subprocess.CompletedProcess[str]]:
         started = time.monotonic()
         result = run_pipeline(
@@ -41,7 +46,7 @@ class Run:
             self.prefix,
             check=check,
             timeout=timeout,
-            **env,
+            overrides=env,
         )
         return time.monotonic() - started, result
 
@@ -124,7 +129,7 @@ def test_a_server_refusing_stops_the_run_before_the_extractor_in_one_line(
 ) -> None:
     port = _closed_port()
     env = {name: value.format(port=port) for name, value in overrides.items()}
-    seconds, result = run.pipeline(check=False, **env)
+    seconds, result = run.pipeline(check=False, env=env)
     stderr = result.stderr
     assert result.returncode == 1, stderr
     assert stderr.strip().splitlines()[-1].startswith(line.format(port=port, database=run.database))
