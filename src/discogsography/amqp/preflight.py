@@ -7,9 +7,7 @@ costs seconds and one line (``failures.amqp_summary``), not a download or a pars
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-from collections.abc import Iterator
 
 import aio_pika
 
@@ -22,10 +20,10 @@ CONNECT_TIMEOUT = 10
 
 async def check_broker(url: str, *, timeout: float = CONNECT_TIMEOUT) -> None:
     """Raises PermanentFailure (refused for good) or DiscogsographyError (unreachable) in one line."""
+    drop_driver_connect_errors()
     try:
-        with _quiet_driver():
-            connection = await aio_pika.connect(url, timeout=timeout)
-            await connection.close()
+        connection = await aio_pika.connect(url, timeout=timeout)
+        await connection.close()
     except (TimeoutError, aio_pika.exceptions.AMQPError, OSError) as exc:
         line = f"RabbitMQ at {redact_url(url)}: {amqp_summary(exc, url)}"
         if is_permanent(exc):
@@ -38,13 +36,18 @@ def check_broker_now(url: str) -> None:
     asyncio.run(check_broker(url))
 
 
-@contextlib.contextmanager
-def _quiet_driver() -> Iterator[None]:
-    """aiormq logs a failed connection itself; the caller says it once, in its own line."""
-    logger = logging.getLogger("aiormq")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
+class _TransportErrors(logging.Filter):
+    """aiormq logs every failed connection attempt itself; the caller names it once, its own way."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("error when creating transport")
+
+
+_FILTER = _TransportErrors()
+
+
+def drop_driver_connect_errors() -> None:
+    """Install the filter on aiormq's connection logger (once; calling again changes nothing)."""
+    logger = logging.getLogger("aiormq.connection")
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)

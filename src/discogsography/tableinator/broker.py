@@ -17,6 +17,7 @@ from typing import Any
 
 import aio_pika
 
+from discogsography.amqp.preflight import drop_driver_connect_errors
 from discogsography.amqp.topology import Topology, declare
 from discogsography.failures import PermanentFailure, Stopped, amqp_summary, is_permanent, retry_transient
 from discogsography.kinds import Kind
@@ -58,9 +59,10 @@ class BrokerLink:
         return self._connection is not None and not self._connection.is_closed
 
     def state_name(self, all_complete: bool) -> str:
-        """What /health says: connected, reconnecting, disconnected, or idle (all files stored)."""
-        if self.connected:
-            return "connected"
+        """What /health says: connected, connecting, reconnecting, disconnected, or idle (all
+        files stored, connection closed until the next queue check)."""
+        if self.connected:  # connected once every kind asked for is attached
+            return "connected" if self.state.ok else "connecting"
         if self._reconnecting is not None and not self._reconnecting.done():
             return "reconnecting"
         return "idle" if all_complete and self.state.ok is not False else "disconnected"
@@ -146,6 +148,7 @@ class BrokerLink:
             log.info("🔗 Attached", data_type=kind.value, queue=self.topology.queue(kind))
 
     async def _connect(self) -> None:
+        drop_driver_connect_errors()  # each try would log a line; the state changes are logged here
         self._connection = await aio_pika.connect(
             self.url,
             timeout=CONNECT_TIMEOUT,

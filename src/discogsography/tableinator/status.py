@@ -28,10 +28,12 @@ class ServerState:
         self.error: str | None = None
 
     def down(self, error: str, *, message: str | None = None, **fields: Any) -> None:
+        if "retry_in" in fields:
+            fields["retry_in"] = round(fields["retry_in"], 2)
         if self.ok is not False:
-            if "retry_in" in fields:
-                fields["retry_in"] = round(fields["retry_in"], 2)
             log.warning(message or f"⚠️ {self.name} unavailable, will retry", error=error, **fields)
+        else:
+            log.debug(f"{self.name} still unavailable", error=error, **fields)
         self.ok, self.error = False, error
 
     def up(self, message: str | None = None) -> None:
