@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import os
 import secrets
-import shutil
 import signal
 import socket
 import subprocess
@@ -31,7 +30,13 @@ from discogsography.amqp.topology import Topology
 from discogsography.kinds import Kind
 from discogsography.parsing import ParsedRecord
 from tests.tableinator.conftest import create_database, drop_database
-from tests.tableinator.tableinator_helpers import AMQP_URL, PG_ADDRESS, PG_USER, publish_records
+from tests.tableinator.tableinator_helpers import (
+    AMQP_URL,
+    NEEDS_RABBITMQCTL,
+    PG_ADDRESS,
+    PG_USER,
+    publish_records,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -221,9 +226,7 @@ async def _depth(prefix: str, kind: Kind) -> int:
         return int(queue.declaration_result.message_count or 0)
 
 
-@pytest.mark.skipif(
-    shutil.which("rabbitmqctl") is None and not os.environ.get("CI"), reason="needs rabbitmqctl"
-)
+@NEEDS_RABBITMQCTL
 def test_a_vhost_deleted_while_running_ends_the_service_with_one_line(
     tmp_path: Path, services: list[Service], database: str
 ) -> None:
