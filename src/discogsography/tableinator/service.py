@@ -148,7 +148,10 @@ class Tableinator:
             if self._install_signal_handlers:
                 for signum in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(signum)
-            log.info("✅ Tableinator stopped", **self.counts())
+            if self.failure is None:
+                log.info("✅ Tableinator stopped", **self.counts())
+            else:  # the reason is the command's last line (run raises it)
+                log.warning("🛑 Tableinator stopped: a server refused", **self.counts())
         if self.failure is not None:
             raise self.failure
 

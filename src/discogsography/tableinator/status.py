@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
-
-if TYPE_CHECKING:
-    from discogsography.tableinator.service import Tableinator
+from discogsography.tableinator.pending import KindStats
 
 log = get_logger("discogsography.tableinator")
 
@@ -45,7 +44,45 @@ class ServerState:
         return {None: "unknown", True: "ok", False: "unavailable"}[self.ok]
 
 
-def health_report(service: Tableinator) -> tuple[bool, dict[str, Any]]:
+class _Consumer(Protocol):
+    @property
+    def stats(self) -> KindStats: ...
+    @property
+    def refused(self) -> str | None: ...
+    @property
+    def db_version(self) -> str | None: ...
+    @property
+    def db_version_known(self) -> bool: ...
+    @property
+    def pending_records(self) -> int: ...
+    @property
+    def consuming(self) -> bool: ...
+
+
+class _Broker(Protocol):
+    @property
+    def state(self) -> ServerState: ...
+    def state_name(self, all_complete: bool) -> str: ...
+
+
+class _Service(Protocol):
+    """What /health reads of the service (service.py's Tableinator), without importing it."""
+
+    @property
+    def consumers(self) -> Mapping[Kind, _Consumer]: ...
+    @property
+    def broker(self) -> _Broker: ...
+    @property
+    def database(self) -> ServerState: ...
+    @property
+    def completed(self) -> set[Kind]: ...
+    @property
+    def running(self) -> bool: ...
+    @property
+    def started_at(self) -> float: ...
+
+
+def health_report(service: _Service) -> tuple[bool, dict[str, Any]]:
     """(healthy, the body of /health)."""
     consumers = service.consumers
     broker = service.broker.state_name(service.completed == set(Kind))
