@@ -59,7 +59,7 @@ class Service:
         settings = {
             "POSTGRES_ADDRESS": PG_ADDRESS,
             "POSTGRES_USERNAME": PG_USER,
-            "POSTGRES_DATABASE": "postgres",
+            "POSTGRES_DATABASE": "dgtest_tbl_refuse_unset",  # every test names its own
             "AMQP_CONNECTION": AMQP_URL,
             "AMQP_PREFIX": self.prefix,
             "HEALTH_CHECK_PORT": str(self.port),
