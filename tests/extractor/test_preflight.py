@@ -40,7 +40,6 @@ COMMAND = [sys.executable, "-c", "from discogsography.cli import main; main()", 
 BROKER = "127.0.0.1:5672"
 
 
-
 def _last_line(stderr: str) -> str:
     """The command's last stderr line; off a terminal it is JSON, its event the one-line error."""
     last = stderr.strip().splitlines()[-1]
@@ -49,6 +48,7 @@ def _last_line(stderr: str) -> str:
         assert event["level"] == "error", last
         return str(event["event"])
     return last
+
 
 def _settings(source: str, root: Path, amqp_url: str, topology: Topology, **extra: Any) -> Any:
     return load_settings(
