@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import importlib
-import signal
 import sys
 from typing import Any
 
-import click
+from discogsography import early_stop
 
-from discogsography import __version__
-from discogsography.errors import DiscogsographyError
+# Services shut down cleanly on SIGTERM once they run; one stopped while it is still starting
+# stops cleanly too (early_stop.py). The handler goes in before the slower imports.
+SERVICES = frozenset({"extractor", "tableinator", "dashboard"})
+if len(sys.argv) > 1 and sys.argv[1] in SERVICES:
+    early_stop.install()
+
+import click  # noqa: E402 - after the handler, which must be in place as early as possible
+
+from discogsography import __version__  # noqa: E402
+from discogsography.errors import DiscogsographyError  # noqa: E402
 
 # name -> "module:attribute" of a click command; loaded only when used, so `parse` never
 # imports the database or broker drivers.
@@ -29,23 +36,13 @@ SUBCOMMANDS: dict[str, str] = {
 }
 
 
-# Services shut down cleanly on SIGTERM once they run. One asked to stop while it is still
-# starting (importing, before its own handlers are in place) has done nothing yet: that is a clean
-# stop too, exit status 0, never death by the signal.
-SERVICES = frozenset({"extractor", "tableinator", "dashboard"})
-
-
-def _stopped_while_starting(signum: int, frame: object) -> None:
-    raise SystemExit(0)
-
-
 class LazyGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name in SUBCOMMANDS if self._load(name) is not None)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in SERVICES and ctx.resilient_parsing is False:
-            signal.signal(signal.SIGTERM, _stopped_while_starting)
+            early_stop.install()
         return self._load(cmd_name)
 
     @staticmethod

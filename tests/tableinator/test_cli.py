@@ -66,7 +66,13 @@ def test_an_invalid_setting_stops_the_service_at_start() -> None:
     )
 
 
-@pytest.mark.parametrize("delay", [0.15, 0.4, 0.8])
+def _catches_sigterm(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = next(line for line in status.splitlines() if line.startswith("SigCgt:"))
+    return bool(int(caught.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.15, 0.4, 0.8])
 def test_a_service_stopped_while_it_starts_exits_cleanly(delay: float) -> None:
     # SIGTERM may come before the service has installed its own handlers (an operator's process
     # manager stopping it at once): a clean stop, status 0, not death by the signal.
@@ -81,8 +87,43 @@ def test_a_service_stopped_while_it_starts_exits_cleanly(delay: float) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
+    # Before the interpreter runs our code nothing can catch the signal: count from the moment
+    # the handler is in place (the kernel's record of caught signals), then stop it mid-start.
+    deadline = time.monotonic() + 60
+    while not _catches_sigterm(process.pid):
+        assert process.poll() is None and time.monotonic() < deadline, "never caught SIGTERM"
+        time.sleep(0.005)
     time.sleep(delay)
     process.send_signal(signal.SIGTERM)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 0, stderr.decode()[-2000:]
     assert b"Traceback" not in stderr
+
+
+def test_a_stop_swallowed_during_start_up_is_still_honoured() -> None:
+    # The start-up handler's SystemExit can be lost (raised inside a finaliser); the request is
+    # remembered and the service, once its own handlers are in, stops at once instead of running.
+    script = """
+import asyncio
+from discogsography import early_stop
+from discogsography.tableinator.service import Tableinator
+from discogsography.tableinator.settings import load_settings
+try:
+    early_stop._stop_while_starting(15, None)
+except SystemExit:
+    pass
+service = Tableinator(load_settings(), health_host="127.0.0.1")
+asyncio.run(asyncio.wait_for(service.run(), 30))
+print("stopped", service.running)
+"""
+    env = {
+        **os.environ,
+        "POSTGRES_ADDRESS": "127.0.0.1:1",
+        "AMQP_CONNECTION": "amqp://guest:guest@127.0.0.1:1/",
+        "HEALTH_CHECK_PORT": "0",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "stopped False"

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import orjson
 
+from discogsography import early_stop
 from discogsography.amqp.topology import Topology
 from discogsography.dashboard.rates import RateTracker
 from discogsography.dashboard.settings import DashboardSettings
@@ -173,6 +174,8 @@ async def _serve_until_stopped(settings: DashboardSettings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, task.cancel)
+    if early_stop.requested():  # a SIGTERM during start-up whose exit was swallowed
+        task.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await Dashboard(settings).serve()
     log.info("👋 Dashboard stopped")

@@ -19,7 +19,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from discogsography import metrics
+from discogsography import early_stop, metrics
 from discogsography.amqp.topology import Topology
 from discogsography.errors import DiscogsographyError
 from discogsography.extractor.control import Stop, VersionFailedError
@@ -92,6 +92,8 @@ class Extractor:
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(signum, self.request_stop)
                 installed.append(signum)
+        if early_stop.requested():  # a SIGTERM during start-up whose exit was swallowed
+            self.request_stop()
         self.health_server = HealthServer(self.health, port=self.settings.health_check_port)
         await self.health_server.start()
         reporter = asyncio.create_task(report_every(self.progress, self.settings.progress_interval_seconds))

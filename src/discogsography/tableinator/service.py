@@ -28,7 +28,7 @@ from typing import Any
 
 import psycopg
 
-from discogsography import metrics
+from discogsography import early_stop, metrics
 from discogsography.amqp.messages import FileComplete
 from discogsography.amqp.topology import Topology
 from discogsography.failures import (
@@ -125,6 +125,8 @@ class Tableinator:
         if self._install_signal_handlers:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(signum, self.request_stop)
+        if early_stop.requested():  # a SIGTERM during start-up whose exit was swallowed
+            self.request_stop()
         log.info("🚀 Starting tableinator", **self.settings.describe())
         self.health = HealthServer(
             self.health_report, host=self._health_host, port=self.settings.health_check_port
