@@ -37,6 +37,8 @@ RECENT_PROBLEMS = 20
 _PROBLEM_LEVELS = frozenset({"warning", "error", "critical"})
 # Loggers that say something at INFO for every request: only their warnings, unless DEBUG.
 _CHATTY_LOGGERS = ("httpx", "httpcore")
+# Broker drivers whose DEBUG is frame by frame: never below INFO, whatever LOG_LEVEL says.
+_PROTOCOL_LOGGERS = ("aiormq", "aio_pika", "pamqp", "asyncio")
 
 
 @dataclass
@@ -167,8 +169,11 @@ def relay_lines(stream: IO[bytes]) -> threading.Thread:
 def _service_of_running_command() -> str:
     """The subcommand being run (`discogsography tableinator` -> "tableinator")."""
     context = click.get_current_context(silent=True)
-    words = context.command_path.split() if context is not None else []
-    return words[1] if len(words) > 1 else "discogsography"
+    if context is None or context.parent is None:
+        return "discogsography"
+    while context.parent is not None and context.parent.parent is not None:
+        context = context.parent  # up to the root group's direct subcommand
+    return context.info_name or "discogsography"
 
 
 def configure_logging(
@@ -223,6 +228,8 @@ def configure_logging(
     _state.handler = handler
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
+    for name in _PROTOCOL_LOGGERS:
+        logging.getLogger(name).setLevel(max(numeric, logging.INFO))
     logging.captureWarnings(True)  # warnings.warn() goes through the same handler
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],

@@ -12,6 +12,8 @@ import time
 
 import httpx
 
+from tests.final_line import final_line
+
 
 def dashboard(*args: str, **env: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
@@ -31,9 +33,7 @@ def test_a_port_in_use_is_one_line_and_exit_status_1() -> None:
         process = dashboard("--port", str(port))
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 1
-    assert (
-        stderr.strip().splitlines()[-1] == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
-    )
+    assert final_line(stderr) == f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
     assert "Traceback" not in stderr
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import SAMPLES_2020
 from tests.e2e.runs import POSTGRES, delete_queues, run_pipeline
+from tests.final_line import final_line
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -87,7 +88,7 @@ def test_a_marker_of_a_version_the_database_does_not_hold_is_said_in_one_line(ru
     run.databases.append(other)
     seconds, result = run.pipeline(database=other, check=False, timeout=600)
     assert result.returncode == 1, result.stderr[-3000:]
-    last = result.stderr.strip().splitlines()[-1]
+    last = final_line(result.stderr)
     assert last.startswith("error: the extractor published nothing of artists, labels, masters, releases")
     assert "version 20200806 was published before" in last and "FORCE_REPROCESS=true" in last
     assert seconds < 120
@@ -132,7 +133,7 @@ def test_a_server_refusing_stops_the_run_before_the_extractor_in_one_line(
     seconds, result = run.pipeline(check=False, env=env)
     stderr = result.stderr
     assert result.returncode == 1, stderr
-    assert stderr.strip().splitlines()[-1].startswith(line.format(port=port, database=run.database))
+    assert final_line(stderr).startswith(line.format(port=port, database=run.database))
     assert len(stderr.strip().splitlines()) == 1, stderr  # nothing started: no other line
     assert "Traceback" not in stderr and "object at 0x" not in stderr
     assert not run.root.exists() or not any(run.root.iterdir())  # nothing downloaded

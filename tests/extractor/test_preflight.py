@@ -32,22 +32,13 @@ from discogsography.extractor.state_marker import StateMarker
 from discogsography.failures import PermanentFailure
 from discogsography.kinds import Kind
 from tests.extractor.helpers import FakeDiscogs, consume, dump_files, parser_records, serve_fake_discogs
+from tests.final_line import final_line
 
 pytestmark = pytest.mark.rabbitmq
 
 VERSION = "20991201"
 COMMAND = [sys.executable, "-c", "from discogsography.cli import main; main()", "extractor"]
 BROKER = "127.0.0.1:5672"
-
-
-def _last_line(stderr: str) -> str:
-    """The command's last stderr line; off a terminal it is JSON, its event the one-line error."""
-    last = stderr.strip().splitlines()[-1]
-    if last.startswith("{"):
-        event = json.loads(last)
-        assert event["level"] == "error", last
-        return str(event["event"])
-    return last
 
 
 def _settings(source: str, root: Path, amqp_url: str, topology: Topology, **extra: Any) -> Any:
@@ -138,7 +129,7 @@ def test_extractor_once_exits_1_with_one_line_and_copies_nothing_from_a_file_sou
     assert time.monotonic() - started < 20
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and " object at 0x" not in result.stderr
-    last = _last_line(result.stderr)
+    last = final_line(result.stderr)
     assert last.startswith("error: broker amqp://") and says in last, result.stderr[-2000:]
     assert list(root.iterdir()) == []
 
@@ -158,7 +149,7 @@ def test_the_long_running_service_exits_1_with_one_line_on_a_permanent_failure(
     result = subprocess.run(COMMAND, env=env, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 1, result.stderr[-2000:]
     assert "Traceback" not in result.stderr and " object at 0x" not in result.stderr
-    last = _last_line(result.stderr)
+    last = final_line(result.stderr)
     assert last.startswith("error: broker amqp://guest:***@") and "no-such-vhost-" in last
     assert list(root.iterdir()) == []
 
@@ -177,7 +168,7 @@ def test_a_data_directory_that_cannot_be_written_is_one_line_before_the_broker(t
         [*COMMAND, "--once"], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == (
+    assert final_line(result.stderr) == (
         f"error: DISCOGS_ROOT {blocker / 'root'}: cannot write there: Not a directory"
     )
     assert "Traceback" not in result.stderr

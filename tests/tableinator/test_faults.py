@@ -150,7 +150,9 @@ async def test_broker_connection_loss_reconnects_and_redelivered_messages_are_st
         consumer = service.consumers[Kind.MASTERS]
         await publish_records(channel, topology, Kind.MASTERS, [p.json for p in masters], per_message=12)
         await wait_for(lambda: consumer.pending_records == 120, what="delivered, pending")
-        assert await asyncio.to_thread(_close_broker_connections, topology.prefix) == 1
+        # The consuming connection only (the queue-depth watcher has one of its own).
+        consuming = f"discogsography-tableinator {topology.prefix}"
+        assert await asyncio.to_thread(_close_broker_connections, consuming) == 1
         # The service connects again (broker.py) and the broker redelivers the ten unacked messages.
         await wait_for(lambda: consumer.pending_records == 240, timeout=30, what="redelivery")
         await publish_file_complete(channel, topology, Kind.MASTERS, len(masters))
