@@ -72,7 +72,7 @@ def test_the_level_applies_to_library_lines_too(capsys: pytest.CaptureFixture[st
     logging.getLogger("aio_pika.robust_connection").warning("shown")
     assert [line["event"] for line in json_lines(capsys.readouterr().err)] == ["shown"]
     logs.configure_logging("extractor", "DEBUG", json_output=True)  # again: a new level
-    logging.getLogger("psycopg").debug("now shown")
+    logging.getLogger("a.library").debug("now shown")
     # The broker drivers' DEBUG is frame by frame: never shown, their INFO is.
     logging.getLogger("aiormq.connection").debug("a frame")
     logging.getLogger("aiormq.connection").info("a state")
