@@ -24,9 +24,7 @@ from psycopg import sql
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
 from discogsography.tableinator.settings import load_settings
-
-TABLES = ("artists", "labels", "masters", "releases")
-LINK_TABLES = ("release_labels", "release_artists", "master_artists", "artist_aliases", "artist_members")
+from discogsography.tableinator.tables import LINK_TABLES, RECORD_TABLES
 
 
 def _free_port() -> int:
@@ -65,7 +63,7 @@ def _table_counts() -> dict[str, int]:
     settings = load_settings()
     counts: dict[str, int] = {}
     with psycopg.connect(settings.postgres_conninfo(), connect_timeout=10) as conn:
-        for table in TABLES + LINK_TABLES:
+        for table in RECORD_TABLES + LINK_TABLES:
             row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()
             counts[table] = int(row[0]) if row else 0
     return counts
@@ -130,5 +128,5 @@ def pipeline(timeout: float) -> None:
         raise DiscogsographyError(f"the tableinator exited with status {status}")
     counts = _table_counts()
     click.echo(f"\nLoaded into PostgreSQL in {seconds:.1f} s:")
-    for table in TABLES + LINK_TABLES:
+    for table in RECORD_TABLES + LINK_TABLES:
         click.echo(f"  {table:<16} {counts[table]:>10,} rows")
