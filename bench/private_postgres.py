@@ -17,6 +17,19 @@ import tempfile
 from pathlib import Path
 
 BIN = Path(os.environ.get("PG_BINDIR", "/usr/lib/postgresql/15/bin"))
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(pid: int, *, with_reaped_children: bool = False) -> float:
+    """User plus system seconds of a process (and of its reaped children), 0 once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12])
+    if with_reaped_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / CLOCK_TICKS
 
 
 class PrivatePostgres:
@@ -44,6 +57,15 @@ class PrivatePostgres:
         options += [f"-c {name}={value}" for name, value in (settings or {}).items()]
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-w", "-o", " ".join(options), "start")
         self.running = True
+
+    def cpu_seconds(self) -> float:
+        """CPU time the server has used since it started: the postmaster, the children it has
+        reaped (exited backends), and the children running now (checkpointer, WAL writer, ...)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        total = _cpu(postmaster, with_reaped_children=True)
+        for task in Path(f"/proc/{postmaster}/task").glob("*/children"):
+            total += sum(_cpu(int(child)) for child in task.read_text().split())
+        return total
 
     def stop(self) -> None:
         if self.running:

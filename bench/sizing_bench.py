@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -127,8 +128,10 @@ def run_pipeline(
     inspect_wal: bool = False,
     batch_size: int = 1000,
     postgres: str = POSTGRES,
+    server_cpu: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
-    """One whole pipeline run; ``postgres`` is the server's base connection string (no dbname)."""
+    """One whole pipeline run; ``postgres`` is the server's base connection string (no dbname),
+    ``server_cpu`` (when given) that server's CPU seconds so far, read at both ends of the run."""
     dump = build_dump(counts)
     xml_gz = {kind: next(dump.glob(f"*_{kind}.xml.gz")).stat().st_size for kind in KINDS}
     run_id = uuid.uuid4().hex[:8]
@@ -174,6 +177,7 @@ def run_pipeline(
             admin.execute("SELECT pg_create_physical_replication_slot(%s, true, true)", (database,))
         wal_start, timed_start, req_start, fpi_start = wal_lsn_and_checkpoints(admin)
         servers_start = server_cpu_seconds()
+        own_server_start = server_cpu() if server_cpu else 0.0
         processes["extractor"] = subprocess.Popen(
             [*command, "extractor", "--once"],
             env={**env, "HEALTH_CHECK_PORT": "0"},
@@ -196,6 +200,7 @@ def run_pipeline(
                 time.sleep(0.1)
         seconds = max(done.values()) - min(first.values())
         servers_end = server_cpu_seconds()
+        own_server_cpu = server_cpu() - own_server_start if server_cpu else None
         wal_end, timed_end, req_end, fpi_end = wal_lsn_and_checkpoints(admin)
         processes["extractor"].wait(timeout=600)
         sampler.stop.set()
@@ -234,6 +239,7 @@ def run_pipeline(
         "wal_fpi": fpi_end - fpi_start,  # full-page images written, the whole server's
         "own_wal": wal,  # this run's database only (inspect_wal)
         "checkpoints": {"timed": timed_end - timed_start, "requested": req_end - req_start},
+        "server_cpu_seconds": own_server_cpu,  # the given server's alone (server_cpu)
         "peak_rss_mb": peak,
         "cpu_seconds": cpu,
     }
