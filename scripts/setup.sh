@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine: uv, the locked Python
-# dependencies, and (with --services) PostgreSQL, RabbitMQ and MariaDB running locally.
+# dependencies, and (with --services) PostgreSQL, RabbitMQ and MariaDB running locally, plus
+# Chromium for the dashboard's browser test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,10 +59,18 @@ ensure_mariadb() {
   wait_port 3306 MariaDB
 }
 
+ensure_chromium() {
+  # The dashboard's page is tested in headless Chromium (Debian's package, no browser download).
+  if command -v chromium >/dev/null 2>&1; then return; fi
+  log "installing Chromium (for the dashboard's browser test)"
+  apt_install chromium
+}
+
 ensure_uv
 uv sync --frozen --quiet
 if [ "${1:-}" = "--services" ]; then
   ensure_postgres
   ensure_rabbitmq
   ensure_mariadb
+  ensure_chromium
 fi

@@ -25,13 +25,14 @@ SUBCOMMANDS: dict[str, str] = {
     "load": "discogsography.load.command:load",
     "samples": "discogsography.commands.samples:samples",
     "completion": "discogsography.commands.completion:completion",
+    "dashboard": "discogsography.dashboard.command:dashboard",
 }
 
 
 # Services shut down cleanly on SIGTERM once they run. One asked to stop while it is still
 # starting (importing, before its own handlers are in place) has done nothing yet: that is a clean
 # stop too, exit status 0, never death by the signal.
-SERVICES = frozenset({"extractor", "tableinator"})
+SERVICES = frozenset({"extractor", "tableinator", "dashboard"})
 
 
 def _stopped_while_starting(signum: int, frame: object) -> None:
@@ -81,7 +82,9 @@ def main(argv: list[str] | None = None) -> Any:
         exc.show()
         sys.exit(exc.exit_code)
     except DiscogsographyError as exc:
-        click.echo(f"error: {exc}", err=True)
+        from discogsography.logs import report_error
+
+        report_error(str(exc))  # a JSON line where the command logs JSON
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

@@ -5,18 +5,22 @@ login, an unknown virtual host or database, a missing permission. A *transient* 
 refused or reset connection, a server restarting, a timeout. One-shot commands exit 1 with
 ``summary`` on a permanent failure; long-running services retry only transient ones.
 
-Also here: ``wait_or_stop``, the one stop-aware sleep, and ``backoff``, the one capped backoff.
+Also here: ``wait_or_stop``, the one stop-aware sleep, ``backoff``, the one capped backoff, and
+``retry_transient``, the services' one retry loop built from both (on tenacity).
 """
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import tenacity
 
 from discogsography.errors import DiscogsographyError
 from discogsography.redact import redact_text
+
+_T = TypeVar("_T")
 
 
 class PermanentFailure(DiscogsographyError):
@@ -69,6 +73,9 @@ def _amqp_is_permanent(exc: BaseException) -> bool:
     text = str(exc)
     if "ACCESS_REFUSED" in text or "NOT_ALLOWED" in text:
         return True
+    # TLS that cannot agree (amqps:// to a plain port, a certificate refused) fails every time.
+    if "[SSL:" in text:
+        return True
     # The broker answers an unknown or forbidden virtual host with Connection.Close in place of
     # Connection.OpenOk; aiormq reports that as an invalid frame.
     if name == "InvalidFrameError" and "Connection.Close" in text:
@@ -116,7 +123,7 @@ def backoff(*, initial: float = 1.0, cap: float = 30.0) -> Any:
 
     Call it with a tenacity ``RetryCallState`` or use it as ``wait=`` in tenacity's retryers.
     """
-    return tenacity.wait_exponential_jitter(initial=initial, max=cap, jitter=initial)
+    return tenacity.wait_exponential_jitter(multiplier=initial, max=cap, jitter=initial)
 
 
 def delay_for_attempt(attempt: int, *, initial: float = 1.0, cap: float = 30.0) -> float:
@@ -124,3 +131,61 @@ def delay_for_attempt(attempt: int, *, initial: float = 1.0, cap: float = 30.0) 
     state = tenacity.RetryCallState(retry_object=tenacity.Retrying(), fn=None, args=(), kwargs={})
     state.attempt_number = max(1, attempt)
     return float(backoff(initial=initial, cap=cap)(state))
+
+
+class Stopped(Exception):
+    """``retry_transient`` gave up because a stop was requested (not a failure of the server)."""
+
+
+async def retry_transient(
+    attempt: Callable[[], Awaitable[_T]],
+    *,
+    stop: asyncio.Event,
+    retry_on: tuple[type[BaseException], ...],
+    on_retry: Callable[[BaseException, float], None] | None = None,
+    initial: float = 1.0,
+    cap: float = 30.0,
+    tries_after_stop: int = 0,
+) -> _T:
+    """Await ``attempt()`` until it succeeds: the one retry loop of the long-running services.
+
+    Errors of ``retry_on`` that are not permanent are retried with ``backoff``; ``on_retry(error,
+    delay)`` runs before each wait (the caller logs changes of state there, not every try). Any
+    other error, permanent ones included, is raised at once. Waits end early when ``stop`` is set;
+    from then on at most ``tries_after_stop`` more tries start (with waits of a second at most),
+    after which the last error is raised, or ``Stopped`` when no try was left to make.
+    """
+    tries_left = tries_after_stop
+
+    async def one_try() -> _T:
+        nonlocal tries_left
+        if stop.is_set():
+            if tries_left <= 0:
+                raise Stopped
+            tries_left -= 1
+        return await attempt()
+
+    async def pause(seconds: float) -> None:
+        if stop.is_set():
+            await asyncio.sleep(min(seconds, 1.0))
+        else:
+            await wait_or_stop(stop, seconds)
+
+    def before_sleep(state: tenacity.RetryCallState) -> None:
+        if on_retry is not None and state.outcome is not None and state.next_action is not None:
+            error = state.outcome.exception()
+            if error is not None:
+                on_retry(error, state.next_action.sleep)
+
+    def retriable(exc: BaseException) -> bool:
+        return isinstance(exc, retry_on) and not isinstance(exc, Stopped) and not is_permanent(exc)
+
+    retrying = tenacity.AsyncRetrying(
+        retry=tenacity.retry_if_exception(retriable),
+        wait=backoff(initial=initial, cap=cap),
+        stop=lambda _state: stop.is_set() and tries_left <= 0,
+        sleep=pause,
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    return await retrying(one_try)

@@ -1,8 +1,10 @@
-"""A minimal HTTP server for ``GET /health``, run inside a service's asyncio loop.
+"""A minimal HTTP server for ``GET /health`` and ``GET /metrics``, run inside a service's loop.
 
 The service passes a callable that returns (healthy, body); the body is served as JSON with
-200 when healthy and 503 otherwise. Anything but GET /health is 404. Bodies pass through
-``redact_text`` so no secret can leak through them.
+200 when healthy and 503 otherwise, with ``last_errors`` added: the last warnings and errors
+logged (logs.recent_problems). ``/metrics`` is the Prometheus text format of the service's
+metrics (metrics.py; those of the service that creates the server unless given). Anything else
+is 404. Every answer passes through ``redact_text`` so no secret can leak through it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 import orjson
 
+from discogsography import metrics
+from discogsography.logs import recent_problems
 from discogsography.redact import redact_text
 
 HealthReport = Callable[[], tuple[bool, dict[str, Any]]]
@@ -21,8 +25,16 @@ _REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Servic
 
 
 class HealthServer:
-    def __init__(self, report: HealthReport, host: str = "0.0.0.0", port: int = 8000) -> None:  # noqa: S104
+    def __init__(
+        self,
+        report: HealthReport,
+        host: str = "0.0.0.0",  # noqa: S104
+        port: int = 8000,
+        *,
+        service_metrics: metrics.ServiceMetrics | None = None,
+    ) -> None:
         self._report = report
+        self._metrics = service_metrics or metrics.served()
         self._host = host
         self._port = port
         self._server: asyncio.Server | None = None
@@ -53,16 +65,9 @@ class HealthServer:
             if len(parts) < 2:
                 return
             method, path = parts[0], parts[1].split("?", 1)[0]
-            if path != "/health":
-                status, body = 404, {"error": "not found"}
-            elif method not in ("GET", "HEAD"):
-                status, body = 405, {"error": "method not allowed"}
-            else:
-                healthy, body = self._report()
-                status = 200 if healthy else 503
-            payload = redact_text(orjson.dumps(body, default=str).decode()).encode()
+            status, content_type, payload = self._answer(method, path)
             head = (
-                f"HTTP/1.1 {status} {_REASONS[status]}\r\nContent-Type: application/json\r\n"
+                f"HTTP/1.1 {status} {_REASONS[status]}\r\nContent-Type: {content_type}\r\n"
                 f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
             )
             writer.write(head.encode() + (payload if method != "HEAD" else b""))
@@ -73,3 +78,19 @@ class HealthServer:
             writer.close()
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
+
+    def _answer(self, method: str, path: str) -> tuple[int, str, bytes]:
+        """Status, content type and body of a request."""
+        body: dict[str, Any]
+        if path not in ("/health", "/metrics") or (path == "/metrics" and self._metrics is None):
+            status, body = 404, {"error": "not found"}
+        elif method not in ("GET", "HEAD"):
+            status, body = 405, {"error": "method not allowed"}
+        elif path == "/metrics":
+            assert self._metrics is not None
+            return 200, metrics.CONTENT_TYPE, redact_text(self._metrics.render().decode()).encode()
+        else:
+            healthy, body = self._report()
+            body = {**body, "last_errors": recent_problems()}
+            status = 200 if healthy else 503
+        return status, "application/json", redact_text(orjson.dumps(body, default=str).decode()).encode()

@@ -1,11 +1,14 @@
-"""Progress bars on a terminal, nothing otherwise."""
+"""Progress bars on a terminal, nothing otherwise.
+
+Bars draw on the console the log lines use (``logs.console()``): a line logged while a bar runs
+is printed above it, never into it.
+"""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
 
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -14,6 +17,8 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
+
+from discogsography.logs import console
 
 
 @contextlib.contextmanager
@@ -29,7 +34,8 @@ def byte_progress(enabled: bool, total: int, description: str) -> Iterator[Calla
         TransferSpeedColumn(),
         TimeRemainingColumn(),
     )
-    # On stderr: stdout may be the records themselves (`parse` without --output).
-    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
+    # On stderr (stdout may be the records themselves: `parse` without --output), shared with
+    # the log lines.
+    with Progress(*columns, console=console(), transient=False) as bar:
         task = bar.add_task(description, total=total or None)
         yield lambda position: bar.update(task, completed=position)

@@ -242,7 +242,14 @@ def test_unreachable_database_is_one_clear_line() -> None:
             r"cannot connect to postgresql://u:\*\*\*@",
         ),
         ("--wxyc-db-url", "mysql://u:secret@127.0.0.1:1/x", r"cannot connect to mysql://u:\*\*\*@"),
+        (
+            "--database-url",
+            "postgresql://dgtest_no_such_role:secret@127.0.0.1:5432/x",
+            r"cannot connect to postgresql://dgtest_no_such_role:\*\*\*@127.0.0.1:5432/x: .*"
+            r'role "dgtest_no_such_role" does not exist',
+        ),
     ],
+    ids=["database-port-closed", "catalog-port-closed", "database-role-refused"],
 )
 def test_build_checks_its_databases_before_converting(
     tmp_path: Path, pg_url: str, option: str, url: str, message: str

@@ -126,8 +126,20 @@ def _command(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+SAMPLE = str(next((Path(__file__).parents[2] / "samples" / "discogs_20200806").glob("*_labels.xml.gz")))
+
+
 @pytest.mark.parametrize(
-    "args", [("tableinator",), ("db", "init"), ("cache", "search", "--artist", "x"), ("extractor", "--once")]
+    "args",
+    [
+        ("tableinator",),
+        ("db", "init"),
+        ("cache", "search", "--artist", "x"),
+        ("extractor", "--once"),
+        ("parse", SAMPLE, "-o", os.devnull),
+        ("load", SAMPLE),
+        ("export", SAMPLE, "-f", "jsonl", "-o", os.devnull),
+    ],
 )
 def test_every_command_refuses_a_bad_log_level_with_one_line(args: tuple[str, ...]) -> None:
     result = _command(*args, LOG_LEVEL="loud")

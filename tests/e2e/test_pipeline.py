@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import subprocess
 import uuid
 import xml.etree.ElementTree as ET
@@ -70,6 +71,13 @@ def test_summary_names_every_table(loaded: Loaded) -> None:
     for table in ("artists", "labels", "masters", "releases", "release_labels"):
         assert table in result.stdout
     assert "1,000 rows" in result.stdout
+
+
+def test_merged_stderr_is_json_lines_that_tell_the_services_apart(loaded: Loaded) -> None:
+    _, result, _ = loaded
+    lines = [json.loads(line) for line in result.stderr.splitlines()]  # fails on a plain line
+    services = {line["service"] for line in lines}
+    assert {"extractor", "tableinator"} <= services <= {"pipeline", "extractor", "tableinator"}
 
 
 @pytest.mark.parametrize("kind", list(Kind), ids=lambda k: k.value)

@@ -19,12 +19,12 @@ def test_health_reports_phase_files_and_stalls_without_secrets(tmp_path: Path) -
     extractor = Extractor(settings, show_progress=False)
     now = [0.0]
     extractor.progress = ExtractionProgress(stall_seconds=120, clock=lambda: now[0])
-    extractor.phase = "processing"
-    extractor.version = "20260101"
-    extractor.marker = new_marker("20260101")
-    extractor.marker.file_downloaded("discogs_20260101_releases.xml.gz", 10)
-    extractor.marker.start_file_processing("discogs_20260101_releases.xml.gz")
-    extractor.marker.update_file_progress("discogs_20260101_releases.xml.gz", 5000, 50, 50)
+    extractor.status.phase = "processing"
+    extractor.status.version = "20260101"
+    marker = extractor.status.marker = new_marker("20260101")
+    marker.file_downloaded("discogs_20260101_releases.xml.gz", 10)
+    marker.start_file_processing("discogs_20260101_releases.xml.gz")
+    marker.update_file_progress("discogs_20260101_releases.xml.gz", 5000, 50, 50)
     extractor.progress.start(Kind.RELEASES)
     extractor.progress.advance(Kind.RELEASES, 5000)
 
@@ -43,5 +43,7 @@ def test_health_reports_phase_files_and_stalls_without_secrets(tmp_path: Path) -
 
     extractor.progress.complete(Kind.RELEASES)
     assert extractor.health()[0]
-    extractor.phase = "failed"
+    extractor.status.phase = "failed"
+    assert not extractor.health()[0]
+    extractor.status.phase = "waiting_for_broker"
     assert not extractor.health()[0]

@@ -17,6 +17,7 @@ import pytest
 from discogsography.cli import main
 from tests.conftest import SAMPLES_2020
 from tests.e2e.runs import POSTGRES, delete_queues, run_pipeline
+from tests.servers import server_unavailable
 from tests.tableinator.conftest import ALL_TABLES
 
 pytestmark = [pytest.mark.postgres]
@@ -39,7 +40,7 @@ def database() -> Iterator[str]:
     try:
         conninfo = _create(name)
     except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable: {exc}")
+        server_unavailable("PostgreSQL", exc)
     try:
         yield conninfo
     finally:
@@ -230,3 +231,28 @@ def test_a_killed_fast_load_starts_its_kind_again_and_ends_in_the_ordinary_schem
     assert_same_tables(database, pipeline_database)
     ours = {entry for entry in schema_of(database) if not entry[1].startswith("load_state")}
     assert ours == schema_of(pipeline_database)  # the same schema, load's own state aside
+
+
+@pytest.mark.parametrize(
+    ("dsn", "words"),
+    [
+        (
+            f"{POSTGRES} dbname=dgtest_load_missing password=hush",
+            'database "dgtest_load_missing" does not exist',
+        ),
+        ("host=127.0.0.1 port=5432 user=dgtest_no_such_role dbname=postgres", 'role "dgtest_no_such_role"'),
+    ],
+    ids=["unknown-database", "unknown-role"],
+)
+def test_a_database_refusing_is_one_line_before_any_download_or_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], dsn: str, words: str
+) -> None:
+    monkeypatch.setenv("DISCOGS_SOURCE", SAMPLES_2020.as_uri())
+    monkeypatch.setenv("DISCOGS_ROOT", str(tmp_path / "root"))
+    with pytest.raises(SystemExit) as stopped:
+        main(["load", "--from-source", "--dsn", dsn, "--no-progress"])
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: PostgreSQL at ") and words in err, err
+    assert "hush" not in err
+    assert not (tmp_path / "root").exists() or not any((tmp_path / "root").iterdir())  # nothing downloaded

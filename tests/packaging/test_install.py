@@ -140,3 +140,12 @@ def test_uvx_runs_the_wheel_without_installing_it(dist: Path, tmp_path: Path) ->
     (wheel,) = dist.glob("*.whl")
     out = _run(UV, "tool", "run", "--isolated", "--from", wheel, "discogsography", "--version", cwd=tmp_path)
     assert out.strip() == "discogsography, version 0.1.0"
+
+
+def test_wheel_carries_the_dashboard_page_and_its_assets(dist: Path) -> None:
+    (wheel,) = dist.glob("*.whl")
+    static = REPO / "src" / "discogsography" / "dashboard" / "static"
+    with zipfile.ZipFile(wheel) as archive:
+        for asset in ("index.html", "dashboard.js", "dashboard.css"):
+            packed = archive.read(f"discogsography/dashboard/static/{asset}")
+            assert packed == (static / asset).read_bytes()

@@ -15,8 +15,10 @@ import pytest
 from discogsography.amqp.topology import Topology, declare
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser, ParsedRecord
+from discogsography.redact import redact_url
 from discogsography.tableinator.schema import ensure_schema
 from discogsography.tableinator.tables import DDL_TABLES
+from tests.servers import server_unavailable
 from tests.tableinator.tableinator_helpers import AMQP_URL, PG_ADDRESS, PG_USER
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,7 +75,7 @@ def pg_database() -> Iterator[str]:
     try:
         name = create_database()
     except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADDRESS}: {exc}")
+        server_unavailable(f"PostgreSQL at {PG_ADDRESS}", exc)
     try:
         with psycopg.connect(admin_conninfo(name)) as conn:
             ensure_schema(conn)
@@ -112,7 +114,7 @@ async def broker(queue_prefix: str) -> AsyncIterator[tuple[Any, Topology]]:
     try:
         connection = await aio_pika.connect(AMQP_URL, timeout=5)
     except (OSError, aio_pika.exceptions.AMQPError) as exc:
-        pytest.skip(f"RabbitMQ not reachable: {exc}")
+        server_unavailable(f"RabbitMQ at {redact_url(AMQP_URL)}", exc)
     topology = Topology(queue_prefix)
     channel = await connection.channel(publisher_confirms=True)
     await declare(channel, topology)

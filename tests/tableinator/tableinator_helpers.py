@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import aio_pika
+import pytest
 
 from discogsography.amqp.messages import encode_file_complete, encode_records
 from discogsography.amqp.topology import Topology
@@ -20,6 +22,11 @@ from discogsography.tableinator.settings import TableinatorSettings, load_settin
 PG_ADDRESS = os.environ.get("TEST_POSTGRES_ADDRESS", "127.0.0.1:5432")
 PG_USER = os.environ.get("TEST_POSTGRES_USERNAME", "postgres")
 AMQP_URL = os.environ.get("TEST_AMQP_CONNECTION", "amqp://guest:guest@127.0.0.1:5672/")
+
+# Skipped on a laptop without the broker's tools; under CI=true their absence is a failure.
+NEEDS_RABBITMQCTL = pytest.mark.skipif(
+    shutil.which("rabbitmqctl") is None and not os.environ.get("CI"), reason="needs rabbitmqctl"
+)
 
 
 async def publish(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from discogsography.parsing import ParsedRecord
 from discogsography.tableinator.schema import ensure_schema
 from tests.tableinator.tableinator_helpers import (
     AMQP_URL,
+    NEEDS_RABBITMQCTL,
     PG_ADDRESS,
     PG_USER,
     publish_file_complete,
@@ -137,7 +137,7 @@ def _close_broker_connections(name_part: str) -> int:
     return closed
 
 
-@pytest.mark.skipif(shutil.which("rabbitmqctl") is None, reason="needs rabbitmqctl")
+@NEEDS_RABBITMQCTL
 async def test_broker_connection_loss_reconnects_and_redelivered_messages_are_stored_once(
     pg_database: str, db: Any, broker: Broker, samples_2020: dict[Kind, list[ParsedRecord]]
 ) -> None:
@@ -151,7 +151,7 @@ async def test_broker_connection_loss_reconnects_and_redelivered_messages_are_st
         await publish_records(channel, topology, Kind.MASTERS, [p.json for p in masters], per_message=12)
         await wait_for(lambda: consumer.pending_records == 120, what="delivered, pending")
         assert await asyncio.to_thread(_close_broker_connections, topology.prefix) == 1
-        # The robust connection comes back and the broker redelivers the ten unacked messages.
+        # The service connects again (broker.py) and the broker redelivers the ten unacked messages.
         await wait_for(lambda: consumer.pending_records == 240, timeout=30, what="redelivery")
         await publish_file_complete(channel, topology, Kind.MASTERS, len(masters))
         await wait_for(lambda: Kind.MASTERS in service.completed, timeout=30, what="complete")
@@ -199,7 +199,7 @@ async def test_sigterm_flushes_the_pending_batch_and_exits_zero(
     assert await queue_depth(channel, topology.queue(Kind.RELEASES)) == 0
 
 
-@pytest.mark.skipif(shutil.which("rabbitmqctl") is None, reason="needs rabbitmqctl")
+@NEEDS_RABBITMQCTL
 async def test_the_prefetch_is_sized_from_the_first_record_message_and_order_is_kept(
     pg_database: str, db: Any, broker: Broker, samples_2020: dict[Kind, list[ParsedRecord]]
 ) -> None:

@@ -6,7 +6,6 @@ import pytest
 
 from discogsography.tableinator.batching import (
     MAX_PREFETCH,
-    backoff_delay,
     prefetch_for,
     seconds_until_flush,
     should_flush,
@@ -112,9 +111,3 @@ def test_flush_triggers() -> None:
     assert seconds_until_flush(None, 5.0, 10.0) is None
     assert seconds_until_flush(10.0, 5.0, 12.0) == 3.0
     assert seconds_until_flush(10.0, 5.0, 20.0) == 0.0
-
-
-def test_backoff_grows_to_its_cap() -> None:
-    assert 0.25 <= backoff_delay(0) <= 0.5
-    assert 2.0 <= backoff_delay(3) <= 4.0
-    assert 15.0 <= backoff_delay(30, cap=30.0) <= 30.0

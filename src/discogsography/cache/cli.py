@@ -21,8 +21,9 @@ def cache() -> None:
     """Build and query a library-filtered, fuzzy-searchable PostgreSQL cache of Discogs releases."""
     from discogsography.logs import configure_logging
 
-    # Warnings (skipped records) go to stderr; stdout stays for results.
-    configure_logging(level=load_cache_settings().log_level)
+    # Warnings (skipped records) go to stderr; stdout stays for results. Its final error stays
+    # a plain line: stderr also carries the steps' report.
+    configure_logging("cache", load_cache_settings().log_level, plain_errors=True)
 
 
 @cache.command()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from discogsography import atomic
 from discogsography.cache.errors import CacheError
 from discogsography.cache.rows import ReleaseRows, Row
 from discogsography.cache.tables import (
@@ -61,10 +61,8 @@ class TableWriters:
     def commit(self) -> None:
         for table in TABLES:
             handle = self._files[table.name]
-            handle.flush()
-            os.fsync(handle.fileno())  # on disk before it appears under its real name
             handle.close()
-            self._part(table).replace(table.path_in(self.directory))
+            atomic.replace(self._part(table), table.path_in(self.directory))
 
     def abort(self) -> None:
         for table in TABLES:

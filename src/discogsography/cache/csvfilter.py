@@ -12,6 +12,7 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
+from discogsography import atomic
 from discogsography.cache.csvfiles import read_table, require_tables
 from discogsography.cache.matching import ArtistMatcher
 from discogsography.cache.tables import RELEASE, RELEASE_ARTIST, TABLES, CacheCsv
@@ -61,5 +62,5 @@ def filter_directory(source_dir: Path, target_dir: Path, matcher: ArtistMatcher)
                     writer.writerow(row)
                     if table is RELEASE:
                         result.releases_matched += 1
-        temporary.replace(target)
+        atomic.replace(temporary, target)
     return result

@@ -15,13 +15,16 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import conninfo_to_dict
 
+from discogsography import database as shared_database
 from discogsography.cache.csvfiles import require_tables
 from discogsography.cache.errors import CacheError
 from discogsography.cache.labels import LabelPreferences, preferred_releases
 from discogsography.cache.migrate import Conversion, convert_earlier_version
 from discogsography.cache.tables import RELEASE, TABLES
+from discogsography.database import database_name
+from discogsography.failures import summary
 from discogsography.progress import byte_progress
 from discogsography.redact import redact_url
 
@@ -45,20 +48,18 @@ def database_errors(step: str) -> Iterator[None]:
     try:
         yield
     except psycopg.Error as exc:
-        lines = str(exc).strip().splitlines()
-        raise CacheError(f"{step}: {lines[0] if lines else type(exc).__name__}") from exc
+        raise CacheError(f"{step}: {summary(exc)}") from exc
+
+
+def _cannot_connect(url: str, exc: psycopg.Error) -> CacheError:
+    return CacheError(f"cannot connect to {redact_url(url)}: {summary(exc)}")
 
 
 def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:
     try:
         return psycopg.connect(url, autocommit=autocommit)
     except psycopg.OperationalError as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise CacheError(f"cannot connect to {redact_url(url)}: {first_line}") from None
-
-
-def database_name(url: str) -> str:
-    return str(conninfo_to_dict(url).get("dbname") or "")
+        raise _cannot_connect(url, exc) from None
 
 
 def same_database(a: str, b: str) -> bool:
@@ -75,29 +76,21 @@ def same_database(a: str, b: str) -> bool:
 
 def create_database_if_missing(url: str) -> bool:
     """Creates the database ``url`` names (through the server's `postgres` database); True if created."""
-    name = database_name(url)
-    if not name:
+    if not database_name(url):
         raise CacheError(f"{redact_url(url)}: no database name in the URL")
-    with connect(make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists:
-            return False
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return True
+    try:
+        return shared_database.create_database_if_missing(url)
+    except psycopg.Error as exc:
+        raise _cannot_connect(url, exc) from None
 
 
 def preflight(url: str) -> None:
     """Before any long step: the server answers and lets us in. A database that does not exist yet
     is fine (create_schema creates it) when the server's `postgres` database accepts us instead."""
     try:
-        connect(url).close()
-    except CacheError as first:
-        if "does not exist" not in str(first):
-            raise
-        try:
-            connect(make_conninfo(url, dbname="postgres")).close()
-        except CacheError:
-            raise first from None
+        shared_database.check(url, missing_ok=True)
+    except psycopg.Error as exc:
+        raise _cannot_connect(url, exc) from None
 
 
 def ensure_database(url: str) -> bool:
@@ -110,7 +103,7 @@ def ensure_database(url: str) -> bool:
             raise
         try:
             return create_database_if_missing(url)
-        except (CacheError, psycopg.Error):
+        except CacheError:
             raise first from None
 
 

@@ -14,12 +14,14 @@ its title give the same keys as a library entry, and one of its labels the same 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import psycopg
 import pymysql
 
+from discogsography import atomic
 from discogsography.cache.classify import release_names
 from discogsography.cache.enrich import connect_catalog
 from discogsography.cache.errors import CacheError
@@ -65,12 +67,11 @@ def read_labels_file(path: Path) -> list[Triple]:
 def write_labels_file(path: Path, triples: Iterable[Triple]) -> int:
     rows = sorted(set(triples))
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(HEADER)
-        writer.writerows(rows)
-    temporary.replace(path)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(HEADER)
+    writer.writerows(rows)
+    atomic.write_text(path, text.getvalue())
     return len(rows)
 
 

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
+from discogsography import atomic
 from discogsography.cache.errors import CacheError
 
 
@@ -24,9 +25,7 @@ def write_artist_list(path: Path, artists: Iterable[str]) -> int:
     """Sorted, deduplicated, written atomically; returns the number of lines."""
     unique = sorted({name.strip() for name in artists if name and name.strip()}, key=str.casefold)
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text("".join(f"{name}\n" for name in unique), encoding="utf-8")
-    temporary.replace(path)
+    atomic.write_text(path, "".join(f"{name}\n" for name in unique))
     return len(unique)
 
 

@@ -11,6 +11,7 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from discogsography import atomic
 from discogsography.cache.csvfiles import require_tables
 from discogsography.cache.rows import one_line
 from discogsography.cache.tables import TABLES, CacheCsv
@@ -44,7 +45,7 @@ def fix_file(source: Path, target: Path) -> tuple[int, int]:
                 clean.append(value)
             writer.writerow(clean)
             rows += 1
-    temporary.replace(target)
+    atomic.replace(temporary, target)
     return rows - 1, fixed  # header excluded
 
 

@@ -11,8 +11,10 @@ from typing import BinaryIO
 
 import click
 
+from discogsography import atomic
 from discogsography.commands.options import parser_options
 from discogsography.errors import OutputError, RecordError
+from discogsography.logs import configure_command_logging
 from discogsography.parsing import DumpParser, ParsedRecord, ParseStats
 from discogsography.progress import byte_progress
 
@@ -49,6 +51,7 @@ def parse(
 
     Each line is one record with its "sha256". Malformed records are skipped and reported.
     """
+    configure_command_logging("parse")
 
     def report_failure(error: RecordError) -> None:
         click.echo(f"skipped: {error}", err=True)
@@ -103,7 +106,7 @@ def _open_output(output: Path | None) -> Iterator[BinaryIO]:
         with handle:
             yield handle
         # Only a finished parse replaces the output file.
-        temporary.replace(output)
+        atomic.replace(temporary, output)
     finally:
         temporary.unlink(missing_ok=True)
 

@@ -42,7 +42,7 @@ class ServiceSettings(BaseSettings):
     # The heading of this class's own variables in docs/configuration.md.
     title: ClassVar[str] = "Every service"
     # Commands that read this part's variables besides the services using the class.
-    also_read_by: ClassVar[tuple[str, ...]] = ()
+    also_read_by: ClassVar[tuple[str, ...]] = ("db init", "parse", "load", "export")
 
     log_level: str = Field(
         default="INFO", description="Least severe log level written: " + ", ".join(LOG_LEVELS) + "."

@@ -25,6 +25,7 @@ SETTINGS_CLASSES = (
     "discogsography.extractor.settings:ExtractorSettings",
     "discogsography.tableinator.settings:TableinatorSettings",
     "discogsography.cache.settings:CacheSettings",
+    "discogsography.dashboard.settings:DashboardSettings",
 )
 # The shared parts, in the order they are listed; then each service's own variables.
 SHARED = (ServiceSettings, AmqpSettings, PostgresSettings)

@@ -12,6 +12,7 @@ from discogsography.bulk.workers import worker_pool
 from discogsography.commands.options import parser_options
 from discogsography.errors import RecordError
 from discogsography.export.run import ExportOptions, Format, export_file
+from discogsography.logs import configure_command_logging
 from discogsography.parsing import ParseStats
 from discogsography.progress import byte_progress
 
@@ -49,6 +50,7 @@ def export(
     Parquet: the table's typed columns, then the record's other fields as nested structs and
     lists (docs/export.md). JSON Lines: the records as `parse` writes them. CSV: the typed columns.
     """
+    configure_command_logging("export")
     dumps = find_dump_files(paths)
     output.mkdir(parents=True, exist_ok=True)
     options = ExportOptions(Format(fmt), output, workers, max_consecutive_failures, max_skipped_share)

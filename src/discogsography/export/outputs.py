@@ -12,6 +12,8 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from discogsography import atomic
+
 # Batches from the workers are small (one block, about a megabyte of XML); Parquet reads best
 # from row groups of many rows, so batches are gathered up to this many bytes first. It bounds
 # the main process's memory whatever the size of the dump.
@@ -78,6 +80,6 @@ def in_place(final: Path) -> Iterator[Path]:
     temporary = final.with_name(f".{final.name}.{os.getpid()}.part")
     try:
         yield temporary
-        temporary.replace(final)
+        atomic.replace(temporary, final)
     finally:
         temporary.unlink(missing_ok=True)

@@ -22,7 +22,7 @@ def extractor(once: bool) -> None:
     from discogsography.extractor.settings import load_settings
 
     settings = load_settings()
-    configure_logging(level=settings.log_level)
+    configure_logging("extractor", settings.log_level)
     log = get_logger("discogsography.extractor")
     log.info(
         "🚀 Starting extractor",

@@ -20,8 +20,10 @@ from pathlib import Path
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
+from discogsography import atomic, metrics
 from discogsography.errors import DiscogsographyError
 from discogsography.extractor.sources.versions import destination
+from discogsography.failures import backoff
 from discogsography.logs import get_logger
 from discogsography.redact import redact_url
 
@@ -60,12 +62,11 @@ class RetryPolicy:
     max_retry_after_seconds: float = 3600.0
 
     def wait(self, state: RetryCallState) -> float:
-        """Retry-After when the server gave one (capped), exponential backoff otherwise."""
+        """Retry-After when the server gave one (a 429, a 503; capped), the shared backoff otherwise."""
         error = state.outcome.exception() if state.outcome is not None else None
         if isinstance(error, RetryableStatusError) and error.retry_after is not None:
             return float(min(error.retry_after, self.max_retry_after_seconds))
-        backoff: float = self.backoff_seconds * 2.0 ** (state.attempt_number - 1)
-        return min(backoff, self.max_backoff_seconds)
+        return float(backoff(initial=self.backoff_seconds, cap=self.max_backoff_seconds)(state))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -98,12 +99,14 @@ def _check_status(response: httpx.Response, url: str) -> None:
             url, response.status_code, parse_retry_after(response.headers.get("retry-after"))
         )
     if response.status_code >= 400:
+        metrics.current().count_error("download_failed")  # not retried
         raise DownloadError(f"HTTP {response.status_code} from {redact_url(url)}")
 
 
 def _retrying(policy: RetryPolicy, what: str) -> AsyncRetrying:
     def before_sleep(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome is not None else None
+        metrics.current().count_error("download_failed")  # an attempt failed
         log.warning(
             "⚠️ Retrying after an error",
             what=what,
@@ -130,6 +133,7 @@ async def fetch_bytes(client: httpx.AsyncClient, url: str, policy: RetryPolicy) 
                 _check_status(response, url)
                 return response.content
     except (RetryableStatusError, httpx.TransportError) as exc:
+        metrics.current().count_error("download_failed")
         raise DownloadError(f"cannot fetch {redact_url(url)}: {exc}") from None
     raise AssertionError("unreachable")
 
@@ -178,7 +182,7 @@ async def download(
     if expected_sha256 is not None and digest != expected_sha256:
         partial.unlink(missing_ok=True)
         raise ChecksumMismatchError(f"{name}: sha256 {digest} does not match CHECKSUM {expected_sha256}")
-    partial.replace(final)
+    atomic.replace(partial, final)
     return DownloadedFile(final, size, digest)
 
 
@@ -219,6 +223,7 @@ async def _download_http(
             with attempt:
                 return await _download_attempt(client, url, partial, stop, on_bytes)
     except (RetryableStatusError, httpx.TransportError, _IncompleteBodyError) as exc:
+        metrics.current().count_error("download_failed")
         raise DownloadError(f"cannot download {shown}: {exc or type(exc).__name__}") from None
     raise AssertionError("unreachable")
 

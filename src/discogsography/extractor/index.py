@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from discogsography import __version__
+from discogsography import __version__, atomic
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
 
@@ -197,14 +196,7 @@ class IndexBuilder:
         if self.has_base:
             conn.execute("DETACH DATABASE base")
         conn.close()
-        with self._part.open("rb") as handle:
-            os.fsync(handle.fileno())
-        self._part.replace(self.path)
-        directory = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        atomic.replace(self._part, self.path)
         return self.path
 
     def discard(self) -> None:

@@ -22,31 +22,36 @@ import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractExchange
 
+from discogsography import metrics
 from discogsography.amqp.messages import (
     BATCH_TYPE,
-    CONTENT_TYPE,
-    FILE_COMPLETE_TYPE,
     ChangeCounts,
     Increment,
     encode_deletions,
-    encode_file_complete,
     encode_records,
 )
-from discogsography.amqp.topology import Topology, declare
+from discogsography.amqp.topology import Topology
 from discogsography.errors import DiscogsographyError
+from discogsography.extractor.broker import (
+    PUBLISH_TIMEOUT_SECONDS,
+    Completion,
+    open_exchange,
+    persistent_message,
+    publish_file_complete,
+)
 from discogsography.extractor.index import CHANGED, NEW, UNCHANGED, IndexBuilder
 from discogsography.extractor.prefilter import KnownRecords
 from discogsography.extractor.reading import END, QUEUE_CHUNKS, AbortedError, Chunk, open_reader
+from discogsography.extractor.stats import FileStats, PublishOptions
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
-from discogsography.parsing.parser import DEFAULT_MAX_SKIPPED_SHARE
 from discogsography.progress import byte_progress
 
 log = get_logger(__name__)
@@ -57,36 +62,10 @@ CHUNK_TARGET_RECORDS = 1_000
 # Bytes of unconfirmed message bodies, at most: with big batch messages the window in messages
 # alone would let a slow broker pin a lot of memory.
 MAX_UNCONFIRMED_BYTES = 16 << 20
-PUBLISH_TIMEOUT_SECONDS = 120.0
 
 
 class PublishError(DiscogsographyError):
     """Messages the broker did not accept (nacked, unroutable or timed out)."""
-
-
-@dataclass(slots=True)
-class FileStats:
-    """What has happened to one file so far; counters move on broker confirms."""
-
-    records_read: int = 0
-    records_published: int = 0  # records inside confirmed messages
-    messages_published: int = 0
-    batches_sent: int = 0  # confirmed messages that carried a "records" envelope
-    records_skipped: int = 0
-    skipped_refs: list[str] = field(default_factory=list)  # the first of them, "id 7" or "offset 90"
-    # Against the base index, as read (full mode: every record is new); removed as confirmed.
-    new: int = 0
-    changed: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    failures: int = 0
-    xml_bytes: int = 0
-    interrupted: bool = False
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def counts(self) -> ChangeCounts:
-        return ChangeCounts(self.new, self.changed, self.unchanged, self.removed)
 
 
 ProgressCallback = Callable[[FileStats], None]
@@ -106,24 +85,6 @@ class _InFlight:
     batch: bool
     size: int
     removed: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class PublishOptions:
-    records_per_message: int = 100
-    publish_window: int = 1000
-    parser_workers: int = 0
-    max_skipped_share: float = DEFAULT_MAX_SKIPPED_SHARE
-    show_progress: bool = False
-
-
-def _message(body: bytes, amqp_type: str) -> aio_pika.Message:
-    return aio_pika.Message(
-        body,
-        delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        content_type=CONTENT_TYPE,
-        type=amqp_type,
-    )
 
 
 class FilePublisher:
@@ -164,10 +125,11 @@ class FilePublisher:
         self.kind: Kind | None = None
 
     async def __aenter__(self) -> FilePublisher:
-        self._connection = await aio_pika.connect(self.amqp_url)
-        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-        await declare(channel, self.topology)
-        self._exchange = await channel.get_exchange(self.topology.exchange, ensure=False)
+        try:
+            self._connection, self._exchange = await open_exchange(self.amqp_url, self.topology)
+        except (TimeoutError, aio_pika.exceptions.AMQPError, OSError):
+            metrics.current().count_error("broker_unavailable")
+            raise
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -196,8 +158,10 @@ class FilePublisher:
         assert self._exchange is not None
         options = self.options
         stats = self.stats
+        counted = metrics.current()  # the reading thread does not see the service's context
 
         def on_failure(error: str) -> None:
+            counted.count_error("record_skipped")
             log.warning("⚠️ Skipped a malformed record", file=self.file_name, error=error)
 
         reader = open_reader(
@@ -225,7 +189,13 @@ class FilePublisher:
                         raise AbortedError from None
 
         next_progress = PROGRESS_EVERY_RECORDS
-        with byte_progress(options.show_progress, reader.compressed_size, f"{kind.value:>8}") as advance:
+        counted.file_bytes(kind, read=0, total=reader.compressed_size)
+        with byte_progress(options.show_progress, reader.compressed_size, f"{kind.value:>8}") as bar:
+
+            def advance(position: int) -> None:
+                bar(position)
+                counted.file_bytes(kind, read=position)
+
             thread = threading.Thread(
                 target=reader.run,
                 args=(chunk_records, self.stop, handover, advance),
@@ -333,7 +303,7 @@ class FilePublisher:
         assert self._exchange is not None and self.kind is not None
         future = asyncio.ensure_future(
             self._exchange.publish(
-                _message(body, amqp_type),
+                persistent_message(body, amqp_type),
                 self.topology.routing_key(self.kind),
                 mandatory=True,
                 timeout=PUBLISH_TIMEOUT_SECONDS,
@@ -358,7 +328,8 @@ class FilePublisher:
         if not self._pending:
             return
         done, _ = await asyncio.wait(self._pending, return_when=when)
-        stats = self.stats
+        stats, counted, kind = self.stats, metrics.current(), self.kind
+        assert kind is not None  # set before the first message is published
         for future in done:
             what = self._pending.pop(future)
             self._pending_bytes -= what.size
@@ -368,7 +339,10 @@ class FilePublisher:
                 stats.records_published += what.records
                 stats.batches_sent += what.batch
                 stats.removed += what.removed
+                counted.count_messages(kind, "published")
+                counted.count_records(kind, what.records)
             else:
+                counted.count_error("message_not_accepted")
                 stats.failures += 1
                 if len(stats.errors) < 10:
                     stats.errors.append(f"{type(error).__name__}: {error}")
@@ -377,17 +351,8 @@ class FilePublisher:
         self, total_processed: int, *, version: str | None = None, counts: ChangeCounts | None = None
     ) -> None:
         assert self._exchange is not None and self.kind is not None
-        body = encode_file_complete(
-            self.kind,
-            total_processed,
-            self.file_name,
-            version=version,
-            increment=self.increment,
-            counts=counts,
-        )
-        await self._exchange.publish(
-            _message(body, FILE_COMPLETE_TYPE),
-            self.topology.routing_key(self.kind),
-            mandatory=True,
-            timeout=PUBLISH_TIMEOUT_SECONDS,
-        )
+        completion = Completion(self.kind, self.file_name, total_processed, version, self.increment, counts)
+        await publish_file_complete(self._exchange, self.topology, completion)
+
+
+__all__ = ["FilePublisher", "FileStats", "ProgressCallback", "PublishError", "PublishOptions"]

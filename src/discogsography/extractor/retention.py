@@ -9,9 +9,13 @@ state markers stay as history, and versions newer than the completed one are nev
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from discogsography.extractor.index import parse_index_name
-from discogsography.extractor.sources.versions import UnsafeFileNameError, parse_file_name
+from discogsography.extractor.sources.versions import UnsafeFileNameError, destination, parse_file_name
+from discogsography.logs import get_logger
+
+log = get_logger(__name__)
 
 
 def files_to_remove(names: Iterable[str], completed_version: str, keep_versions: int) -> list[str]:
@@ -43,3 +47,18 @@ def indexes_to_remove(names: Iterable[str], completed_version: str, keep_version
         dropped = set(older[keep_versions - 1 :])
         doomed |= {name for name, parsed in indexes if parsed.version in dropped}
     return sorted(doomed)
+
+
+def remove_old_versions(root: Path, completed_version: str, keep_versions: int) -> None:
+    """Delete what ``files_to_remove`` and ``indexes_to_remove`` name; a failure is only logged."""
+    names = [path.name for path in root.iterdir() if path.is_file()]
+    files = files_to_remove(names, completed_version, keep_versions)
+    indexes = indexes_to_remove(names, completed_version, keep_versions)
+    doomed = [(destination(root, name), "a file", name) for name in files]
+    doomed += [(root / name, "an index", name) for name in indexes]
+    for path, what, name in doomed:
+        try:
+            path.unlink()
+            log.info(f"🧹 Removed {what} of an older dump version", file=name)
+        except OSError as exc:
+            log.warning(f"⚠️ Could not remove {what} of an older dump version", file=name, error=str(exc))

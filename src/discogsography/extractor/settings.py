@@ -70,7 +70,11 @@ class ExtractorSettings(AmqpSettings):
     ] = DEFAULT_MAX_SKIPPED_SHARE
     download_attempts: Annotated[int, Field(ge=1, le=100, description="Tries per download.")] = 6
     download_backoff_seconds: Annotated[
-        float, Field(ge=0, description="First wait between tries (downloads, publishing); doubles each try.")
+        float,
+        Field(
+            ge=0,
+            description="First wait between tries (downloads, the broker, publishing); doubles each try.",
+        ),
     ] = 2.0
     max_retry_after_seconds: Annotated[
         float,
@@ -81,7 +85,12 @@ class ExtractorSettings(AmqpSettings):
     http_timeout_seconds: Annotated[float, Field(gt=0, description="HTTP connect and read timeout.")] = 60.0
     # 5 tries ride out a broker restart (2 + 4 + 8 + 16 s).
     file_attempts: Annotated[
-        int, Field(ge=1, le=100, description="Tries to publish one file in a cycle.")
+        int,
+        Field(
+            ge=1,
+            le=100,
+            description="Tries to publish one file in a cycle (`--once`: the broker's tries too).",
+        ),
     ] = 5
     retry_failed_cycle_seconds: Annotated[
         float, Field(gt=0, description="After a failed cycle, try again after this long.")

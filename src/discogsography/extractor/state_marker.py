@@ -12,17 +12,16 @@ their defaults; unknown fields are kept out of the way and ignored.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from discogsography import atomic, metrics
 from discogsography.amqp.messages import ChangeCounts
 from discogsography.errors import DiscogsographyError
-from discogsography.kinds import Kind
+from discogsography.kinds import kind_of_dump_file
 
 MARKER_FORMAT_VERSION = "1.0"
 
@@ -119,10 +118,8 @@ class ExtractionSummary(_Model):
 
 
 def _kind_of(file_name: str) -> str | None:
-    for kind in Kind:
-        if file_name.endswith(f"_{kind.value}.xml.gz"):
-            return kind.value
-    return None
+    kind = kind_of_dump_file(file_name)
+    return kind.value if kind is not None else None
 
 
 class StateMarker(_Model):
@@ -161,23 +158,8 @@ class StateMarker(_Model):
     def save(self, path: Path) -> None:
         """Write atomically: a temporary file in the same directory, fsync, rename over the old one."""
         self.last_updated = _now()
-        payload = self.model_dump_json(indent=2).encode()
-        descriptor, temporary = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                os.fchmod(handle.fileno(), 0o644)  # mkstemp makes it 0600; operators read markers
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            Path(temporary).replace(path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)  # make the rename itself durable
-        finally:
-            os.close(directory)
+        atomic.write_bytes(path, self.model_dump_json(indent=2).encode())
+        metrics.current().observe_marker(self)  # the per-file gauges follow what was saved
 
     # --- download phase ----------------------------------------------------------------------
 

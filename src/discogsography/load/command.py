@@ -13,20 +13,28 @@ from discogsography.bulk.inputs import find_dump_files
 from discogsography.bulk.workers import worker_pool
 from discogsography.commands.options import parser_options
 from discogsography.errors import DiscogsographyError, RecordError
+from discogsography.failures import summary
 from discogsography.load.run import FileOutcome, LoadOptions, load_file
+from discogsography.logs import configure_command_logging
 from discogsography.progress import byte_progress
+from discogsography.redact import redact_text
 from discogsography.tableinator.settings import load_settings
 
 
-def _connector(dsn: str | None) -> Any:
-    conninfo = dsn or load_settings().postgres_conninfo()
+def _conninfo(dsn: str | None) -> tuple[str, str]:
+    """The connection string and how a message names the server (no password in it)."""
+    if dsn:
+        return dsn, redact_text(dsn)
+    settings = load_settings()
+    return settings.postgres_conninfo(), settings.postgres_target()
 
+
+def _connector(conninfo: str, where: str) -> Any:
     def connect() -> psycopg.Connection[Any]:
         try:
             return psycopg.connect(conninfo, connect_timeout=10)
         except psycopg.Error as exc:
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            raise DiscogsographyError(f"PostgreSQL: {first}") from None
+            raise DiscogsographyError(f"PostgreSQL at {where}: {summary(exc)}") from None
 
     return connect
 
@@ -68,15 +76,19 @@ def load(
     Same tables, rows and link tables as the tableinator. Resumable per file, idempotent by
     hash; a newer version loaded over an older one removes the ids it no longer has.
     """
+    configure_command_logging("load")
     if from_source == bool(paths):
         raise click.UsageError("give dump files or directories, or --from-source")
+    conninfo, where = _conninfo(dsn)
+    # Before any download or parse: a wrong DSN, role or database costs seconds.
+    _connector(conninfo, where)().close()
     if from_source:
         from discogsography.load.source import source_files  # the extractor's code, only when used
 
         paths = tuple(source_files())
     dumps = find_dump_files(paths)
     options = LoadOptions(
-        _connector(dsn), workers, batch_size, fast, max_consecutive_failures, max_skipped_share
+        _connector(conninfo, where), workers, batch_size, fast, max_consecutive_failures, max_skipped_share
     )
     show = sys.stderr.isatty() if progress is None else progress
 
@@ -90,8 +102,7 @@ def load(
                 try:
                     outcome = load_file(dump, options, report, advance)
                 except psycopg.Error as exc:
-                    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                    raise DiscogsographyError(f"{dump.path.name}: PostgreSQL: {first}") from None
+                    raise DiscogsographyError(f"{dump.path.name}: PostgreSQL: {summary(exc)}") from None
             _summary(outcome)
 
 

@@ -1,9 +1,10 @@
-"""Batch decisions, kept pure: when to flush, how many messages to prefetch, how long to wait."""
+"""Batch decisions, kept pure: when to flush, how many messages to prefetch, how long to wait.
+
+The backoff of retries is the shared one (``discogsography.failures.backoff``)."""
 
 from __future__ import annotations
 
 import math
-import random
 
 # Prefetch is counted in messages, batches in records: with a batch envelope of R records, a
 # prefetch of 2 * batch_size / R messages keeps one batch being written and one arriving.
@@ -28,9 +29,3 @@ def seconds_until_flush(oldest_pending_at: float | None, interval: float, now: f
     if oldest_pending_at is None:
         return None
     return max(0.0, oldest_pending_at + interval - now)
-
-
-def backoff_delay(attempt: int, base: float = 0.5, cap: float = 30.0) -> float:
-    """Exponential backoff with full jitter for retrying an outage (attempt counts from 0)."""
-    ceiling = min(cap, base * 2**attempt)
-    return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not security

@@ -6,6 +6,7 @@ import click
 import psycopg
 
 from discogsography.errors import DiscogsographyError
+from discogsography.failures import summary
 from discogsography.logs import configure_logging
 from discogsography.tableinator.settings import load_settings
 
@@ -19,7 +20,7 @@ def tableinator(log_level: str | None) -> None:
     from discogsography.tableinator.service import run_service
 
     settings = load_settings(**({"log_level": log_level} if log_level else {}))
-    configure_logging(level=settings.log_level)
+    configure_logging("tableinator", settings.log_level)
     run_service(settings)
 
 
@@ -39,9 +40,8 @@ def init() -> None:
             applied = ensure_schema(conn)
             version = schema_version(conn)
     except psycopg.Error as exc:
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise DiscogsographyError(
-            f"cannot initialise the schema on {settings.postgres_target()}: {first_line}"
+            f"cannot initialise the schema on {settings.postgres_target()}: {summary(exc)}"
         ) from None
     applied_text = ", ".join(map(str, applied)) if applied else "none, already up to date"
     click.echo(f"✅ Schema at version {version} (migrations applied now: {applied_text})")

@@ -19,72 +19,28 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from discogsography import metrics
 from discogsography.amqp.messages import Deletions, FileComplete, Increment, MessageError, decode_raw
+from discogsography.failures import PermanentFailure, Stopped, retry_transient
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
 from discogsography.tableinator import versions
-from discogsography.tableinator.batching import (
-    backoff_delay,
-    prefetch_for,
-    seconds_until_flush,
-    should_flush,
-)
+from discogsography.tableinator.batching import seconds_until_flush, should_flush
+from discogsography.tableinator.binding import QueueBinding
+from discogsography.tableinator.pending import KindStats, Pending, Writing
 from discogsography.tableinator.rows import RowError, removals, rows_from_json
+from discogsography.tableinator.settle import ack_after_commit, reject_to_dead_letters
 from discogsography.tableinator.store import DatabaseUnavailable, KindStore, StoreOutcome
 from discogsography.tableinator.writer import Item
 
 log = get_logger("discogsography.tableinator")
 _T = TypeVar("_T")
 
-# How often an attached consumer looks for its first record message while its queue is empty:
-# from the first to the second value, doubling.
-START_POLL_SECONDS = (0.05, 1.0)
-
 # Attempts at the final flush when stopping during an outage; after them the messages stay
 # unacked and the broker redelivers them to the next run.
 FINAL_FLUSH_ATTEMPTS = 3
-
-
-@dataclass(slots=True)
-class KindStats:
-    records: int = 0  # records committed (after dedupe within their batch)
-    changed: int = 0  # rows inserted or updated
-    removed: int = 0  # rows deleted by deletion messages
-    messages: int = 0  # messages acked after their commit
-    dead_lettered: int = 0
-    batches: int = 0
-    last_message_at: float | None = None  # wall clock of the last delivery
-
-
-@dataclass(slots=True)
-class _Pending:
-    """A batch: its messages and, per message, the rows of its records."""
-
-    messages: list[Any] = field(default_factory=list)
-    rows: list[list[Item]] = field(default_factory=list)
-    count: int = 0
-    oldest_at: float | None = None  # monotonic
-
-    def add(self, message: Any, rows: list[Item]) -> None:
-        if self.oldest_at is None:
-            self.oldest_at = time.monotonic()
-        self.messages.append(message)
-        self.rows.append(rows)
-        self.count += len(rows)
-
-    def ids(self) -> set[int]:
-        return {row.id for rows in self.rows for row in rows}
-
-
-@dataclass(slots=True)
-class _Writing:
-    pending: _Pending
-    ids: set[int]
-    task: asyncio.Task[bool]
-    store: KindStore
 
 
 class KindConsumer:
@@ -101,6 +57,7 @@ class KindConsumer:
         on_file_complete: Callable[[Kind, FileComplete], Awaitable[None]],
         on_records: Callable[[Kind], None],
         on_database: Callable[[bool, str | None], None],
+        on_permanent: Callable[[PermanentFailure], None] | None = None,
         max_backoff: float = 30.0,
     ) -> None:
         self.kind = kind
@@ -114,18 +71,16 @@ class KindConsumer:
         self._on_file_complete = on_file_complete
         self._on_records = on_records
         self._on_database = on_database
+        self._on_permanent = on_permanent
         self._max_backoff = max_backoff
         self._inbox: asyncio.Queue[Any] = asyncio.Queue()
-        self._pending = _Pending()
+        self._pending = Pending()
         self._stopping = asyncio.Event()
-        self._queue: Any = None
-        self._channel: Any = None
-        self._consumer_tag: str | None = None
-        self._starting: asyncio.Task[None] | None = None
+        self.binding = QueueBinding(kind, self._inbox, self._stopping, batch_size)
         # Set when a final flush gave up: later messages must not be acked either, since a
         # multiple ack would settle the uncommitted ones delivered before them.
         self._gave_up = False
-        self._writing: list[_Writing] = []  # in submission order
+        self._writing: list[Writing] = []  # in submission order
         self._failed = False  # a batch since the last flush was not stored and settled
         # The dump version the database reflects for this kind, as last read or written.
         self.db_version: str | None = None
@@ -137,7 +92,7 @@ class KindConsumer:
     @property
     def consuming(self) -> bool:
         """Attached to a channel (consuming, or about to once a record message waits)."""
-        return self._channel is not None
+        return self.binding.consuming
 
     @property
     def pending_records(self) -> int:
@@ -145,78 +100,20 @@ class KindConsumer:
         return self._pending.count + sum(writing.pending.count for writing in self._writing)
 
     async def attach(self, channel: Any, queue: Any) -> None:
-        """Consume ``queue`` on ``channel`` (a channel of its own: prefetch is per consumer).
-
-        Prefetch counts messages while batches count records, so the prefetch is set from the
-        first record message, taken with basic.get, and only then is the consumer started. It
-        is never changed on a running consumer: RabbitMQ applies a prefetch to consumers
-        started after it, and cancelling a quorum queue consumer strands the deliveries in
-        transit until the channel closes, which would reorder them behind later messages.
-        """
-        self._channel, self._queue = channel, queue
-        self._starting = asyncio.create_task(self._start(channel, queue))
-
-    async def _start(self, channel: Any, queue: Any) -> None:
-        poll = START_POLL_SECONDS[0]
-        records = 0
-        while self._channel is channel and not self._stopping.is_set():
-            try:
-                if not records:
-                    message = await queue.get(no_ack=False, fail=False)
-                    if message is None:
-                        await self._pause(poll)
-                        poll = min(poll * 2, START_POLL_SECONDS[1])
-                        continue
-                    self._inbox.put_nowait(message)
-                    records = _records_in(message.body)
-                    continue
-                prefetch = prefetch_for(self.batch_size, records)
-                await channel.set_qos(prefetch_count=prefetch)
-                self._consumer_tag = await queue.consume(self._deliver)
-                log.info(
-                    "👂 Consuming", data_type=self.kind.value, prefetch=prefetch, records_per_message=records
-                )
-                return
-            except Exception as exc:  # the robust connection is reconnecting: try again
-                log.debug("consumer start failed, retrying", data_type=self.kind.value, error=str(exc))
-                await self._pause(START_POLL_SECONDS[1])
+        """Consume ``queue`` on ``channel`` (binding.py says how the consumer starts)."""
+        await self.binding.attach(channel, queue)
 
     async def stop_deliveries(self) -> None:
         """basic.cancel only: what was delivered is still processed and settled (shutdown)."""
-        starting, self._starting = self._starting, None
-        if starting is not None:
-            starting.cancel()
-            with contextlib.suppress(BaseException):
-                await starting
-        tag, self._consumer_tag = self._consumer_tag, None
-        if tag is not None and self._queue is not None:
-            try:
-                await self._queue.cancel(tag)
-            except Exception as exc:
-                log.debug("consumer cancel failed", data_type=self.kind.value, error=str(exc))
+        await self.binding.stop_deliveries()
 
     async def cancel(self) -> None:
-        """Stop deliveries and close the channel.
-
-        Deliveries in transit to a cancelled quorum queue consumer stay unacked on its channel;
-        closing the channel hands them back to the queue for the next consumer.
-        """
-        await self.stop_deliveries()
-        channel, self._channel, self._queue = self._channel, None, None
-        if channel is not None:
-            with contextlib.suppress(Exception):
-                await channel.close()
+        """Stop deliveries and close the channel (the deliveries in transit go back to the queue)."""
+        await self.binding.cancel()
 
     def detach(self) -> None:
         """Forget the channel (the connection is closed or being closed)."""
-        starting, self._starting = self._starting, None
-        if starting is not None:
-            starting.cancel()
-        self._consumer_tag = None
-        self._channel = self._queue = None
-
-    async def _deliver(self, message: Any) -> None:
-        self._inbox.put_nowait(message)
+        self.binding.detach()
 
     # --- the worker ----------------------------------------------------------------------
 
@@ -262,6 +159,7 @@ class KindConsumer:
             else:
                 # Not everything before it is stored: it must come again later, not be
                 # settled by a later multiple ack.
+                metrics.current().count_messages(self.kind, "requeued")
                 with contextlib.suppress(Exception):
                     await message.nack(requeue=True)
             return
@@ -344,7 +242,7 @@ class KindConsumer:
         pending = self._pending
         if not pending.messages:
             return
-        self._pending = _Pending()
+        self._pending = Pending()
         ids = pending.ids()
         while True:
             busy = [w for w in self._writing if not w.task.done()]
@@ -356,7 +254,7 @@ class KindConsumer:
         in_use = {id(w.store) for w in busy}
         store = next(candidate for candidate in self.stores if id(candidate) not in in_use)
         task = asyncio.create_task(self._write(pending, store, previous))
-        self._writing = [*busy, _Writing(pending, ids, task, store)]
+        self._writing = [*busy, Writing(pending, ids, task, store)]
 
     async def flush(self) -> bool:
         """Write everything delivered so far; True when all of it committed and was settled."""
@@ -369,8 +267,9 @@ class KindConsumer:
         failed, self._failed = self._failed, False
         return all(results) and not failed and not self._gave_up
 
-    async def _write(self, pending: _Pending, store: KindStore, previous: asyncio.Task[bool] | None) -> bool:
+    async def _write(self, pending: Pending, store: KindStore, previous: asyncio.Task[bool] | None) -> bool:
         """Store a batch, retrying outages; settle its messages after the previous batch's."""
+        started = time.monotonic()
         try:
             outcome = None if self._gave_up else await self._store_with_retry(pending, store)
             if previous is not None:
@@ -384,6 +283,7 @@ class KindConsumer:
                     data_type=self.kind.value,
                     messages=len(pending.messages),
                 )
+                metrics.current().count_messages(self.kind, "requeued", len(pending.messages))
                 self._failed = True
                 return False
             good = []
@@ -392,11 +292,12 @@ class KindConsumer:
                 if reason is None:
                     good.append(message)
                 else:
-                    await self._dead_letter(message, reason)
+                    await self._dead_letter(message, reason, malformed=False)  # counted by the store
             await self._settle(good)
         except Exception:
             # Never leave them for a later multiple ack to settle: hand them back to the broker.
             log.exception("❌ Unexpected error writing a batch; requeueing it", data_type=self.kind.value)
+            metrics.current().count_messages(self.kind, "requeued", len(pending.messages))
             for message in pending.messages:
                 with contextlib.suppress(Exception):
                     await message.nack(requeue=True)
@@ -407,68 +308,61 @@ class KindConsumer:
         self.stats.removed += outcome.removed
         self.stats.messages += len(good)
         self.stats.batches += 1
+        metrics.current().count_batch(self.kind, time.monotonic() - started)
         return True
 
-    async def _store_with_retry(self, pending: _Pending, store: KindStore) -> StoreOutcome | None:
+    async def _store_with_retry(self, pending: Pending, store: KindStore) -> StoreOutcome | None:
         try:
             return await self._retry(lambda: store.store(pending.rows), pending.count)
         except _GaveUp:
             return None
 
     async def _retry(self, call: Callable[[], _T], pending_records: int) -> _T:
-        """Run a blocking database call in a thread, retrying outages; _GaveUp when stopping."""
-        attempt = 0
-        while True:
-            try:
-                outcome = await asyncio.to_thread(call)
-            except DatabaseUnavailable as exc:
-                self._on_database(False, str(exc))
-                if self._stopping.is_set() and attempt + 1 >= FINAL_FLUSH_ATTEMPTS:
-                    raise _GaveUp from None
-                delay = backoff_delay(attempt, cap=self._max_backoff)
-                log.warning(
-                    "⚠️ PostgreSQL unavailable, will retry",
-                    data_type=self.kind.value,
-                    error=str(exc),
-                    retry_in=round(delay, 2),
-                    pending_records=pending_records,
-                )
-                attempt += 1
-                if self._stopping.is_set():
-                    await asyncio.sleep(min(delay, 1.0))
-                else:
-                    await self._pause(delay)
-                continue
-            self._on_database(True, None)
-            return outcome
+        """Run a blocking database call in a thread, retrying outages; _GaveUp when stopping.
 
-    async def _pause(self, seconds: float) -> None:
-        """Wait before a retry; a stop request cuts it short."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stopping.wait(), seconds)
+        A refusal no retry heals is handed to the service (which stops) and ends like a stop:
+        nothing more is acked, the broker keeps the messages for the next run.
+        """
+
+        def failed(error: BaseException, delay: float) -> None:
+            self._on_database(False, str(error))
+            log.debug(
+                "PostgreSQL unavailable, will retry",
+                data_type=self.kind.value,
+                retry_in=round(delay, 2),
+                pending_records=pending_records,
+            )
+
+        try:
+            outcome = await retry_transient(
+                lambda: asyncio.to_thread(call),
+                stop=self._stopping,
+                retry_on=(DatabaseUnavailable,),
+                on_retry=failed,
+                initial=0.5,
+                cap=self._max_backoff,
+                tries_after_stop=FINAL_FLUSH_ATTEMPTS,
+            )
+        except (Stopped, DatabaseUnavailable):
+            raise _GaveUp from None
+        except PermanentFailure as failure:
+            if self._on_permanent is not None:
+                self._on_permanent(failure)
+            self._stopping.set()
+            raise _GaveUp from None
+        self._on_database(True, None)
+        return outcome
 
     async def _settle(self, messages: list[Any]) -> None:
         """Ack after commit: one ``multiple`` ack per channel, on its last delivery."""
-        last_per_channel: dict[int, Any] = {}
-        for message in messages:
-            key = _open_channel_id(message)
-            if key is None:
-                continue  # delivered on a channel that has closed since: the broker redelivers it
-            current = last_per_channel.get(key)
-            if current is None or message.delivery_tag > current.delivery_tag:
-                last_per_channel[key] = message
-        for message in last_per_channel.values():
-            try:
-                await message.ack(multiple=True)
-            except Exception as exc:
-                log.warning(
-                    "⚠️ Ack failed, the broker will redeliver (the write is idempotent)",
-                    data_type=self.kind.value,
-                    error=str(exc),
-                )
+        await ack_after_commit(messages, self.kind)
 
-    async def _dead_letter(self, message: Any, reason: str) -> None:
+    async def _dead_letter(self, message: Any, reason: str, *, malformed: bool = True) -> None:
         self.stats.dead_lettered += 1
+        counted = metrics.current()
+        counted.count_messages(self.kind, "dead_lettered")
+        if malformed:  # a message that cannot be decoded into rows (else: refused by PostgreSQL)
+            counted.count_error("malformed_message")
         log.warning(
             "⚠️ Message dead-lettered",
             data_type=self.kind.value,
@@ -476,32 +370,8 @@ class KindConsumer:
             message_id=getattr(message, "message_id", None),
             delivery_tag=getattr(message, "delivery_tag", None),
         )
-        try:
-            await message.reject(requeue=False)
-        except Exception as exc:
-            log.warning(
-                "⚠️ Reject failed, the broker will redeliver", data_type=self.kind.value, error=str(exc)
-            )
+        await reject_to_dead_letters(message, self.kind)
 
 
 class _GaveUp(Exception):
     """Stopping during an outage: the attempts at the final flush are used up."""
-
-
-def _open_channel_id(message: Any) -> int | None:
-    """Identity of the channel a message came on, None once that channel is closed."""
-    try:
-        return id(message.channel)
-    except Exception:  # aio-pika raises ChannelInvalidStateError for a closed one
-        return None
-
-
-def _records_in(body: bytes) -> int:
-    """Records a message carries (0 for file_complete or a body that does not decode)."""
-    try:
-        decoded = decode_raw(body)
-    except MessageError:
-        return 0
-    if isinstance(decoded, FileComplete):
-        return 0
-    return len(decoded.ids) if isinstance(decoded, Deletions) else len(decoded.records)

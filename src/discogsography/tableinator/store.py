@@ -3,8 +3,9 @@
 The unit the broker knows is the message (one record or a batch envelope), so this is where a
 failing batch is taken apart: messages the database refuses for their data are reported by
 index with the reason, and every other message is stored. Outages (see ``is_transient``) are
-raised as DatabaseUnavailable, with nothing committed, for the caller to retry. Blocking: the
-consumer runs it in a worker thread.
+raised as DatabaseUnavailable, with nothing committed, for the caller to retry; refusals that no
+retry heals (``failures.is_permanent``) as PermanentFailure. Blocking: the consumer runs it in a
+worker thread.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from typing import Any, TypeVar
 
 import psycopg
 
+from discogsography import metrics
 from discogsography.errors import DiscogsographyError
+from discogsography.failures import PermanentFailure, is_permanent, summary
 from discogsography.kinds import Kind
 from discogsography.tableinator import versions
 from discogsography.tableinator.writer import Item, KindWriter, WriteResult, is_transient
@@ -45,9 +48,10 @@ class StoreOutcome:
 class KindStore:
     """One kind's connection and writer; reconnects after an outage."""
 
-    def __init__(self, kind: Kind, connect: Connect) -> None:
+    def __init__(self, kind: Kind, connect: Connect, where: str = "PostgreSQL") -> None:
         self.kind = kind
         self._connect = connect
+        self._where = where  # names the server in a PermanentFailure
         self._writer: KindWriter | None = None
 
     def store(self, messages: Sequence[Sequence[Item]]) -> StoreOutcome:
@@ -62,6 +66,7 @@ class KindStore:
         except psycopg.Error as exc:
             if len(built) == 1:
                 outcome.failed[built[0][0]] = _reason(exc)
+                metrics.current().count_error("record_refused")
                 return outcome
         # The batch was refused for its data: find the messages at fault, one transaction each.
         for index, rows in built:
@@ -69,6 +74,7 @@ class KindStore:
                 outcome.add(self._write(list(rows)))
             except psycopg.Error as exc:
                 outcome.failed[index] = _reason(exc)
+                metrics.current().count_error("record_refused")
         return outcome
 
     def version(self) -> str | None:
@@ -82,15 +88,23 @@ class KindStore:
         return self._call(lambda writer: writer.write(rows))
 
     def _call(self, work: Callable[[KindWriter], _T]) -> _T:
-        """Run ``work`` on the connection; outages become DatabaseUnavailable, after a close."""
+        """Run ``work`` on the connection; outages become DatabaseUnavailable, after a close.
+
+        A refusal no retry can heal (a login, a database gone, a permission) is a PermanentFailure;
+        an error of the data itself is raised as it is, for ``store`` to isolate its message.
+        """
         try:
             if self._writer is None:
                 self._writer = KindWriter(self._connect(), self.kind)
             return work(self._writer)
         except psycopg.Error as exc:
+            if is_permanent(exc) and not isinstance(exc, psycopg.DataError | psycopg.IntegrityError):
+                self.close()
+                raise PermanentFailure(f"{self._where}: {summary(exc)}") from None
             if not is_transient(exc):
                 raise
             self.close()
+            metrics.current().count_error("database_unavailable")
             raise DatabaseUnavailable(_reason(exc)) from exc
 
     def close(self) -> None:
@@ -101,7 +115,5 @@ class KindStore:
 
 
 def _reason(exc: BaseException) -> str:
-    message = str(exc).strip().splitlines()
     sqlstate = getattr(exc, "sqlstate", None)
-    head = message[0] if message else type(exc).__name__
-    return f"{head} (SQLSTATE {sqlstate})" if sqlstate else head
+    return f"{summary(exc)} (SQLSTATE {sqlstate})" if sqlstate else summary(exc)

@@ -29,6 +29,7 @@ from psycopg.abc import Buffer
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 
+from discogsography import metrics
 from discogsography.kinds import Kind
 from discogsography.tableinator.rows import RecordRows, Removal
 from discogsography.tableinator.tables import TABLES, KindTables
@@ -177,13 +178,19 @@ class KindWriter:
             return WriteResult(0, 0)
         unique = [item for item in items if isinstance(item, RecordRows)]
         gone = [item.id for item in items if isinstance(item, Removal)]
+        started = perf_counter()
         try:
             with self.conn.transaction():
-                return self._write(unique, gone, fast=True)
+                result = self._write(unique, gone, fast=True)
         except psycopg.errors.UniqueViolation:
             # An id inserted by someone else since the lookup (or a hash another id holds).
             with self.conn.transaction():
-                return self._write(unique, gone, fast=False)
+                result = self._write(unique, gone, fast=False)
+        committed = metrics.current()  # counted once the transaction has committed
+        committed.observe_commit(self.kind, perf_counter() - started)
+        committed.count_records(self.kind, result.records)
+        committed.count_deletions(self.kind, result.removed)
+        return result
 
     def _write(self, unique: list[RecordRows], gone: list[int], *, fast: bool) -> WriteResult:
         statements, timings = self._sql, self.timings

@@ -1,0 +1,57 @@
+"""Atomic, durable file writes: the one place that puts a file in place under its real name.
+
+A file is written to a temporary file in the same directory, flushed to disk (fsync), renamed over
+the old one, and the directory is fsynced so that the rename itself survives a crash. A reader
+sees the old file or the new one, never half of one. ``write_bytes``/``write_text`` do all of it
+for content held in memory; ``replace`` finishes a temporary file the caller streamed itself.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+DEFAULT_MODE = 0o644  # mkstemp makes files 0600; operators read markers, lists and state files
+
+
+def fsync_directory(directory: Path) -> None:
+    """Make renames and creations in ``directory`` durable."""
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def replace(temporary: Path, final: Path) -> None:
+    """Put a finished ``temporary`` (same directory) in place of ``final``: fsync, rename, fsync dir."""
+    with temporary.open("rb") as handle:
+        os.fsync(handle.fileno())
+    temporary.replace(final)
+    fsync_directory(final.parent)
+
+
+def write_bytes(path: Path, data: bytes, *, mode: int = DEFAULT_MODE) -> None:
+    """Write ``data`` to ``path`` atomically and durably (the directory must exist)."""
+    descriptor, name = tempfile.mkstemp(prefix=f".{path.name.lstrip('.')}.", suffix=".tmp", dir=path.parent)
+    temporary = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            os.fchmod(handle.fileno(), mode)
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    fsync_directory(path.parent)
+
+
+def write_text(path: Path, text: str, *, encoding: str = "utf-8", mode: int = DEFAULT_MODE) -> None:
+    """``write_bytes`` for text."""
+    write_bytes(path, text.encode(encoding), mode=mode)
+
+
+__all__ = ["fsync_directory", "replace", "write_bytes", "write_text"]
