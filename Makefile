@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 SAMPLE_DUMP := samples/discogs_20200806
 
-.PHONY: help setup services run parse test lint docs bench bench-pipeline bench-refresh bench-index bench-peers bench-floor clean
+.PHONY: help setup services run parse test lint docs bench bench-pipeline bench-refresh bench-index bench-peers bench-floor bench-pg-settings clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ bench-floor: services ## The physical floor: gzip inflate, libxml2 parse and COP
 
 bench-refresh: services ## Monthly refresh: full load of B against the refresh A -> B (100,000 releases)
 	uv run python bench/refresh_bench.py
+
+bench-pg-settings: services ## Server-wide PostgreSQL settings for a bulk load, on a private PostgreSQL 15 (initdb in a temp dir)
+	uv run python bench/server_settings_bench.py --pairs 3
 
 bench-index: setup ## The published-records index at 2,000,000 ids: SQLite against a sorted array
 	uv run python bench/index_bench.py

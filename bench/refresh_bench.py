@@ -41,15 +41,10 @@ sys.path.insert(0, str(HERE))
 from dumps import build_dump  # noqa: E402
 from pipeline_bench import POSTGRES, MemorySampler, free_port  # noqa: E402
 
+from discogsography.tableinator.tables import LINK_TABLES, RECORD_TABLES  # noqa: E402
+
 KINDS = ("artists", "labels", "masters", "releases")
-TABLES = (
-    *KINDS,
-    "release_labels",
-    "release_artists",
-    "master_artists",
-    "artist_aliases",
-    "artist_members",
-)
+TABLES = (*RECORD_TABLES, *LINK_TABLES)  # from ddl.sql
 B_DATE = "20991215"
 
 

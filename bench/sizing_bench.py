@@ -10,8 +10,8 @@ afterwards. The extractor publishes the files one after the other, so each kind'
 off the tableinator's /health counts (ten times a second): from its first committed record to
 its last. Settings are tried with ALTER DATABASE ... SET on the run's own database only, so
 nothing changes for anyone else on the server; settings that need a reload or a restart of the
-server (max_wal_size, checkpoint_timeout) are not tried, only the WAL volume and the checkpoints
-a run causes are reported. The `wal` mode reads the run's own WAL with pg_walinspect, holding
+server (max_wal_size, checkpoint_timeout) are tried by bench/server_settings_bench.py on a
+private server of its own. The `wal` mode reads the run's own WAL with pg_walinspect, holding
 it meanwhile with a temporary replication slot of the benchmark's session.
 """
 
@@ -26,12 +26,15 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
 from psycopg import sql
+
+from discogsography.tableinator.tables import TABLES
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -45,14 +48,8 @@ from pipeline_bench import (  # noqa: E402
     server_cpu_seconds,
 )
 
-# Link tables and the kind whose records fill them.
-LINK_TABLES = {
-    "release_labels": "releases",
-    "release_artists": "releases",
-    "master_artists": "masters",
-    "artist_aliases": "artists",
-    "artist_members": "artists",
-}
+# Link tables and the kind whose records fill them (from ddl.sql).
+LINK_TABLES = {link.name: kind.value for kind, tables in TABLES.items() for link in tables.links}
 # Per-database settings worth trying for a bulk load; each is compared with the server's default.
 SETTINGS = {
     "synchronous_commit": "off",
@@ -71,13 +68,14 @@ def build_dump(counts: dict[str, int]) -> Path:
     return out
 
 
-def wal_lsn_and_checkpoints(conn: psycopg.Connection[Any]) -> tuple[int, int, int]:
+def wal_lsn_and_checkpoints(conn: psycopg.Connection[Any]) -> tuple[int, int, int, int]:
+    """The WAL position, the checkpoints so far (timed, requested) and the full-page images so far."""
     row = conn.execute(
-        "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn, checkpoints_timed, checkpoints_req"
-        " FROM pg_stat_bgwriter"
+        "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn, checkpoints_timed, checkpoints_req, wal_fpi"
+        " FROM pg_stat_bgwriter, pg_stat_wal"
     ).fetchone()
     assert row is not None
-    return int(row[0]), int(row[1]), int(row[2])
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
 
 def table_sizes(conninfo: str) -> dict[str, dict[str, int]]:
@@ -129,13 +127,17 @@ def run_pipeline(
     *,
     inspect_wal: bool = False,
     batch_size: int = 1000,
+    postgres: str = POSTGRES,
+    server_cpu: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
+    """One whole pipeline run; ``postgres`` is the server's base connection string (no dbname),
+    ``server_cpu`` (when given) that server's CPU seconds so far, read at both ends of the run."""
     dump = build_dump(counts)
     xml_gz = {kind: next(dump.glob(f"*_{kind}.xml.gz")).stat().st_size for kind in KINDS}
     run_id = uuid.uuid4().hex[:8]
     database, prefix = f"dgsizing_{run_id}", f"dgsizing-{run_id}-"
     root = Path(tempfile.mkdtemp(prefix="dgsizing-root-"))
-    admin = psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True)
+    admin = psycopg.connect(f"{postgres} dbname=postgres", autocommit=True)
     admin.execute(f'CREATE DATABASE "{database}"')
     for name, value in (database_settings or {}).items():
         admin.execute(
@@ -143,7 +145,7 @@ def run_pipeline(
                 sql.Identifier(database), sql.Identifier(name), sql.Literal(value)
             )
         )
-    conninfo = f"{POSTGRES} dbname={database}"
+    conninfo = f"{postgres} dbname={database}"
     health_port = free_port()
     env = {
         **os.environ,
@@ -173,8 +175,9 @@ def run_pipeline(
             # A temporary slot keeps the run's WAL until it is read (others' checkpoints would
             # recycle it); it goes with this session, whatever happens to the benchmark.
             admin.execute("SELECT pg_create_physical_replication_slot(%s, true, true)", (database,))
-        wal_start, timed_start, req_start = wal_lsn_and_checkpoints(admin)
+        wal_start, timed_start, req_start, fpi_start = wal_lsn_and_checkpoints(admin)
         servers_start = server_cpu_seconds()
+        own_server_start = server_cpu() if server_cpu else 0.0
         processes["extractor"] = subprocess.Popen(
             [*command, "extractor", "--once"],
             env={**env, "HEALTH_CHECK_PORT": "0"},
@@ -197,7 +200,8 @@ def run_pipeline(
                 time.sleep(0.1)
         seconds = max(done.values()) - min(first.values())
         servers_end = server_cpu_seconds()
-        wal_end, timed_end, req_end = wal_lsn_and_checkpoints(admin)
+        own_server_cpu = server_cpu() - own_server_start if server_cpu else None
+        wal_end, timed_end, req_end, fpi_end = wal_lsn_and_checkpoints(admin)
         processes["extractor"].wait(timeout=600)
         sampler.stop.set()
         sampler.join()
@@ -232,8 +236,10 @@ def run_pipeline(
         "sizes": sizes,
         "database_bytes": int(database_bytes[0]) if database_bytes else 0,
         "wal_bytes": wal_end - wal_start,  # the whole server's WAL over the run, others' included
+        "wal_fpi": fpi_end - fpi_start,  # full-page images written, the whole server's
         "own_wal": wal,  # this run's database only (inspect_wal)
         "checkpoints": {"timed": timed_end - timed_start, "requested": req_end - req_start},
+        "server_cpu_seconds": own_server_cpu,  # the given server's alone (server_cpu)
         "peak_rss_mb": peak,
         "cpu_seconds": cpu,
     }

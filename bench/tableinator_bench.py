@@ -38,9 +38,10 @@ from discogsography.amqp.messages import RawBatch, decode_raw, encode_file_compl
 from discogsography.amqp.topology import Topology, declare
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
-from discogsography.tableinator.rows import TABLES, RecordRows, rows_from_json
+from discogsography.tableinator.rows import RecordRows, rows_from_json
 from discogsography.tableinator.schema import ensure_schema
 from discogsography.tableinator.service import GC_THRESHOLDS
+from discogsography.tableinator.tables import TABLES
 from discogsography.tableinator.writer import KindWriter, dedupe
 
 HERE = Path(__file__).resolve().parent

@@ -42,9 +42,7 @@ from discogsography.pipeline_wait import (
     stuck_message,
 )
 from discogsography.tableinator.settings import TableinatorSettings, load_settings
-
-TABLES = ("artists", "labels", "masters", "releases")
-LINK_TABLES = ("release_labels", "release_artists", "master_artists", "artist_aliases", "artist_members")
+from discogsography.tableinator.tables import LINK_TABLES, RECORD_TABLES
 
 log = get_logger("discogsography.pipeline")
 
@@ -103,7 +101,7 @@ def _held_versions(settings: TableinatorSettings) -> dict[Kind, str | None]:
 def _table_counts(settings: TableinatorSettings) -> dict[str, int]:
     counts: dict[str, int] = {}
     with psycopg.connect(settings.postgres_conninfo(), connect_timeout=10) as conn:
-        for table in TABLES + LINK_TABLES:
+        for table in RECORD_TABLES + LINK_TABLES:
             row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()
             counts[table] = int(row[0]) if row else 0
     return counts
@@ -207,7 +205,7 @@ def pipeline(timeout: float, extractor_health_port: int, tableinator_health_port
         click.echo(f"\nLoaded into PostgreSQL in {seconds:.1f} s:")
         if held:
             click.echo(f"  (already held version {run.version}, not published again: {', '.join(held)})")
-    for table in TABLES + LINK_TABLES:
+    for table in RECORD_TABLES + LINK_TABLES:
         click.echo(f"  {table:<16} {counts[table]:>10,} rows")
 
 

@@ -19,7 +19,8 @@ import psycopg
 from psycopg import sql
 
 from discogsography.kinds import Kind
-from discogsography.pipeline import LINK_TABLES, TABLES
+from discogsography.tableinator.tables import LINK_TABLES
+from discogsography.tableinator.tables import RECORD_TABLES as TABLES
 from tests.faults.harness import POSTGRES, Pipeline, wait_for
 
 REPO = Path(__file__).resolve().parents[2]

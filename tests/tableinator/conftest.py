@@ -17,6 +17,7 @@ from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser, ParsedRecord
 from discogsography.redact import redact_url
 from discogsography.tableinator.schema import ensure_schema
+from discogsography.tableinator.tables import DDL_TABLES
 from tests.servers import server_unavailable
 from tests.tableinator.tableinator_helpers import AMQP_URL, PG_ADDRESS, PG_USER
 
@@ -83,18 +84,7 @@ def pg_database() -> Iterator[str]:
         drop_database(name)
 
 
-ALL_TABLES = (
-    "labels",
-    "artists",
-    "releases",
-    "masters",
-    "release_labels",
-    "release_artists",
-    "master_artists",
-    "artist_aliases",
-    "artist_members",
-    "dump_versions",
-)
+ALL_TABLES = tuple(DDL_TABLES)  # every table of ddl.sql
 
 
 @pytest.fixture

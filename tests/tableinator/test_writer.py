@@ -9,8 +9,9 @@ import pytest
 
 from discogsography.kinds import Kind
 from discogsography.parsing import ParsedRecord
-from discogsography.tableinator.rows import TABLES, build_rows
+from discogsography.tableinator.rows import build_rows
 from discogsography.tableinator.schema import ensure_schema, migrations, schema_version
+from discogsography.tableinator.tables import TABLES
 from discogsography.tableinator.writer import KindWriter, dedupe, is_transient
 
 pytestmark = pytest.mark.postgres

@@ -64,11 +64,11 @@ def convert_dump(
         table_writers(out_dir) as writers,
         byte_progress(progress, parser.source.compressed_size, f"converting {xml_path.name}") as advance,
     ):
-        for record in parser:
+        # The converter's dicts as they are: no JSON line is written, hashed and decoded again.
+        for data in parser.dicts():
             result.releases_seen += 1
             if result.releases_seen % 5000 == 0:  # every release read, matching or not
                 advance(parser.source.compressed_position())
-            data = record.data
             # decide before building rows: most releases of a full dump are not the library's
             if matcher is not None and not (
                 matcher.matches_any(main_artist_names(data)) or matcher.matches_any([credit_line(data)])

@@ -1,8 +1,8 @@
 """The Arrow schema of each kind's Parquet file (docs/export.md).
 
 Two parts, both derived from definitions that exist once:
-- the typed columns of the kind's table (rows.TABLES, types from ddl.sql), with the values the
-  tableinator stores;
+- the typed columns of the kind's table and their types, from ddl.sql (tableinator/tables.py),
+  with the values the tableinator stores;
 - every other top-level field of the record, in the record's own shape (structs and lists),
   typed from the kind's JSON Schema (src/discogsography/schemas). A field that is either text or
   an element with attributes (``named_ref``, ``master_id``) is the struct, its text under
@@ -16,10 +16,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from discogsography.export.ddl_types import column_types
 from discogsography.kinds import Kind
 from discogsography.schemas import load_schema
-from discogsography.tableinator.rows import TABLES
+from discogsography.tableinator.tables import DDL_TABLES, TABLES
 
 # The system allocator hands freed memory back (pyarrow's default keeps it): about 30 MB less
 # peak RSS over the main process and two workers, measured on the 100,000-release dump. Every
@@ -40,7 +39,7 @@ MAX_NESTING = 2  # times one $ref may nest in itself (tracks in tracks) before i
 
 @cache
 def typed_columns(kind: Kind) -> tuple[str, ...]:
-    """The table columns a kind's Parquet file has: those of rows.py but ``data``."""
+    """The table columns a kind's Parquet file has: those its rows give values for but ``data``."""
     return tuple(column for column in TABLES[kind].columns if column != "data")
 
 
@@ -78,8 +77,7 @@ def _arrow_type(node: dict[str, Any], defs: dict[str, Any], seen: tuple[str, ...
 
 @cache
 def arrow_schema(kind: Kind) -> pa.Schema:
-    table = TABLES[kind].table
-    sql_types = column_types()[table]
+    sql_types = DDL_TABLES[TABLES[kind].table].types
     fields = [pa.field(column, _SQL_TO_ARROW[sql_types[column]]) for column in typed_columns(kind)]
     schema = load_schema(kind.value)
     defs = schema.get("$defs", {})

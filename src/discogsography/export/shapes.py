@@ -20,7 +20,8 @@ from discogsography.export.conform import conform
 from discogsography.kinds import Kind
 from discogsography.parsing.records import ParsedRecord
 from discogsography.parsing.splitter import Block
-from discogsography.tableinator.rows import ROW_BUILDERS, TABLES, RecordRows, RowError, rows_from_json
+from discogsography.tableinator.rows import ROW_BUILDERS, RecordRows, RowError, rows_from_json
+from discogsography.tableinator.tables import TABLES
 
 
 def _typed(kind: Kind, build: Callable[[], RecordRows], record: ParsedRecord) -> dict[str, Any]:

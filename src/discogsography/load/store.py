@@ -17,7 +17,8 @@ from psycopg import sql
 
 from discogsography.kinds import Kind
 from discogsography.load.state import mark_complete
-from discogsography.tableinator.rows import TABLES, RecordRows
+from discogsography.tableinator.rows import RecordRows
+from discogsography.tableinator.tables import TABLES
 from discogsography.tableinator.versions import record_version
 from discogsography.tableinator.writer import KindWriter, WriteResult, _JsonTextDumper
 

@@ -9,20 +9,29 @@ record, so every good record is still delivered, but the file is never taken as 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from discogsography.errors import BrokenDumpError, RecordError, TooManySkippedError
 from discogsography.kinds import Kind
+from discogsography.parsing.canonical import HASH_KEY
 from discogsography.parsing.parallel import parse_in_workers
-from discogsography.parsing.records import ParsedRecord, Prefilter, parse_block
+from discogsography.parsing.records import (
+    ParsedRecord,
+    Prefilter,
+    parse_block,
+    parse_block_with,
+    parse_raw_dict,
+)
 from discogsography.parsing.source import CHUNK_SIZE, DumpSource
 from discogsography.parsing.splitter import Block, RecordSplitter
 
 DEFAULT_MAX_CONSECUTIVE_FAILURES = 100
 DEFAULT_MAX_SKIPPED_SHARE = 0.001  # 0.1 % of a file's records
 _MAX_REPORTED_FAILURES = 1000
+T = TypeVar("T")
 
 
 @dataclass
@@ -100,11 +109,24 @@ class DumpParser:
         yield from splitter.finish()
 
     def __iter__(self) -> Iterator[ParsedRecord]:
+        if self.workers > 1:
+            return self._counted(parse_in_workers(self.kind, self.blocks(), self.workers))
+        return self._counted(self._parse_here())
+
+    def dicts(self) -> Iterator[dict[str, Any]]:
+        """The records as the converter's dicts (``ParsedRecord.data`` without its "sha256"),
+        counted and skipped as ``iter`` does; ``prefilter`` is not used. In one process no JSON
+        is written, hashed or decoded; worker processes still send JSON lines (cheaper to pickle
+        than dicts)."""
+        if self.workers > 1:
+            return self._counted(_without_hash(parse_in_workers(self.kind, self.blocks(), self.workers)))
+        return self._counted(
+            result for block in self.blocks() for result in parse_block_with(parse_raw_dict, self.kind, block)
+        )
+
+    def _counted(self, results: Iterable[T | RecordError]) -> Iterator[T]:
+        """The good results; every failure counted, reported and held to the limits."""
         try:
-            if self.workers > 1:
-                results = parse_in_workers(self.kind, self.blocks(), self.workers)
-            else:
-                results = self._parse_here()
             consecutive = 0
             for result in results:
                 if isinstance(result, RecordError):
@@ -137,3 +159,13 @@ class DumpParser:
     def _parse_here(self) -> Iterator[ParsedRecord | RecordError]:
         for block in self.blocks():
             yield from parse_block(self.kind, block, self.prefilter)
+
+
+def _without_hash(results: Iterable[ParsedRecord | RecordError]) -> Iterator[dict[str, Any] | RecordError]:
+    for result in results:
+        if isinstance(result, RecordError):
+            yield result
+        else:
+            data = result.data
+            del data[HASH_KEY]
+            yield data

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from lxml import etree
@@ -22,6 +22,7 @@ from discogsography.parsing.convert import element_to_record, record_to_canonica
 from discogsography.parsing.splitter import Block, RawRecord, record_tag, split_after_opening, split_block
 
 _ID_HINT = re.compile(rb'^<\w+ id="(\d+)"|<id>(\d+)</id>')
+T = TypeVar("T")
 
 
 def _new_xml_parser() -> etree.XMLParser:
@@ -61,7 +62,25 @@ class ParsedRecord:
 
 def parse_raw_record(kind: Kind, raw: RawRecord) -> ParsedRecord:
     """Parse one raw record. Raises RecordError when it cannot be parsed or has no id."""
-    spec: KindSpec = kind.spec
+    element = _record_element(kind.spec, raw)
+    written = record_to_canonical_json(element)
+    if written is not None:  # the common case: JSON straight from the tree, no dicts
+        record_id, body = written
+        digest, line = hash_and_line(body)
+        return ParsedRecord(kind, record_id, digest, line, raw.offset)
+    record = _element_record(kind.spec, raw, element)
+    digest, line = hashed_line(record)
+    return ParsedRecord(kind, record["id"], digest, line, raw.offset)
+
+
+def parse_raw_dict(kind: Kind, raw: RawRecord) -> dict[str, Any]:
+    """Parse one raw record to the converter's dict (its id an int, no "sha256"): what
+    ``parse_raw_record(...).data`` holds but its hash, with no JSON written, decoded or hashed.
+    Raises RecordError as parse_raw_record does."""
+    return _element_record(kind.spec, raw, _record_element(kind.spec, raw))
+
+
+def _record_element(spec: KindSpec, raw: RawRecord) -> etree._Element:
     try:
         element = etree.fromstring(raw.xml, _XML_PARSER)
     except etree.XMLSyntaxError as exc:
@@ -70,17 +89,14 @@ def parse_raw_record(kind: Kind, raw: RawRecord) -> ParsedRecord:
         raise RecordError(
             f"expected <{spec.record_tag}>, found <{element.tag}>", offset=raw.offset, record_id=None
         )
-    written = record_to_canonical_json(element)
-    if written is not None:  # the common case: JSON straight from the tree, no dicts
-        record_id, body = written
-        digest, line = hash_and_line(body)
-        return ParsedRecord(kind, record_id, digest, line, raw.offset)
+    return element
+
+
+def _element_record(spec: KindSpec, raw: RawRecord, element: etree._Element) -> dict[str, Any]:
     try:
-        record = element_to_record(element, id_is_attribute=spec.id_is_attribute)
+        return element_to_record(element, id_is_attribute=spec.id_is_attribute)
     except ValueError as exc:
         raise RecordError(str(exc), offset=raw.offset, record_id=_id_hint(raw.xml)) from None
-    digest, line = hashed_line(record)
-    return ParsedRecord(kind, record["id"], digest, line, raw.offset)
 
 
 def _id_hint(xml: bytes) -> str | None:
@@ -99,17 +115,29 @@ def parse_block(
     kind: Kind, block: Block, prefilter: Prefilter | None = None
 ) -> Iterator[ParsedRecord | RecordError]:
     """The records of a block, in order; a record that cannot be parsed is yielded as its error."""
+    return parse_block_with(parse_raw_record, kind, block, prefilter)
+
+
+def parse_block_with(
+    parse: Callable[[Kind, RawRecord], T],
+    kind: Kind,
+    block: Block,
+    prefilter: Callable[[RawRecord], T | None] | None = None,
+) -> Iterator[T | RecordError]:
+    """parse_block with another parse of each record (``parse_raw_dict``: the records as dicts)."""
     for raw in split_block(block):
         if prefilter is not None and (known := prefilter(raw)) is not None:
             yield known
             continue
         try:
-            yield parse_raw_record(kind, raw)
+            yield parse(kind, raw)
         except RecordError as error:
-            yield from _recover(kind, raw, error)
+            yield from _recover(parse, kind, raw, error)
 
 
-def _recover(kind: Kind, raw: RawRecord, error: RecordError) -> list[ParsedRecord | RecordError]:
+def _recover(
+    parse: Callable[[Kind, RawRecord], T], kind: Kind, raw: RawRecord, error: RecordError
+) -> list[T | RecordError]:
     """A span that failed may be a record whose closing tag is missing, holding its neighbours.
 
     It is re-cut after its opening; when any later piece parses (recovering its own broken pieces
@@ -119,17 +147,17 @@ def _recover(kind: Kind, raw: RawRecord, error: RecordError) -> list[ParsedRecor
     pieces = split_after_opening(raw, record_tag(kind.spec.record_tag))
     if len(pieces) == 1:
         return [error]
-    results: list[ParsedRecord | RecordError] = [_parsed(kind, pieces[0])]
+    results: list[T | RecordError] = [_parsed(parse, kind, pieces[0])]
     for piece in pieces[1:]:
-        result = _parsed(kind, piece)
-        results.extend(_recover(kind, piece, result) if isinstance(result, RecordError) else [result])
-    if any(isinstance(result, ParsedRecord) for result in results[1:]):
+        result = _parsed(parse, kind, piece)
+        results.extend(_recover(parse, kind, piece, result) if isinstance(result, RecordError) else [result])
+    if any(not isinstance(result, RecordError) for result in results[1:]):
         return results
     return [error]
 
 
-def _parsed(kind: Kind, raw: RawRecord) -> ParsedRecord | RecordError:
+def _parsed(parse: Callable[[Kind, RawRecord], T], kind: Kind, raw: RawRecord) -> T | RecordError:
     try:
-        return parse_raw_record(kind, raw)
+        return parse(kind, raw)
     except RecordError as error:
         return error

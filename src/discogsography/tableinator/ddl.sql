@@ -1,4 +1,7 @@
 -- The tableinator's schema: the one place that defines it (docs/schema.md explains it).
+-- The code reads the tables' names and columns from the CREATE TABLE statements below
+-- (tableinator/tables.py): one column a line; a kind's link tables are named after its
+-- singular (release_labels), their first column the record's id.
 --
 -- Each "-- migration N: ..." section runs once, in order, in its own transaction, and is
 -- recorded in schema_version; every statement is also written to be re-runnable.

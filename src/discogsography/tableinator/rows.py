@@ -1,11 +1,11 @@
 """Record to table rows: pure functions, one per kind (docs/schema.md).
 
 A record (the parser's dict, "sha256" included) becomes one row of its kind's table plus the
-rows of its link tables. Typed columns are read by the rules of discogsography.fields, shared
-with the cache builder: a missing, empty or oddly shaped field gives NULL, never an error,
-because ``data`` keeps the whole record anyway. Only a record whose own id cannot be stored is
-refused (RowError). Empty lists become NULL arrays, so that ``array_length(aliases, 1)`` and
-``IS NOT NULL`` agree.
+rows of its link tables, each in the column order of ddl.sql (tables.TABLES). Typed columns
+are read by the rules of discogsography.fields, shared with the cache builder: a missing,
+empty or oddly shaped field gives NULL, never an error, because ``data`` keeps the whole
+record anyway. Only a record whose own id cannot be stored is refused (RowError). Empty lists
+become NULL arrays, so that ``array_length(aliases, 1)`` and ``IS NOT NULL`` agree.
 """
 
 from __future__ import annotations
@@ -26,34 +26,6 @@ Row = tuple[Any, ...]
 
 class RowError(DiscogsographyError):
     """A record that can never be stored (its id does not fit the table)."""
-
-
-@dataclass(frozen=True, slots=True)
-class LinkTable:
-    name: str
-    columns: tuple[str, ...]  # the first column holds the record's id
-
-    @property
-    def parent_column(self) -> str:
-        return self.columns[0]
-
-
-@dataclass(frozen=True, slots=True)
-class KindTables:
-    """Where one kind is stored: its table with the column order of its rows, its link tables.
-
-    ``generated`` columns are computed by PostgreSQL from ``data`` (see ddl.sql), so a large
-    list such as a tracklist is parsed once, as part of ``data``, and never disagrees with it.
-    """
-
-    table: str
-    columns: tuple[str, ...]
-    links: tuple[LinkTable, ...]
-    generated: tuple[str, ...] = ()
-
-    @property
-    def all_columns(self) -> tuple[str, ...]:
-        return self.columns + self.generated
 
 
 @dataclass(slots=True)
@@ -110,50 +82,6 @@ def record_data(record: dict[str, Any]) -> bytes:
 
 
 # --- per kind ------------------------------------------------------------------------------
-
-LABELS = KindTables("labels", ("id", "name", "profile", "urls", "parent_label_id", "data", "hash"), ())
-ARTISTS = KindTables(
-    "artists",
-    ("id", "name", "real_name", "profile", "urls", "aliases", "data", "hash"),
-    (
-        LinkTable("artist_aliases", ("artist_id", "position", "alias_id", "alias_name")),
-        LinkTable("artist_members", ("group_id", "position", "member_id", "member_name")),
-    ),
-)
-RELEASES = KindTables(
-    "releases",
-    (
-        "id",
-        "title",
-        "year",
-        "country",
-        "genres",
-        "styles",
-        "master_id",
-        "data",
-        "hash",
-    ),
-    (
-        LinkTable("release_labels", ("release_id", "position", "label_id", "label_name", "catno")),
-        LinkTable(
-            "release_artists",
-            ("release_id", "extra", "position", "artist_id", "artist_name", "anv", "role", "tracks"),
-        ),
-    ),
-    # The record's lists, read as items() reads them (discogs_items in ddl.sql).
-    generated=("formats", "tracklist"),
-)
-MASTERS = KindTables(
-    "masters",
-    ("id", "title", "year", "genres", "styles", "main_release", "data", "hash"),
-    (LinkTable("master_artists", ("master_id", "position", "artist_id", "artist_name", "anv", "role")),),
-)
-TABLES: dict[Kind, KindTables] = {
-    Kind.LABELS: LABELS,
-    Kind.ARTISTS: ARTISTS,
-    Kind.RELEASES: RELEASES,
-    Kind.MASTERS: MASTERS,
-}
 
 
 def label_rows(record: dict[str, Any], data: bytes) -> RecordRows:

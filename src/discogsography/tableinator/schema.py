@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from importlib.resources import files
 from typing import Any
 
 import psycopg
+
+from discogsography.tableinator.tables import ddl_text
 
 _MIGRATION_HEADER = re.compile(r"^-- migration (\d+): (.+)$", re.MULTILINE)
 # Two services starting at once must not both migrate: they queue on this lock.
@@ -23,7 +24,7 @@ class Migration:
 
 def migrations() -> list[Migration]:
     """The numbered sections of ddl.sql, in order."""
-    text = files("discogsography.tableinator").joinpath("ddl.sql").read_text(encoding="utf-8")
+    text = ddl_text()
     headers = list(_MIGRATION_HEADER.finditer(text))
     found = []
     for index, header in enumerate(headers):

@@ -31,7 +31,8 @@ from psycopg.pq import Format
 
 from discogsography import metrics
 from discogsography.kinds import Kind
-from discogsography.tableinator.rows import TABLES, KindTables, RecordRows, Removal
+from discogsography.tableinator.rows import RecordRows, Removal
+from discogsography.tableinator.tables import TABLES, KindTables
 
 # SQLSTATE classes that say "try again later", not "this data is wrong": connection exceptions,
 # admin shutdown / cannot connect now, insufficient resources, serialization failures and
