@@ -13,6 +13,7 @@ import pytest
 from psycopg import sql
 
 from tests.cache.cache_testdata import LIBRARY_PAIRS, make_library_db
+from tests.support.servers import unavailable
 
 # The test server: trust auth as postgres on the local machine unless told otherwise.
 PG_ADMIN_URL = os.environ.get("CACHE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -22,13 +23,6 @@ def with_dbname(url: str, name: str) -> str:
     return psycopg.conninfo.make_conninfo(url, dbname=name)
 
 
-def _unavailable(reason: str) -> None:
-    # On CI a missing server is a failure; on a laptop without one, a skip.
-    if os.environ.get("CI"):
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
 @pytest.fixture
 def pg_factory() -> Iterator[Callable[[], str]]:
     """Creates uniquely named databases (dgtest_cache_<random>) and drops them all afterwards."""
@@ -36,8 +30,7 @@ def pg_factory() -> Iterator[Callable[[], str]]:
     try:
         admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
     except psycopg.OperationalError as exc:
-        _unavailable(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}")
-        raise
+        unavailable(f"PostgreSQL at {PG_ADMIN_URL}", exc)
 
     def create() -> str:
         name = f"dgtest_cache_{secrets.token_hex(5)}"
@@ -90,8 +83,9 @@ def mysql_catalog() -> Iterator[Callable[[list[str]], str]]:
     try:
         admin = pymysql.connect(host=MYSQL_HOST, port=MYSQL_PORT, user="root", password="", autocommit=True)
     except pymysql.MySQLError as exc:
-        _unavailable(f"MariaDB not reachable at {MYSQL_HOST}:{MYSQL_PORT}: {exc}")
-        raise
+        # 1044/1045: access denied, 1049: unknown database; 2003 (can't connect) is transient.
+        refused = bool(exc.args) and exc.args[0] in (1044, 1045, 1049)
+        unavailable(f"MariaDB at {MYSQL_HOST}:{MYSQL_PORT}", exc, permanent=refused)
     created: list[str] = []
 
     def create(inserts: list[str]) -> str:
