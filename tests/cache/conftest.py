@@ -6,14 +6,16 @@ import os
 import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import psycopg
 import pymysql
 import pytest
 from psycopg import sql
 
+from discogsography.redact import redact_url
 from tests.cache.cache_testdata import LIBRARY_PAIRS, make_library_db
-from tests.support.servers import unavailable
+from tests.servers import server_unavailable
 
 # The test server: trust auth as postgres on the local machine unless told otherwise.
 PG_ADMIN_URL = os.environ.get("CACHE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -30,7 +32,7 @@ def pg_factory() -> Iterator[Callable[[], str]]:
     try:
         admin = psycopg.connect(PG_ADMIN_URL, autocommit=True)
     except psycopg.OperationalError as exc:
-        unavailable(f"PostgreSQL at {PG_ADMIN_URL}", exc)
+        server_unavailable(f"PostgreSQL at {redact_url(PG_ADMIN_URL)}", exc)
 
     def create() -> str:
         name = f"dgtest_cache_{secrets.token_hex(5)}"
@@ -76,6 +78,16 @@ CATALOG_DDL = [
 ]
 
 
+# MySQL's "access denied" (1044, 1045) and "unknown database" (1049): the server refused.
+_MYSQL_REFUSALS = (1044, 1045, 1049)
+
+
+def mysql_unavailable(what: str, exc: pymysql.MySQLError) -> NoReturn:
+    if exc.args and exc.args[0] in _MYSQL_REFUSALS:
+        pytest.fail(f"{what}: {exc.args[-1]} (the server refused: fix the test settings)")
+    server_unavailable(what, exc)
+
+
 @pytest.fixture
 def mysql_catalog() -> Iterator[Callable[[list[str]], str]]:
     """Creates catalog databases (dgtest_cache_<random>) on the MariaDB server, filled by the given
@@ -83,9 +95,7 @@ def mysql_catalog() -> Iterator[Callable[[list[str]], str]]:
     try:
         admin = pymysql.connect(host=MYSQL_HOST, port=MYSQL_PORT, user="root", password="", autocommit=True)
     except pymysql.MySQLError as exc:
-        # 1044/1045: access denied, 1049: unknown database; 2003 (can't connect) is transient.
-        refused = bool(exc.args) and exc.args[0] in (1044, 1045, 1049)
-        unavailable(f"MariaDB at {MYSQL_HOST}:{MYSQL_PORT}", exc, permanent=refused)
+        mysql_unavailable(f"MariaDB at {MYSQL_HOST}:{MYSQL_PORT}", exc)
     created: list[str] = []
 
     def create(inserts: list[str]) -> str:

@@ -10,13 +10,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import psycopg
-import pytest
 from psycopg import sql
 
-from discogsography.failures import is_permanent, summary
+from tests.servers import server_unavailable
 
 
 @dataclass(frozen=True)
@@ -34,13 +32,13 @@ class Servers:
         return psycopg.conninfo.make_conninfo(host=host, port=port, user=self.postgres_user, dbname=dbname)
 
     def create_database(self, name: str) -> str:
-        """Create database ``name``; returns its conninfo. A server that does not answer is
-        ``unavailable``."""
+        """Create database ``name``; returns its conninfo (a server that does not answer: see
+        tests/servers.py)."""
         try:
             with psycopg.connect(self.conninfo(), autocommit=True) as conn:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         except psycopg.OperationalError as exc:
-            unavailable(f"PostgreSQL at {self.postgres_address}", exc)
+            server_unavailable(f"PostgreSQL at {self.postgres_address}", exc)
         return self.conninfo(name)
 
     def drop_database(self, name: str) -> None:
@@ -70,18 +68,3 @@ SHARED = Servers(
 PG_ADDRESS = SHARED.postgres_address
 PG_USER = SHARED.postgres_user
 AMQP_URL = SHARED.amqp_url
-
-
-def on_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def unavailable(what: str, exc: BaseException, *, permanent: bool = False) -> NoReturn:
-    """A server a test needs did not answer. Under CI=true that fails the test, and so does a
-    permanent failure anywhere (a refused login, an unknown database or virtual host: see
-    discogsography.failures, or ``permanent`` for a client it does not know); only a server
-    that is not there on a developer's machine skips."""
-    reason = f"{what}: {summary(exc)}"
-    if on_ci() or permanent or is_permanent(exc):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
