@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 SAMPLE_DUMP := samples/discogs_20200806
 
-.PHONY: help setup services run parse test lint docs bench bench-pipeline bench-refresh bench-index bench-peers bench-floor bench-pg-settings clean
+.PHONY: help setup services run parse test test-faults-loaded lint docs bench bench-pipeline bench-refresh bench-index bench-peers bench-floor bench-pg-settings clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ docs: setup ## Regenerate docs/configuration.md from the settings classes
 test: services lint ## Lint, the parser's tests without the compiled converter, then the whole suite
 	DISCOGSOGRAPHY_PURE_PYTHON=1 uv run pytest -q -p no:randomly tests/parsing
 	uv run pytest
+
+test-faults-loaded: services ## The fault suite three times in a row while a busy loop keeps one core at 100 %
+	@scripts/faults-under-load.sh
 
 bench: setup ## Parser benchmark on a make_dump.py dump (200,000 releases)
 	uv run python bench/parse_bench.py

@@ -24,7 +24,9 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.dashboard.browser import Browser
-from tests.e2e.runs import AMQP, POSTGRES, delete_queues
+from tests.e2e.runs import delete_queues
+from tests.support.servers import AMQP_URL as AMQP
+from tests.support.servers import SHARED
 
 HERE = Path(__file__).resolve().parent
 DUMP = HERE / "out" / "dashboard_dump"
@@ -50,7 +52,7 @@ def draining(state: dict[str, Any]) -> bool:
 def main(target: Path) -> None:
     run_id = uuid.uuid4().hex[:8]
     database, prefix = f"dgbench_dash_{run_id}", f"dgbench-dash-{run_id}-"
-    with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
+    with psycopg.connect(SHARED.conninfo("postgres"), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{database}"')
     workdir = Path(tempfile.mkdtemp(prefix="dashboard-shot-"))
     env = {
@@ -95,7 +97,7 @@ def main(target: Path) -> None:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
-        with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
+        with psycopg.connect(SHARED.conninfo("postgres"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         delete_queues(prefix)
 

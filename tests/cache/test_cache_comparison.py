@@ -5,8 +5,6 @@ REVIEW), every library pair ends KEEP, and no non-matching pair keeps a release.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +21,10 @@ from discogsography.cache.matching import ArtistMatcher
 from discogsography.cache.verify import classify_database
 from tests.cache.cache_testdata import make_library_db
 from tests.cache.peer_logic import peer_kept
+from tests.support.dumps import make_dump
 
 pytestmark = pytest.mark.postgres
 
-ROOT = Path(__file__).parents[2]
 LIBRARY_FILE = Path(__file__).parent / "data" / "comparison_library.tsv"
 
 # Real albums (and real sample artists with albums they do not have in the dump): match nothing.
@@ -101,12 +99,11 @@ def build(url: str, csv_dir: Path) -> dict[int, int]:
 
 @pytest.fixture(scope="module")
 def dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dump5000")
-    subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "make_dump.py"), str(out), "--releases", "5000",
-         "--artists", "0", "--labels", "0", "--masters", "0"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+    out = make_dump(
+        tmp_path_factory.mktemp("dump5000"),
+        {"releases": 5000, "artists": 0, "labels": 0, "masters": 0},
+        level=6,
+    )
     (releases,) = out.glob("*_releases.xml.gz")
     return releases
 

@@ -22,8 +22,9 @@ from discogsography.amqp.topology import Topology
 from discogsography.dashboard import metrics
 from discogsography.kinds import Kind
 from tests.dashboard.browser import Browser
-from tests.e2e.runs import AMQP, POSTGRES
-from tests.faults.harness import read_queue_depths
+from tests.support.amqp import read_queue_depths
+from tests.support.servers import AMQP_URL as AMQP
+from tests.support.servers import SHARED
 
 READ_ALL = (
     "Object.fromEntries([...document.querySelectorAll('[data-key]')]"
@@ -108,13 +109,13 @@ def records_from_metrics(url: str, service: str) -> dict[str, float] | None:
 
 
 def table_statistics(database: str) -> dict[str, int]:
-    with psycopg.connect(f"{POSTGRES} dbname={database}", autocommit=True) as conn:
+    with psycopg.connect(SHARED.conninfo(database), autocommit=True) as conn:
         rows = conn.execute("SELECT relname, n_live_tup FROM pg_stat_user_tables").fetchall()
     return {str(name): int(live) for name, live in rows}
 
 
 def stored_rows(database: str, table: str) -> int:
-    with psycopg.connect(f"{POSTGRES} dbname={database}") as conn:
+    with psycopg.connect(SHARED.conninfo(database)) as conn:
         row = conn.execute(f'SELECT count(*) FROM "{table}"').fetchone()
     return int(row[0]) if row else 0
 

@@ -51,7 +51,9 @@ from tests.dashboard.harness import (
     stored_rows,
     wait_until,
 )
-from tests.e2e.runs import AMQP, POSTGRES, delete_queues
+from tests.e2e.runs import delete_queues
+from tests.support.servers import AMQP_URL as AMQP
+from tests.support.servers import SHARED
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -64,7 +66,7 @@ def run(tmp_path: Path) -> Iterator[Run]:
     run_id = uuid.uuid4().hex[:8]
     database = f"dgtest_dash_{run_id}"
     prefix = f"dgtest-dash-{run_id}-"
-    with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
+    with psycopg.connect(SHARED.conninfo("postgres"), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{database}"')
     ports = {name: free_port() for name in ("extractor", "tableinator", "dashboard")}
     (tmp_path / "logs").mkdir()
@@ -100,7 +102,7 @@ def run(tmp_path: Path) -> Iterator[Run]:
     finally:
         for name in list(state.processes):
             state.stop(name)
-        with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
+        with psycopg.connect(SHARED.conninfo("postgres"), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         delete_queues(prefix)
 

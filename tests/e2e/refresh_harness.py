@@ -21,7 +21,9 @@ from psycopg import sql
 from discogsography.kinds import Kind
 from discogsography.tableinator.tables import LINK_TABLES
 from discogsography.tableinator.tables import RECORD_TABLES as TABLES
-from tests.faults.harness import POSTGRES, Pipeline, wait_for
+from tests.faults.harness import Pipeline
+from tests.support.servers import SHARED
+from tests.support.waits import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 MAKE_REFRESH = REPO / "bench" / "make_refresh.py"
@@ -95,8 +97,8 @@ def differences(database: str, other: str) -> dict[str, tuple[int, int]]:
     """
     found: dict[str, tuple[int, int]] = {}
     with (
-        psycopg.connect(f"{POSTGRES} dbname={database}", autocommit=True) as conn,
-        psycopg.connect(f"{POSTGRES} dbname={other}") as source,
+        psycopg.connect(SHARED.conninfo(database), autocommit=True) as conn,
+        psycopg.connect(SHARED.conninfo(other)) as source,
     ):
         conn.execute("DROP SCHEMA IF EXISTS other CASCADE")
         conn.execute("CREATE SCHEMA other")

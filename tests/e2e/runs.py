@@ -1,19 +1,16 @@
 """One `discogsography pipeline` run as a user starts it: a subprocess, configured by environment
-variables, into a PostgreSQL database and a queue prefix of its own."""
+variables, into a PostgreSQL database and a queue prefix of its own on the shared servers."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 
 from discogsography.amqp.topology import remove_prefix
-
-POSTGRES = "host=127.0.0.1 port=5432 user=postgres"
-AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+from tests.support.servers import SHARED
 
 
 def run_pipeline(
@@ -30,14 +27,7 @@ def run_pipeline(
 
     ``overrides`` are environment variables set on top ({"AMQP_CONNECTION": ...}, say)."""
     env = {
-        **os.environ,
-        "DISCOGS_SOURCE": source.as_uri(),
-        "DISCOGS_ROOT": str(root),
-        "AMQP_CONNECTION": AMQP,
-        "AMQP_PREFIX": prefix,
-        "POSTGRES_ADDRESS": "127.0.0.1:5432",
-        "POSTGRES_USERNAME": "postgres",
-        "POSTGRES_DATABASE": database,
+        **SHARED.service_env(source=source, root=root, database=database, prefix=prefix),
         "CONSUMER_CANCEL_DELAY": "1",
         "POSTGRES_BATCH_FLUSH_INTERVAL": "0.5",
         **(overrides or {}),
@@ -57,4 +47,4 @@ def run_pipeline(
 
 def delete_queues(prefix: str) -> None:
     """Remove the exchange and queues a run declared under ``prefix``."""
-    asyncio.run(remove_prefix(AMQP, prefix))
+    asyncio.run(remove_prefix(SHARED.amqp_url, prefix))

@@ -20,9 +20,10 @@ import pytest
 
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
-from tests.e2e.runs import POSTGRES, delete_queues, run_pipeline
+from tests.e2e.runs import delete_queues, run_pipeline
 from tests.eras import ERA_DATES, ERAS, build_era_dump
 from tests.fidelity import triples_differ
+from tests.support.servers import SHARED
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -41,14 +42,13 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
         for era in ERAS:
             folder = build_era_dump(tmp_path_factory.mktemp(f"era-{era}"), era)
             database = f"dgtest_era_{era}_{run_id}"
-            result[era] = (folder, f"{POSTGRES} dbname={database}")
+            result[era] = (folder, SHARED.conninfo(database))
             root = tmp_path_factory.mktemp(f"root-{era}")
             run_pipeline(folder, root, database, f"dgtest-era-{era}-{run_id}-")
         yield result
     finally:
-        with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
-            for era in ERAS:
-                conn.execute(f'DROP DATABASE IF EXISTS "dgtest_era_{era}_{run_id}" WITH (FORCE)')
+        for era in ERAS:
+            SHARED.drop_database(f"dgtest_era_{era}_{run_id}")
         for era in ERAS:
             delete_queues(f"dgtest-era-{era}-{run_id}-")
 

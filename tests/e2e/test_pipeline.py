@@ -8,7 +8,6 @@ the parser's records.
 
 from __future__ import annotations
 
-import asyncio
 import gzip
 import json
 import subprocess
@@ -24,8 +23,9 @@ from discogsography.amqp.topology import Topology
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
 from tests.conftest import SAMPLES_2020
-from tests.e2e.runs import AMQP, POSTGRES, delete_queues, run_pipeline
-from tests.faults.harness import read_queue_depths
+from tests.e2e.runs import delete_queues, run_pipeline
+from tests.support.amqp import queue_depths
+from tests.support.servers import SHARED
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -40,16 +40,11 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
     prefix = f"dgtest-e2e-{run_id}-"
     try:
         result = run_pipeline(SAMPLES_2020, tmp_path_factory.mktemp("discogs-root"), database, prefix)
-        depths = _queue_depths(Topology(prefix))
-        yield f"{POSTGRES} dbname={database}", result, depths
+        depths = queue_depths(SHARED.amqp_url, Topology(prefix))
+        yield SHARED.conninfo(database), result, depths
     finally:
-        with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        SHARED.drop_database(database)
         delete_queues(prefix)
-
-
-def _queue_depths(topology: Topology) -> dict[str, int]:
-    return asyncio.run(read_queue_depths(AMQP, topology))
 
 
 def xml_records(kind: Kind) -> list[ET.Element]:

@@ -15,8 +15,9 @@ import psycopg
 import pytest
 
 from tests.conftest import SAMPLES_2020
-from tests.e2e.runs import POSTGRES, delete_queues, run_pipeline
+from tests.e2e.runs import delete_queues, run_pipeline
 from tests.final_line import final_line
+from tests.support.servers import SHARED
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -58,7 +59,7 @@ def run(tmp_path: Path) -> Iterator[Run]:
     try:
         yield state
     finally:
-        with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
+        with psycopg.connect(SHARED.conninfo("postgres"), autocommit=True) as conn:
             for name in state.databases:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         delete_queues(state.prefix)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -35,11 +33,13 @@ from tests.e2e.refresh_harness import (
     versions,
     wait_reached,
 )
-from tests.faults.harness import Pipeline, wait_for
+from tests.faults.harness import Pipeline
+from tests.support.dumps import make_dump
+from tests.support.servers import SHARED
+from tests.support.waits import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.rabbitmq]
 
-REPO = Path(__file__).resolve().parents[2]
 A, B = "20991101", "20991201"
 RELEASES, OTHERS = 1500, 300
 NO_DIFFERENCE = {table: (0, 0) for table in TABLES + LINK_TABLES}
@@ -56,13 +56,7 @@ class Dumps:
 def dumps(tmp_path_factory: pytest.TempPathFactory) -> Dumps:
     base = tmp_path_factory.mktemp("refresh-dumps")
     a = base / "a"
-    counts = {"releases": RELEASES, "artists": OTHERS, "labels": OTHERS, "masters": OTHERS}
-    subprocess.run(
-        [sys.executable, str(REPO / "bench" / "make_dump.py"), str(a), "--date", A, "--level", "1"]
-        + [f"--{kind}={count}" for kind, count in counts.items()],
-        check=True,
-        stderr=subprocess.DEVNULL,
-    )
+    make_dump(a, {"releases": RELEASES, "artists": OTHERS, "labels": OTHERS, "masters": OTHERS}, date=A)
     report = make_refresh(a, base / "b", B, changed=0.1, new=0.03, removed=0.05)
     return Dumps(a, base / "b", report)
 
@@ -71,7 +65,7 @@ def _pipeline(workdir: Path, *dumps: Path) -> Pipeline:
     mirror = workdir / "mirror"
     for dump in dumps:
         add_to_mirror(mirror, dump)
-    return Pipeline(mirror, workdir)
+    return Pipeline(mirror, workdir, SHARED)
 
 
 @pytest.fixture(scope="module")

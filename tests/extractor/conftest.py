@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from discogsography.amqp.topology import Topology
-from tests.extractor.helpers import delete_topology, make_dump
-
-AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+from tests.extractor.helpers import delete_topology
+from tests.support.dumps import make_dump
+from tests.support.servers import AMQP_URL
 
 
 @pytest.fixture(scope="session")

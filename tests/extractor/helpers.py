@@ -1,11 +1,10 @@
-"""Test helpers for the extractor: sample dumps, a fake data.discogs.com, queue consumption."""
+"""Test helpers for the extractor: a fake data.discogs.com, queue consumption (dumps and queue
+depths: tests.support)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,16 +26,6 @@ from discogsography.parsing import DumpParser
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
 LISTINGS = SAMPLES / "listings"
-MAKE_DUMP = REPO / "bench" / "make_dump.py"
-
-
-def make_dump(out: Path, count: int, date: str = "20991201") -> Path:
-    """A dump of ``count`` records per kind with a valid CHECKSUM (bench/make_dump.py)."""
-    args = [sys.executable, str(MAKE_DUMP), str(out), "--date", date, "--level", "1"]
-    for kind in Kind:
-        args += [f"--{kind.value}", str(count)]
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-    return out
 
 
 def parser_records(path: Path) -> list[dict[str, Any]]:
@@ -76,14 +65,6 @@ async def consume(amqp_url: str, topology: Topology, kind: Kind, *, completions:
                 assert isinstance(decoded, RecordBatch)
                 result.records.extend(decoded.records)
     return result
-
-
-async def queue_depth(amqp_url: str, topology: Topology, kind: Kind) -> int:
-    connection = await aio_pika.connect(amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        queue = await channel.declare_queue(topology.queue(kind), passive=True)
-        return int(queue.declaration_result.message_count or 0)
 
 
 async def delete_topology(amqp_url: str, topology: Topology) -> None:

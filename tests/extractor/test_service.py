@@ -31,9 +31,9 @@ from tests.extractor.helpers import (
     delete_topology,
     dump_files,
     parser_records,
-    queue_depth,
     serve_fake_discogs,
 )
+from tests.support.amqp import read_queue_depths
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -131,7 +131,7 @@ async def test_data_discogs_com_cycle_with_429_drop_and_bad_checksum(
         before = len(fake.requests)
         await Extractor(_settings(base, root, amqp_url, topology), topology=topology).run(once=True)
         assert all("download" not in path for _, path, _, _ in fake.requests[before:])
-    assert await queue_depth(amqp_url, topology, Kind.LABELS) == 0
+    assert (await read_queue_depths(amqp_url, topology))[topology.queue(Kind.LABELS)] == 0
 
 
 async def test_checksum_wrong_twice_fails_the_version(
@@ -230,7 +230,9 @@ async def test_file_mirror_restart_skips_completed_and_redoes_interrupted(
 
     source = (tmp_path / "mirror").as_uri()
     await Extractor(_settings(source, root, amqp_url, topology), topology=topology).run(once=True)
-    assert await queue_depth(amqp_url, topology, Kind.LABELS) == 0  # completed: not sent again
+    assert (await read_queue_depths(amqp_url, topology))[
+        topology.queue(Kind.LABELS)
+    ] == 0  # completed: not sent again
     assert not stale_partial.exists()
     for kind in (Kind.ARTISTS, Kind.MASTERS, Kind.RELEASES):
         consumed = await consume(amqp_url, topology, kind)
@@ -391,7 +393,7 @@ async def test_stop_during_a_download_keeps_the_partial_file_and_resumes_it(
 ) -> None:
     import asyncio
 
-    from tests.extractor.helpers import make_dump
+    from tests.support.dumps import make_dump
 
     dump = make_dump(tmp_path / "dump", 10)
     files = dump_files(dump)

@@ -18,7 +18,9 @@ import pytest
 from discogsography.amqp.topology import Topology
 from discogsography.extractor.state_marker import PhaseStatus, StateMarker
 from discogsography.kinds import Kind
-from tests.extractor.helpers import MAKE_DUMP, consume, parser_records, queue_depth
+from tests.extractor.helpers import consume, parser_records
+from tests.support.amqp import read_queue_depths
+from tests.support.dumps import make_dump
 
 pytestmark = [pytest.mark.rabbitmq, pytest.mark.e2e]
 
@@ -44,25 +46,7 @@ async def test_sigterm_flushes_saves_and_exits_zero_then_resumes(
     tmp_path: Path, amqp_url: str, topology: Topology
 ) -> None:
     dump = tmp_path / "mirror"
-    subprocess.run(
-        [
-            sys.executable,
-            str(MAKE_DUMP),
-            str(dump),
-            "--releases",
-            "12000",
-            "--artists",
-            "10",
-            "--labels",
-            "10",
-            "--masters",
-            "10",
-            "--level",
-            "1",
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    make_dump(dump, {"releases": 12000, "artists": 10, "labels": 10, "masters": 10})
     root = tmp_path / "root"
     port = _free_port()
     env = {
@@ -119,7 +103,8 @@ async def test_sigterm_flushes_saves_and_exits_zero_then_resumes(
     assert entry.status == PhaseStatus.IN_PROGRESS
     assert 0 < entry.records_extracted < 12000
     # Everything read before the stop was published and confirmed: the queue holds exactly that.
-    assert await queue_depth(amqp_url, topology, Kind.RELEASES) == entry.messages_published
+    depths = await read_queue_depths(amqp_url, topology)
+    assert depths[topology.queue(Kind.RELEASES)] == entry.messages_published
     published_before = entry.records_extracted
 
     # The next run processes the interrupted file again from its start (at least once).

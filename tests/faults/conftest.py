@@ -1,32 +1,34 @@
-"""Fault-injection fixtures: one dump of 20,000 real records for the session, a pipeline per test,
-and the reliability report written from what the scenarios recorded."""
+"""Fault-injection fixtures: a PostgreSQL and a RabbitMQ of the suite's own, one dump of 20,000
+real records for the session, a pipeline per test, and the reliability report written from the
+tests' real outcomes."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
+from tests.faults import report
 from tests.faults.harness import Expected, Pipeline
-from tests.faults.report import write_report
+from tests.faults.servers import PrivateServers, private_servers
+from tests.support.dumps import make_dump
 
 DUMP_COUNTS = {"releases": 8000, "artists": 4000, "labels": 4000, "masters": 4000}
+FAULT_MODULES = {"test_faults.py", "test_bad_input.py", "test_security.py"}
+
+
+@pytest.fixture(scope="session")
+def private() -> Iterator[PrivateServers]:
+    """Started once for the session; the scenarios restart them at will."""
+    with private_servers() as servers:
+        yield servers
 
 
 @pytest.fixture(scope="session")
 def dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("dump20k")
-    counts = [f"--{kind}={count}" for kind, count in DUMP_COUNTS.items()]
-    subprocess.run(
-        [sys.executable, str(REPO / "bench" / "make_dump.py"), str(out), "--date", "20300101", *counts],
-        check=True,
-        capture_output=True,
-    )
-    return out
+    return make_dump(tmp_path_factory.mktemp("dump20k"), DUMP_COUNTS, date="20300101", level=6)
 
 
 @pytest.fixture(scope="session")
@@ -35,15 +37,34 @@ def expected(dump: Path) -> Expected:
 
 
 @pytest.fixture
-def pipeline(dump: Path, tmp_path: Path) -> Iterator[Pipeline]:
-    run = Pipeline(dump, tmp_path)
+def pipeline(dump: Path, tmp_path: Path, private: PrivateServers) -> Iterator[Pipeline]:
+    run = Pipeline(dump, tmp_path, private.servers)
     try:
         yield run
     finally:
         run.close()
 
 
-FAULT_MODULES = {"test_faults.py", "test_bad_input.py", "test_security.py"}
+@pytest.fixture
+def scenario(request: pytest.FixtureRequest) -> report.OpenScenario:
+    """``scenario(title, fault)``: the report entry this test contributes to."""
+    path, line, _ = request.node.location
+
+    def open_scenario(title: str, fault: str) -> report.Scenario:
+        return report.scenario(request.node.nodeid, (path, line), title, fault)
+
+    return open_scenario
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    test_report = yield
+    report.record_outcome(item.nodeid, test_report.outcome)
+    return test_report
+
+
 _partial_run: list[bool] = []
 
 
@@ -52,10 +73,10 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
         _partial_run.append(True)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def reliability_report(request: pytest.FixtureRequest) -> Iterator[None]:
-    yield
-    # Only a run of the whole suite rewrites the report, so a partial run never shrinks it.
-    ran = {Path(str(item.path)).name for item in request.session.items}
-    if ran >= FAULT_MODULES and not _partial_run:
-        write_report(REPO / "docs" / "reliability.md")
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # Only a whole run of the suite rewrites the report, so a partial run never shrinks it.
+    ran = {Path(str(item.path)).name for item in session.items}
+    finished = exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) and not session.shouldstop
+    if ran >= FAULT_MODULES and not _partial_run and finished:
+        faults = [item.nodeid for item in session.items if Path(str(item.path)).parent.name == "faults"]
+        report.write_report(REPO / "docs" / "reliability.md", faults)

@@ -2,20 +2,19 @@
 
 Every scenario gets its own PostgreSQL database, queue prefix and DISCOGS_ROOT, so runs never
 share state. `Pipeline` starts and kills the extractor and tableinator as an operator's process
-manager would (SIGKILL included), and `verify` checks the promises after the dust settles.
+manager would (SIGKILL included), and `verify` checks the promises after the dust settles. The
+fault suite runs it on its private servers (servers.py); the e2e refresh tests on the shared ones.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import os
 import signal
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,35 +25,9 @@ import psycopg
 from discogsography.amqp.topology import Topology, remove_prefix
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
-
-POSTGRES = "host=127.0.0.1 port=5432 user=postgres"
-AMQP = "amqp://guest:guest@127.0.0.1:5672/"
-
-
-async def read_queue_depths(amqp_url: str, topology: Topology) -> dict[str, int]:
-    """Messages waiting in each queue and dead-letter queue of a topology (-1: no such queue)."""
-    connection = await aio_pika.connect(amqp_url)
-    async with connection:
-        channel = await connection.channel()
-        depths = {}
-        for kind in Kind:
-            for name in (topology.queue(kind), topology.dead_letter_queue(kind)):
-                try:
-                    queue = await channel.declare_queue(name, passive=True)
-                except aio_pika.exceptions.ChannelClosed:
-                    channel = await connection.channel()
-                    depths[name] = -1
-                    continue
-                depths[name] = queue.declaration_result.message_count or 0
-        return depths
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.2) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(interval)
+from tests.support.amqp import QueueState, read_queue_depths, read_queue_states
+from tests.support.servers import Servers
+from tests.support.waits import wait_for
 
 
 @dataclass
@@ -83,6 +56,7 @@ class Expected:
 class Pipeline:
     dump: Path
     workdir: Path
+    servers: Servers  # the fault suite: its private servers; the e2e tests: SHARED
     extra_env: dict[str, str] = field(default_factory=dict)
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     extractor: subprocess.Popen[bytes] | None = None
@@ -96,23 +70,13 @@ class Pipeline:
         self.root.mkdir(parents=True, exist_ok=True)
         self.logs = self.workdir / "logs"
         self.logs.mkdir(exist_ok=True)
-        with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{self.database}"')
-
-    @property
-    def conninfo(self) -> str:
-        return f"{POSTGRES} dbname={self.database}"
+        self.conninfo = self.servers.create_database(self.database)
 
     def env(self, **overrides: str) -> dict[str, str]:
         return {
-            **os.environ,
-            "DISCOGS_SOURCE": self.dump.as_uri(),
-            "DISCOGS_ROOT": str(self.root),
-            "AMQP_CONNECTION": AMQP,
-            "AMQP_PREFIX": self.prefix,
-            "POSTGRES_ADDRESS": "127.0.0.1:5432",
-            "POSTGRES_USERNAME": "postgres",
-            "POSTGRES_DATABASE": self.database,
+            **self.servers.service_env(
+                source=self.dump, root=self.root, database=self.database, prefix=self.prefix
+            ),
             "CONSUMER_CANCEL_DELAY": "600",
             "QUEUE_CHECK_INTERVAL": "2",
             "POSTGRES_BATCH_FLUSH_INTERVAL": "0.5",
@@ -160,6 +124,30 @@ class Pipeline:
         path = self.logs / f"{name}.log"
         return path.read_text(errors="replace") if path.exists() else ""
 
+    def log_events(self, name: str) -> list[dict[str, Any]]:
+        """A service's JSON log lines (other output, such as a one-line error, is left out)."""
+        events = []
+        for line in self.log_text(name).splitlines():
+            if line.startswith("{"):
+                with contextlib.suppress(ValueError):
+                    events.append(json.loads(line))
+        return events
+
+    def warnings(self, name: str) -> list[str]:
+        """A service's warnings and errors, one line each (for assertion messages)."""
+        events = self.log_events(name)
+        return [
+            f"{e.get('event')}: {e.get('error', '')}"
+            for e in events
+            if e.get("level") in ("warning", "error")
+        ]
+
+    def final_counts(self, name: str) -> dict[str, dict[str, int]]:
+        """What a service's last ``… stopped`` log line counted (records, changed, … per kind)."""
+        stopped = [e for e in self.log_events(name) if str(e.get("event", "")).endswith("stopped")]
+        assert stopped, f"{name} logged no stop"
+        return {key: value for key, value in stopped[-1].items() if isinstance(value, dict)}
+
     # --- observations ---------------------------------------------------------------------
 
     def marker(self) -> dict[str, Any] | None:
@@ -191,13 +179,36 @@ class Pipeline:
             ]
 
     def queue_depths(self) -> dict[str, int]:
-        return asyncio.run(read_queue_depths(AMQP, self.topology))
+        """Ready messages per queue: not final while a consumer holds deliveries (support.amqp)."""
+        return asyncio.run(read_queue_depths(self.servers.amqp_url, self.topology))
+
+    def settled_queues(self, expected: dict[str, int], timeout: float = 60) -> dict[str, QueueState]:
+        """The queues once no consumer is attached and the counts are ``expected``, or as last
+        read after ``timeout``, for the caller's assertion to show.
+
+        With no consumer attached nothing delivered is still unsettled (the broker hands back
+        what a closed connection held), so a ready count is then the whole count; and rejected
+        messages reach their dead-letter queue asynchronously, so a single read right after
+        the tableinator stopped may not show them yet.
+        """
+        states: dict[str, QueueState] = {}
+
+        def settled() -> bool:
+            states.update(asyncio.run(read_queue_states(self.servers.amqp_url, self.topology)))
+            return all(
+                state.consumers == 0 and state.ready == expected.get(name, 0)
+                for name, state in states.items()
+            )
+
+        with contextlib.suppress(AssertionError):  # the caller's assertion shows what they hold
+            wait_for(settled, timeout, "settled queues", interval=0.25)
+        return states
 
     def take_dead_letters(self, kind: Kind) -> list[bytes]:
         """Consume (and so remove) everything in a kind's dead-letter queue."""
 
         async def read() -> list[bytes]:
-            connection = await aio_pika.connect(AMQP)
+            connection = await aio_pika.connect(self.servers.amqp_url)
             bodies = []
             async with connection:
                 channel = await connection.channel()
@@ -210,7 +221,7 @@ class Pipeline:
 
     def publish_raw(self, kind: Kind, bodies: list[bytes]) -> None:
         async def publish() -> None:
-            connection = await aio_pika.connect(AMQP)
+            connection = await aio_pika.connect(self.servers.amqp_url)
             async with connection:
                 channel = await connection.channel(publisher_confirms=True)
                 exchange = await channel.get_exchange(self.topology.exchange)
@@ -233,16 +244,16 @@ class Pipeline:
         self.kill(self.tableinator)
 
         try:
-            asyncio.run(remove_prefix(AMQP, self.prefix))
+            asyncio.run(remove_prefix(self.servers.amqp_url, self.prefix))
         finally:
-            with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+            self.servers.drop_database(self.database)
 
 
 def verify(
     pipeline: Pipeline, expected: Expected, *, dead_lettered: dict[Kind, int] | None = None
 ) -> list[str]:
-    """The promises after a scenario; returns what was checked, for the reliability report."""
+    """The promises after a scenario, once the tableinator has stopped; returns what was checked,
+    each line after the assertions it names, for the reliability report."""
     checked = []
     for kind, hashes in expected.hashes.items():
         stored = pipeline.stored(kind)
@@ -252,12 +263,18 @@ def verify(
     checked.append(
         f"all {expected.total:,} records of the dump are in their tables exactly once, each with the dump's sha256"
     )
-    depths = pipeline.queue_depths()
     dead = dead_lettered or {}
+    topology = pipeline.topology
+    wanted = {topology.dead_letter_queue(kind): count for kind, count in dead.items()}
+    states = pipeline.settled_queues(wanted)
     for kind in Kind:
-        assert depths[pipeline.topology.queue(kind)] == 0, f"{kind}: messages left in the queue: {depths}"
-        assert depths[pipeline.topology.dead_letter_queue(kind)] == dead.get(kind, 0), depths
-    checked.append("no message left unacknowledged in the four queues")
+        queue, dead_letters = states[topology.queue(kind)], states[topology.dead_letter_queue(kind)]
+        assert queue.consumers == 0 and dead_letters.consumers == 0, (
+            f"{kind}: a consumer is attached: {states}"
+        )
+        assert queue.ready == 0, f"{kind}: messages left in the queue: {states}"
+        assert dead_letters.ready == dead.get(kind, 0), f"{kind}: dead letters: {states}"
+    checked.append("no message left unacknowledged in the four queues (none ready, no consumer attached)")
     checked.append(
         "dead-letter queues hold exactly the malformed messages" if dead else "dead-letter queues are empty"
     )

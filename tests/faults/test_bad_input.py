@@ -23,7 +23,7 @@ from discogsography.extractor.sources.versions import (
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
 from tests.faults.harness import Expected, Pipeline
-from tests.faults.report import Scenario, scenario
+from tests.faults.report import OpenScenario, Scenario, plain
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -70,18 +70,19 @@ def expect_failed_releases_file(
     progress = marker.get("processing_phase", {}).get("progress_by_file", {})
     assert progress.get(releases, {}).get("status") != "completed"
     assert marker.get("processing_phase", {}).get("status") != "completed"
-    entry.observed.append(f"the extractor exited non-zero with one line: `{error_lines[0][:160]}`")
-    entry.checked.append(
+    line = plain(error_lines[0], pipeline.root, pipeline.dump)
+    entry.saw(f"the extractor exited non-zero with one line: `{line[:200]}`")
+    entry.check(
         "the releases file is not marked completed (download: "
         f"{downloads.get(releases, {}).get('status', 'absent')}, processing: "
-        f"{progress.get(releases, {}).get('status', 'not started')}), nor is the version"
+        f"{progress.get(releases, {}).get('status', 'not started')}), nor is the version",
+        "no traceback in the extractor's output",
     )
-    entry.checked.append("no traceback in the extractor's output")
 
 
-def good_records_before(data: bytes) -> dict[int, str]:
+def good_records_before(data: bytes, directory: Path) -> dict[int, str]:
     """What the parser delivers from a damaged file before the damage."""
-    path = Path("/tmp") / f"dg-damaged-{hashlib.sha256(data).hexdigest()[:12]}.xml.gz"
+    path = directory / "discogs_20300101_releases.xml.gz"
     path.write_bytes(data)
     records: dict[int, str] = {}
     try:
@@ -89,8 +90,6 @@ def good_records_before(data: bytes) -> dict[int, str]:
             records[record.id] = record.sha256
     except DumpError:
         pass
-    finally:
-        path.unlink()
     return records
 
 
@@ -103,7 +102,13 @@ def releases_bytes(dump: Path) -> bytes:
     [("truncated", "truncated"), ("corrupted", "gzip")],
 )
 def test_damaged_gzip(
-    pipeline: Pipeline, expected: Expected, dump: Path, tmp_path: Path, damage: str, message: str
+    pipeline: Pipeline,
+    expected: Expected,
+    dump: Path,
+    tmp_path: Path,
+    scenario: OpenScenario,
+    damage: str,
+    message: str,
 ) -> None:
     data = bytearray(releases_bytes(dump))
     if damage == "truncated":
@@ -117,7 +122,7 @@ def test_damaged_gzip(
     status = run_pipeline_on(pipeline, mirror_with(dump, tmp_path / "mirror", bytes(data)))
     assert status != 0
     expect_failed_releases_file(pipeline, expected, entry, message)
-    before = good_records_before(bytes(data))
+    before = good_records_before(bytes(data), tmp_path)
     assert len(before) > 1000
     partial = Expected({**expected.hashes, Kind.RELEASES: before}, expected.files)
     pipeline.wait_all_stored(partial)
@@ -125,14 +130,15 @@ def test_damaged_gzip(
     assert dict(pipeline.stored(Kind.RELEASES)) == before
     for kind in (Kind.ARTISTS, Kind.LABELS, Kind.MASTERS):
         assert dict(pipeline.stored(kind)) == expected.hashes[kind]
-    entry.checked.append(
+    entry.check(
         f"the {len(before):,} releases before the damage and all records of the three other files are stored "
         "with their hashes; nothing else"
     )
-    entry.passed = True
 
 
-def test_checksum_mismatch(pipeline: Pipeline, expected: Expected, dump: Path, tmp_path: Path) -> None:
+def test_checksum_mismatch(
+    pipeline: Pipeline, expected: Expected, dump: Path, tmp_path: Path, scenario: OpenScenario
+) -> None:
     entry = scenario(
         "A checksum mismatch", "One byte of the releases file is changed; CHECKSUM is left as it was."
     )
@@ -145,11 +151,10 @@ def test_checksum_mismatch(pipeline: Pipeline, expected: Expected, dump: Path, t
     log = pipeline.log_text("extractor")
     assert "Checksum mismatch, downloading once more" in log
     expect_failed_releases_file(pipeline, expected, entry, "sha256")
-    entry.observed.append("it downloaded the file a second time before giving up on the version")
+    entry.saw("it downloaded the file a second time before giving up on the version")
     assert pipeline.stop(pipeline.tableinator) == 0
     assert pipeline.row_count(Kind.RELEASES) == 0
-    entry.checked.append("no release was published")
-    entry.passed = True
+    entry.check("no release was published")
 
 
 BAD_FILES = {
@@ -177,7 +182,7 @@ BAD_FILES = {
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
 def test_unreadable_file(
-    pipeline: Pipeline, expected: Expected, dump: Path, tmp_path: Path, case: str
+    pipeline: Pipeline, expected: Expected, dump: Path, tmp_path: Path, scenario: OpenScenario, case: str
 ) -> None:
     xml, message, fault = BAD_FILES[case]
     entry = scenario(f"Unreadable releases file: {case}", fault)
@@ -188,12 +193,11 @@ def test_unreadable_file(
     assert pipeline.row_count(Kind.RELEASES) == 0
     log = pipeline.log_text("extractor") + pipeline.log_text("tableinator")
     assert "root:x:0:0" not in log and "aaaaaaaaaaaaaaaaaaaa" not in log
-    entry.checked.append("no release was published and no entity was expanded anywhere")
-    entry.passed = True
+    entry.check("no release was published and no entity was expanded anywhere")
 
 
 def test_bad_records_are_skipped_and_the_rest_arrive(
-    pipeline: Pipeline, expected: Expected, dump: Path, tmp_path: Path
+    pipeline: Pipeline, expected: Expected, dump: Path, tmp_path: Path, scenario: OpenScenario
 ) -> None:
     entry = scenario(
         "Bad records inside a good file, and a 50 MB record",
@@ -229,15 +233,14 @@ def test_bad_records_are_skipped_and_the_rest_arrive(
     log = pipeline.log_text("extractor")
     assert "990000001" in log and "990000002" in log
     assert "Traceback" not in log
-    entry.observed.append(
+    entry.saw(
         "the two malformed records were skipped, each logged with its id, and counted in the "
         "state marker (records_skipped = 2); the 50 MB record was published and stored"
     )
-    entry.checked.append(
+    entry.check(
         f"all {len(with_huge.hashes[Kind.RELEASES]):,} good releases, the 50 MB one included, "
         "are stored with their hashes; the file is marked completed with its true counts"
     )
-    entry.passed = True
 
 
 def _written(tmp_path: Path, xml: bytes) -> Path:
@@ -258,7 +261,14 @@ def _written(tmp_path: Path, xml: bytes) -> Path:
         "discogs_20300101_releases.xml.gz\n",
     ],
 )
-def test_listing_names_outside_the_patterns_are_refused(tmp_path: Path, name: str) -> None:
+def test_listing_names_outside_the_patterns_are_refused(
+    tmp_path: Path, scenario: OpenScenario, name: str
+) -> None:
+    entry = scenario(
+        "A listing that names `../` paths or odd file names",
+        "Names such as `../discogs_20300101_releases.xml.gz`, `/etc/…`, `…xml.gz.exe`, a short date, upper case "
+        "and a trailing newline are given to the extractor's name validation and version choice.",
+    )
     with pytest.raises(UnsafeFileNameError):
         destination(tmp_path, name)
     good = [ListingEntry(f"discogs_20300101_{k.value}.xml.gz", "x") for k in Kind]
@@ -270,19 +280,10 @@ def test_listing_names_outside_the_patterns_are_refused(tmp_path: Path, name: st
     if name.startswith("discogs_"):
         assert choice.refused == [name]
     assert list(tmp_path.iterdir()) == []
-
-
-def test_listing_names_report_entry() -> None:
-    entry = scenario(
-        "A listing that names `../` paths or odd file names",
-        "Names such as `../discogs_20300101_releases.xml.gz`, `/etc/…`, `…xml.gz.exe`, a short date, upper case "
-        "and a trailing newline are given to the extractor's name validation and version choice.",
-    )
-    entry.checked.append(
+    entry.check(
         "each is refused with UnsafeFileNameError and never chosen as part of a version; "
-        "nothing is written (tested one name per case above)"
+        "nothing is written (one test per name)"
     )
-    entry.passed = True
 
 
 @pytest.mark.parametrize(
@@ -296,7 +297,14 @@ def test_listing_names_report_entry() -> None:
         ("tableinator", "CONSUMER_CANCEL_DELAY", "-5"),
     ],
 )
-def test_invalid_configuration_values(service: str, variable: str, value: str) -> None:
+def test_invalid_configuration_values(
+    scenario: OpenScenario, service: str, variable: str, value: str
+) -> None:
+    entry = scenario(
+        "Invalid configuration values",
+        "PERIODIC_CHECK_DAYS=soon, HEALTH_CHECK_PORT=70000, DISCOGS_SOURCE=ftp://…, POSTGRES_BATCH_SIZE=0, "
+        "POSTGRES_BATCH_MODE=maybe, CONSUMER_CANCEL_DELAY=-5, each given to its service alone.",
+    )
     args = ["extractor", "--once"] if service == "extractor" else ["tableinator"]
     result = subprocess.run(
         [sys.executable, "-m", "discogsography", *args],
@@ -311,15 +319,6 @@ def test_invalid_configuration_values(service: str, variable: str, value: str) -
     assert variable in result.stderr
     assert "Traceback" not in result.stderr
 
-
-def test_invalid_configuration_report_entry() -> None:
-    entry = scenario(
-        "Invalid configuration values",
-        "PERIODIC_CHECK_DAYS=soon, HEALTH_CHECK_PORT=70000, DISCOGS_SOURCE=ftp://…, POSTGRES_BATCH_SIZE=0, "
-        "POSTGRES_BATCH_MODE=maybe, CONSUMER_CANCEL_DELAY=-5, each given to its service alone.",
+    entry.check(
+        "each service exits with status 1 and one line naming the variable; no traceback (one test per value)"
     )
-    entry.checked.append(
-        "each service exits with status 1 and one line naming the variable; no traceback "
-        "(tested one value per case above)"
-    )
-    entry.passed = True

@@ -16,41 +16,34 @@ import psycopg
 import pytest
 
 from tests.conftest import REPO
-from tests.faults.harness import POSTGRES, Expected, Pipeline, wait_for
-from tests.faults.report import scenario
+from tests.faults.harness import Expected, Pipeline
+from tests.faults.report import OpenScenario
+from tests.faults.servers import PrivateServers, free_port
+from tests.support.waits import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.rabbitmq]
 
 
 @pytest.fixture
-def broker_user() -> Iterator[tuple[str, str]]:
+def broker_user(private: PrivateServers) -> Iterator[tuple[str, str]]:
     name = f"dgtest-{uuid.uuid4().hex[:8]}"
     password = f"Rabbit-Secret-{uuid.uuid4().hex}"
-    subprocess.run(["rabbitmqctl", "-q", "add_user", name, password], check=True, capture_output=True)
-    subprocess.run(
-        ["rabbitmqctl", "-q", "set_permissions", name, ".*", ".*", ".*"], check=True, capture_output=True
-    )
+    private.rabbitmq.ctl("add_user", name, password)
+    private.rabbitmq.ctl("set_permissions", name, ".*", ".*", ".*")
     yield name, password
-    subprocess.run(["rabbitmqctl", "-q", "delete_user", name], check=False, capture_output=True)
+    private.rabbitmq.ctl("delete_user", name, check=False)
 
 
 @pytest.fixture
-def database_user() -> Iterator[tuple[str, str]]:
+def database_user(private: PrivateServers) -> Iterator[tuple[str, str]]:
     name = f"dgtest_{uuid.uuid4().hex[:8]}"
     password = f"Postgres-Secret-{uuid.uuid4().hex}"
-    with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
+    admin = private.servers.conninfo()
+    with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"CREATE ROLE {name} LOGIN SUPERUSER PASSWORD '{password}'")
     yield name, password
-    with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
+    with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f"DROP ROLE IF EXISTS {name}")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_passwords_never_reach_logs_or_health(
@@ -59,6 +52,8 @@ def test_passwords_never_reach_logs_or_health(
     broker_user: tuple[str, str],
     pipeline: Pipeline,
     expected: Expected,
+    private: PrivateServers,
+    scenario: OpenScenario,
 ) -> None:
     entry = scenario(
         "Passwords in the AMQP and PostgreSQL URLs",
@@ -69,7 +64,7 @@ def test_passwords_never_reach_logs_or_health(
     pg_user, pg_password = database_user
     pipeline.extra_env.update(
         {
-            "AMQP_CONNECTION": f"amqp://{amqp_user}:{amqp_password}@127.0.0.1:5672/",
+            "AMQP_CONNECTION": f"amqp://{amqp_user}:{amqp_password}@127.0.0.1:{private.rabbitmq.port}/",
             "POSTGRES_USERNAME": pg_user,
             "POSTGRES_PASSWORD": pg_password,
             "LOG_LEVEL": "DEBUG",
@@ -102,11 +97,11 @@ def test_passwords_never_reach_logs_or_health(
     for secret in (amqp_password, pg_password):
         assert secret not in logs
         assert not any(secret in body for body in bodies)
-    entry.observed.append(
-        f"{logs.count(chr(10)):,} log lines (DEBUG level) and {len(bodies):,} /health answers of both services"
+    entry.saw(
+        "more than 20 log lines (DEBUG level) and more than 10 /health answers of both services, "
+        "polled every 0.1 s"
     )
-    entry.checked.append("neither password appears in any log line or /health answer")
-    entry.passed = True
+    entry.check("neither password appears in any log line or /health answer")
 
 
 @pytest.mark.parametrize("service", ["extractor", "tableinator"])
@@ -114,7 +109,7 @@ def test_invalid_configuration_errors_hide_passwords(service: str) -> None:
     secret = f"Hidden-{uuid.uuid4().hex}"
     env = {
         "PATH": "/usr/bin:/bin",
-        "AMQP_CONNECTION": f"http://user:{secret}@127.0.0.1:5672/",  # wrong scheme
+        "AMQP_CONNECTION": f"http://user:{secret}@broker.invalid:5672/",  # wrong scheme
         "POSTGRES_PASSWORD": secret,
         "POSTGRES_ADDRESS": "no-port-here",
         "DISCOGS_ROOT": "/tmp",
@@ -160,7 +155,7 @@ def _string_built_sql(tree: ast.AST) -> list[int]:
     return offending
 
 
-def test_sql_is_built_only_from_parameters_and_quoted_identifiers() -> None:
+def test_sql_is_built_only_from_parameters_and_quoted_identifiers(scenario: OpenScenario) -> None:
     entry = scenario(
         "SQL construction",
         "Every execute, executemany, copy and sql.SQL call in the package is read from the source.",
@@ -173,8 +168,7 @@ def test_sql_is_built_only_from_parameters_and_quoted_identifiers() -> None:
     }
     assert offenders == {}
     assert _string_built_sql(ast.parse('cur.execute(f"SELECT {x}")')) == [1]  # the check can fail
-    entry.checked.append(
+    entry.check(
         f"none of the {len(files)} modules builds a query by string formatting: values are parameters, "
         "names are psycopg.sql.Identifier"
     )
-    entry.passed = True

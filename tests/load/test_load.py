@@ -16,35 +16,21 @@ import pytest
 
 from discogsography.cli import main
 from tests.conftest import SAMPLES_2020
-from tests.e2e.runs import POSTGRES, delete_queues, run_pipeline
-from tests.servers import server_unavailable
+from tests.e2e.runs import delete_queues, run_pipeline
+from tests.support.servers import SHARED
 from tests.tableinator.conftest import ALL_TABLES
 
 pytestmark = [pytest.mark.postgres]
 
 
-def _create(name: str) -> str:
-    with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{POSTGRES} dbname={name}"
-
-
-def _drop(name: str) -> None:
-    with psycopg.connect(f"{POSTGRES} dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture
 def database() -> Iterator[str]:
     name = f"dgtest_load_{uuid.uuid4().hex[:8]}"
-    try:
-        conninfo = _create(name)
-    except psycopg.OperationalError as exc:
-        server_unavailable("PostgreSQL", exc)
+    conninfo = SHARED.create_database(name)  # a server that does not answer: see support.servers
     try:
         yield conninfo
     finally:
-        _drop(name)
+        SHARED.drop_database(name)
 
 
 @pytest.fixture(scope="module")
@@ -54,9 +40,9 @@ def pipeline_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     name, prefix = f"dgtest_loadref_{run_id}", f"dgtest-loadref-{run_id}-"
     try:
         run_pipeline(SAMPLES_2020, tmp_path_factory.mktemp("discogs-root"), name, prefix)
-        yield f"{POSTGRES} dbname={name}"
+        yield SHARED.conninfo(name)
     finally:
-        _drop(name)
+        SHARED.drop_database(name)
         delete_queues(prefix)
 
 
@@ -105,12 +91,13 @@ def test_load_writes_exactly_the_pipelines_rows(database: str, pipeline_database
 def test_the_fast_path_ends_in_the_ordinary_schema_and_rows(database: str, pipeline_database: str) -> None:
     load(database, SAMPLES_2020, options=("--fast",))
     assert_same_tables(database, pipeline_database)
-    ordinary = _create(f"dgtest_loadord_{uuid.uuid4().hex[:8]}")
+    name = f"dgtest_loadord_{uuid.uuid4().hex[:8]}"
+    ordinary = SHARED.create_database(name)
     try:
         load(ordinary, SAMPLES_2020)
         assert schema_of(database) == schema_of(ordinary)
     finally:
-        _drop(ordinary.rsplit("=", 1)[1])
+        SHARED.drop_database(name)
 
 
 def test_a_second_load_is_skipped_and_a_lost_state_rewrites_nothing(
@@ -237,7 +224,7 @@ def test_a_killed_fast_load_starts_its_kind_again_and_ends_in_the_ordinary_schem
     ("dsn", "words"),
     [
         (
-            f"{POSTGRES} dbname=dgtest_load_missing password=hush",
+            SHARED.conninfo("dgtest_load_missing") + " password=hush",
             'database "dgtest_load_missing" does not exist',
         ),
         ("host=127.0.0.1 port=5432 user=dgtest_no_such_role dbname=postgres", 'role "dgtest_no_such_role"'),

@@ -23,8 +23,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from discogsography.kinds import Kind
 from tests.conftest import SAMPLES_2020
-from tests.faults.harness import AMQP, Pipeline, wait_for
+from tests.faults.harness import Pipeline
 from tests.observe.ports import free_ports
+from tests.support.servers import AMQP_URL as AMQP
+from tests.support.servers import SHARED
+from tests.support.waits import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -64,7 +67,9 @@ def test_metrics_during_a_run_match_the_tables_and_the_marker(
     tmp_path: Path, broker_user: tuple[str, str]
 ) -> None:
     user, password = broker_user
-    run = Pipeline(SAMPLES_2020, tmp_path, {"AMQP_CONNECTION": f"amqp://{user}:{password}@127.0.0.1:5672/"})
+    run = Pipeline(
+        SAMPLES_2020, tmp_path, SHARED, {"AMQP_CONNECTION": f"amqp://{user}:{password}@127.0.0.1:5672/"}
+    )
     tableinator_port, extractor_port = free_ports(2)
     try:
         run.start_tableinator(HEALTH_CHECK_PORT=str(tableinator_port))

@@ -6,8 +6,7 @@ import asyncio
 import contextlib
 import os
 import shutil
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aio_pika
@@ -18,10 +17,12 @@ from discogsography.amqp.topology import Topology
 from discogsography.kinds import Kind
 from discogsography.tableinator.service import Tableinator
 from discogsography.tableinator.settings import TableinatorSettings, load_settings
+from tests.support.amqp import queue_depth
+from tests.support.servers import AMQP_URL, PG_ADDRESS, PG_USER
+from tests.support.waits import wait_for_async as wait_for
 
-PG_ADDRESS = os.environ.get("TEST_POSTGRES_ADDRESS", "127.0.0.1:5432")
-PG_USER = os.environ.get("TEST_POSTGRES_USERNAME", "postgres")
-AMQP_URL = os.environ.get("TEST_AMQP_CONNECTION", "amqp://guest:guest@127.0.0.1:5672/")
+# Re-exported for the tableinator tests, which import them from here.
+__all__ = ["AMQP_URL", "PG_ADDRESS", "PG_USER", "queue_depth", "wait_for"]
 
 # Skipped on a laptop without the broker's tools; under CI=true their absence is a failure.
 NEEDS_RABBITMQCTL = pytest.mark.skipif(
@@ -57,26 +58,6 @@ async def publish_file_complete(channel: Any, topology: Topology, kind: Kind, to
     await publish(
         channel, topology, kind, encode_file_complete(kind, total, f"{kind}.xml.gz"), "file_complete"
     )
-
-
-async def queue_depth(channel: Any, name: str) -> int:
-    queue = await channel.declare_queue(name, passive=True)
-    return int(queue.declaration_result.message_count or 0)
-
-
-async def wait_for(
-    predicate: Callable[[], Awaitable[bool]] | Callable[[], bool], timeout: float = 20.0, what: str = ""
-) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or predicate}")
-        await asyncio.sleep(0.05)
 
 
 def service_settings(database: str, prefix: str, **overrides: Any) -> TableinatorSettings:
