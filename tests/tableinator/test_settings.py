@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from discogsography.config.base import SettingsError
 from discogsography.tableinator.batching import (
     MAX_PREFETCH,
     prefetch_for,
     seconds_until_flush,
     should_flush,
 )
-from discogsography.tableinator.settings import ConfigError, load_settings
+from discogsography.tableinator.settings import load_settings
 
 ENV_NAMES = (
     "POSTGRES_ADDRESS",
@@ -85,7 +86,7 @@ def test_invalid_values_are_refused_with_the_variable_named(
     monkeypatch: pytest.MonkeyPatch, name: str, value: str
 ) -> None:
     monkeypatch.setenv(name, value)
-    with pytest.raises(ConfigError) as refused:
+    with pytest.raises(SettingsError) as refused:
         load_settings()
     message = str(refused.value)
     assert name in message and "\n" not in message
@@ -93,7 +94,7 @@ def test_invalid_values_are_refused_with_the_variable_named(
 
 def test_a_refused_secret_is_not_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AMQP_CONNECTION", "http://user:hunter2@mq/")
-    with pytest.raises(ConfigError) as refused:
+    with pytest.raises(SettingsError) as refused:
         load_settings()
     assert "hunter2" not in str(refused.value)
 

@@ -28,10 +28,9 @@ from discogsography.extractor.progress import ExtractionProgress
 from discogsography.extractor.publisher import FilePublisher, FileStats, PublishError, PublishOptions
 from discogsography.extractor.refresh import FilePlan, plan_file, previous_completed_version
 from discogsography.extractor.settings import ExtractorSettings
-from discogsography.failures import PermanentFailure, is_permanent
+from discogsography.failures import PermanentFailure, is_permanent, summary
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
-from discogsography.redact import redact_text
 
 log = get_logger(__name__)
 
@@ -61,7 +60,7 @@ class FileProcessor:
         """One line for a failure; broker failures named as the preflight names them."""
         if type(exc).__module__.startswith(("aiormq", "aio_pika", "pamqp")):
             return broker_problem(exc, self.amqp_url)
-        return redact_text(f"{type(exc).__name__}: {exc}".splitlines()[0]) if str(exc) else type(exc).__name__
+        return f"{type(exc).__name__}: {summary(exc)}" if str(exc).strip() else type(exc).__name__
 
     async def process_version(self, paths: dict[Kind, Path]) -> None:
         book = self.book

@@ -25,6 +25,7 @@ from discogsography.kinds import Kind
 from discogsography.logs import get_logger
 from discogsography.redact import redact_url
 from discogsography.tableinator.consumer import KindConsumer
+from discogsography.tableinator.queue_depths import read_depths
 from discogsography.tableinator.status import ServerState
 
 log = get_logger("discogsography.tableinator")
@@ -115,16 +116,12 @@ class BrokerLink:
 
     async def queue_depths(self, kinds: list[Kind]) -> dict[Kind, int]:
         """A brief connection of its own: how many messages wait in these queues."""
-        depths: dict[Kind, int] = {}
         connection = await aio_pika.connect(self.url, timeout=CONNECT_TIMEOUT)
         try:
-            channel = await connection.channel()
-            for kind in kinds:
-                queue = await channel.declare_queue(self.topology.queue(kind), passive=True)
-                depths[kind] = int(queue.declaration_result.message_count or 0)
+            found = dict(await read_depths(connection, [self.topology.queue(kind) for kind in kinds]))
         finally:
             await connection.close()
-        return depths
+        return {kind: found.get(self.topology.queue(kind), 0) for kind in kinds}
 
     # --- inside ----------------------------------------------------------------------------
 

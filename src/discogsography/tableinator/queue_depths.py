@@ -3,8 +3,8 @@
 Every DEPTH_REFRESH_SECONDS it declares each queue passively on a connection of its own and
 sets ``discogsography_queue_depth{queue}`` from the declaration's message count: the messages
 ready, as the consumer sees them (unacked deliveries are not counted). While the broker is
-away the gauges keep their last values and it tries again, waiting twice as long after each
-failure (up to MAX_WAIT_SECONDS); it never declares a queue that does not exist.
+away the gauges keep their last values and it tries again after the shared capped backoff
+(failures.py, up to MAX_WAIT_SECONDS); it never declares a queue that does not exist.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import aio_pika
 
 from discogsography import metrics
 from discogsography.amqp.topology import Topology
+from discogsography.failures import delay_for_attempt
 from discogsography.kinds import Kind
 from discogsography.logs import get_logger
 
@@ -55,7 +56,7 @@ async def watch_queue_depths(
     sink = metrics.current()
     names = queue_names(topology)
     connection: Any = None
-    wait = interval
+    failed = 0  # tries in a row that failed
     try:
         while True:
             try:
@@ -68,7 +69,7 @@ async def watch_queue_depths(
                         },
                     )
                 sink.set_queue_depths(await read_depths(connection, names))
-                wait = interval
+                failed = 0
             except (TimeoutError, aio_pika.exceptions.AMQPError, OSError) as exc:
                 # The service's own connection reports the broker's state; this stays quiet.
                 log.debug("queue depth refresh failed", error=str(exc) or type(exc).__name__)
@@ -76,7 +77,8 @@ async def watch_queue_depths(
                     with contextlib.suppress(Exception):
                         await connection.close()
                 connection = None
-                wait = min(wait * 2, MAX_WAIT_SECONDS)
+                failed += 1
+            wait = delay_for_attempt(failed, initial=interval, cap=MAX_WAIT_SECONDS) if failed else interval
             await asyncio.sleep(wait)
     finally:
         if connection is not None:

@@ -11,14 +11,11 @@ from typing import Any
 from pydantic import Field
 
 from discogsography.config.amqp import AmqpSettings
-from discogsography.config.base import SettingsError, load
+from discogsography.config.base import load
 from discogsography.config.postgres import PostgresSettings
 from discogsography.redact import redact_url
 
-__all__ = ["ConfigError", "TableinatorSettings", "load_settings"]
-
-# The name this module used before the shared settings base: the same error.
-ConfigError = SettingsError
+__all__ = ["TableinatorSettings", "load_settings"]
 
 
 class TableinatorSettings(AmqpSettings, PostgresSettings):
