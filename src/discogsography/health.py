@@ -17,11 +17,11 @@ from typing import Any
 import orjson
 
 from discogsography import metrics
+from discogsography.http_answer import answer_one_request
 from discogsography.logs import recent_problems
 from discogsography.redact import redact_text
 
 HealthReport = Callable[[], tuple[bool, dict[str, Any]]]
-_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
 
 
 class HealthServer:
@@ -57,27 +57,7 @@ class HealthServer:
             self._server = None
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request_line = await asyncio.wait_for(reader.readline(), timeout=5)
-            while (await asyncio.wait_for(reader.readline(), timeout=5)) not in (b"\r\n", b"\n", b""):
-                pass
-            parts = request_line.decode("latin-1").split()
-            if len(parts) < 2:
-                return
-            method, path = parts[0], parts[1].split("?", 1)[0]
-            status, content_type, payload = self._answer(method, path)
-            head = (
-                f"HTTP/1.1 {status} {_REASONS[status]}\r\nContent-Type: {content_type}\r\n"
-                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n"
-            )
-            writer.write(head.encode() + (payload if method != "HEAD" else b""))
-            await writer.drain()
-        except (TimeoutError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+        await answer_one_request(reader, writer, self._answer)
 
     def _answer(self, method: str, path: str) -> tuple[int, str, bytes]:
         """Status, content type and body of a request."""

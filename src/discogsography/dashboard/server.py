@@ -32,6 +32,7 @@ from discogsography.dashboard.sources import (
 )
 from discogsography.dashboard.state import Reading, assemble
 from discogsography.errors import DiscogsographyError
+from discogsography.http_answer import answer_one_request
 from discogsography.logs import get_logger
 from discogsography.redact import redact_text
 
@@ -42,7 +43,6 @@ ASSETS = {
     "/dashboard.js": ("dashboard.js", "text/javascript; charset=utf-8"),
     "/dashboard.css": ("dashboard.css", "text/css; charset=utf-8"),
 }
-_REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 503: "Service Unavailable"}
 
 
 def asset(name: str) -> bytes:
@@ -132,30 +132,12 @@ class Dashboard:
             await self.tables.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request_line = await asyncio.wait_for(reader.readline(), timeout=5)
-            while (await asyncio.wait_for(reader.readline(), timeout=5)) not in (b"\r\n", b"\n", b""):
-                pass
-            parts = request_line.decode("latin-1").split()
-            if len(parts) < 2:
-                return
-            method, path = parts[0], parts[1].split("?", 1)[0]
-            status, content_type, payload = self._route(path)
-            if method not in ("GET", "HEAD"):
-                status, content_type, payload = 405, "text/plain", b"method not allowed\n"
-            head = (
-                f"HTTP/1.1 {status} {_REASONS[status]}\r\nContent-Type: {content_type}\r\n"
-                f"Content-Length: {len(payload)}\r\nCache-Control: no-store\r\n"
-                "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"
-            )
-            writer.write(head.encode() + (payload if method != "HEAD" else b""))
-            await writer.drain()
-        except (TimeoutError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-            with contextlib.suppress(Exception):
-                await writer.wait_closed()
+        await answer_one_request(reader, writer, self._answer)
+
+    def _answer(self, method: str, path: str) -> tuple[int, str, bytes]:
+        if method not in ("GET", "HEAD"):
+            return 405, "text/plain", b"method not allowed\n"
+        return self._route(path)
 
     def _route(self, path: str) -> tuple[int, str, bytes]:
         if path == "/api/state":
