@@ -178,6 +178,30 @@ def test_an_unknown_vhost_ends_the_service_with_one_line(
     )
 
 
+def test_a_missing_permission_ends_the_service_with_one_line(
+    tmp_path: Path, services: list[Service], database: str
+) -> None:
+    # A user that may read and write on / but not configure: the declarations are refused.
+    user, password = f"dgtest-noconf-{secrets.token_hex(4)}", secrets.token_hex(8)
+    subprocess.run(["rabbitmqctl", "-q", "add_user", user, password], check=True, capture_output=True)
+    try:
+        subprocess.run(
+            ["rabbitmqctl", "-q", "set_permissions", "-p", "/", user, "^$", ".*", ".*"],
+            check=True,
+            capture_output=True,
+        )
+        url = AMQP_URL.replace("guest:guest@", f"{user}:{password}@")
+        services.append(service := Service(tmp_path, POSTGRES_DATABASE=database, AMQP_CONNECTION=url))
+        assert service.wait_exit(60) == 1
+    finally:
+        subprocess.run(["rabbitmqctl", "-q", "delete_user", user], check=False, capture_output=True)
+    log = service.log()
+    last = final_line(log)
+    assert last.startswith(f"error: RabbitMQ at amqp://{user}:***@127.0.0.1:5672/: "), log[-3000:]
+    assert "ACCESS_REFUSED" in last and password not in log
+    assert "unavailable, will retry" not in log and "Traceback" not in log, log[-3000:]  # not retried
+
+
 def test_an_unknown_database_ends_the_service_with_one_line(tmp_path: Path, services: list[Service]) -> None:
     name = f"dgtest_tbl_missing_{secrets.token_hex(4)}"
     services.append(service := Service(tmp_path, POSTGRES_DATABASE=name))
