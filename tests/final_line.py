@@ -19,3 +19,16 @@ def final_line(stderr: str) -> str:
         assert event["level"] in ("error", "critical"), last
         return str(event["event"])
     return last
+
+
+def error_lines(stderr: str) -> list[str]:
+    """Every ``error: ...`` line a command wrote, as text, whether JSON or plain."""
+    found = []
+    for line in stderr.splitlines():
+        if line.startswith("{"):
+            event = str(json.loads(line).get("event", ""))
+            if event.startswith("error:"):
+                found.append(event)
+        elif line.startswith("error:"):
+            found.append(line)
+    return found

@@ -24,6 +24,7 @@ from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
 from tests.faults.harness import Expected, Pipeline
 from tests.faults.report import OpenScenario, Scenario, plain
+from tests.final_line import error_lines
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -62,15 +63,15 @@ def expect_failed_releases_file(
     log = pipeline.log_text("extractor")
     assert "Traceback" not in log
     assert message in log
-    error_lines = [line for line in log.splitlines() if line.startswith("error:")]
-    assert len(error_lines) == 1 and message in error_lines[0], error_lines
+    errors = error_lines(log)
+    assert len(errors) == 1 and message in errors[0], errors
     marker = pipeline.marker() or {}
     releases = expected.files[Kind.RELEASES]
     downloads = marker.get("download_phase", {}).get("downloads_by_file", {})
     progress = marker.get("processing_phase", {}).get("progress_by_file", {})
     assert progress.get(releases, {}).get("status") != "completed"
     assert marker.get("processing_phase", {}).get("status") != "completed"
-    line = plain(error_lines[0], pipeline.root, pipeline.dump)
+    line = plain(errors[0], pipeline.root, pipeline.dump)
     entry.saw(f"the extractor exited non-zero with one line: `{line[:200]}`")
     entry.check(
         "the releases file is not marked completed (download: "
