@@ -18,6 +18,7 @@ from discogsography.export.arrow_schema import arrow_schema
 from discogsography.kinds import Kind
 from discogsography.parsing import ParsedRecord
 from discogsography.parsing.canonical import hashed_line
+from discogsography.tableinator.rows import TABLES, rows_from_json
 from tests.conftest import SAMPLES_2020, SAMPLES_2025
 from tests.eras import ERAS, build_era_dump
 from tests.export.test_export import parsed
@@ -47,6 +48,20 @@ def test_columnar_batches_equal_the_record_by_record_ones(folders: list[Path]) -
                     columnar_records += len(block)
     # The real samples take the columnar path whole; every record was compared in two block sizes.
     assert columnar_records > 2 * 2000 and refused_records > 0
+
+
+def test_the_typed_columns_are_the_rows_of_rows_from_json(folders: list[Path]) -> None:
+    """The fields left undecoded (LINK_ONLY_FIELDS) change no record's row."""
+    for folder in folders:
+        for kind, records in parsed(folder).items():
+            columns = TABLES[kind].columns
+            wanted = [
+                tuple(
+                    v for c, v in zip(columns, rows_from_json(kind, r.json).row, strict=True) if c != "data"
+                )
+                for r in records
+            ]
+            assert batch.typed_rows(kind, records) == wanted, (folder, kind)
 
 
 def _record(kind: Kind, fields: dict[str, object]) -> ParsedRecord:

@@ -1,13 +1,15 @@
 """A block's records as one Arrow batch, and the bytes it travels in from a worker.
 
-The common path builds the columns without a Python object per value: the typed columns from
-the rows the tableinator computes (``rows_from_json``, one tuple per record, one Arrow array per
-column), every other field by Arrow's own JSON reader from the records' JSON lines, typed by the
-kind's schema. That reader is strict: a value off its type (a number where text is expected, a
-text element that gained an attribute, a repeated tag that became a list, a fourth level of
-sub-tracks kept as JSON text) fails the whole block, which is then built the way it was before,
-record by record from dicts through ``conform``. Both paths give the same values for any block
-the strict one accepts (tests/export/test_batch.py compares them).
+The common path builds the columns without a Python object per value:
+- the typed columns from the rows the tableinator computes: its row builders, given the fields
+  they read but those only its link tables need; one tuple per record, one Arrow array per column;
+- every other field by Arrow's own JSON reader from the records' JSON lines, typed by the kind's
+  schema.
+That reader is strict: a value off its type (a number where text is expected, a text element
+that gained an attribute, a repeated tag that became a list, a fourth level of sub-tracks kept
+as JSON text) fails the whole block, which is then built the way it was before, record by record
+from dicts through ``conform``. Both paths give the same values for any block the strict one
+accepts (tests/export/test_batch.py compares them).
 
 The batch goes to the main process as an Arrow IPC stream: a single ``bytes`` object, which
 pickles as one copy, where a pickled batch rebuilds every nested array in Python.
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import pyarrow as pa
 import pyarrow.json as pa_json
 
@@ -24,7 +27,7 @@ from discogsography.export.arrow_schema import arrow_schema, rest_fields, typed_
 from discogsography.export.conform import conform
 from discogsography.kinds import Kind
 from discogsography.parsing.records import ParsedRecord
-from discogsography.tableinator.rows import TABLES, RowError, rows_from_json
+from discogsography.tableinator.rows import READ_FIELDS, ROW_BUILDERS, TABLES, RowError
 
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError)
 
@@ -50,17 +53,38 @@ def _from_dicts(kind: Kind, records: list[ParsedRecord]) -> pa.RecordBatch:
         return pa.RecordBatch.from_pylist(conformed, schema=schema)
 
 
+# The fields the rows read only for their link tables, which an export has none of: they are not
+# decoded (a release's credits and labels are most of what rows_from_json decodes).
+# tests/export/test_batch.py checks that every sample record's row is the same without them.
+LINK_ONLY_FIELDS: dict[Kind, tuple[str, ...]] = {
+    Kind.LABELS: (),
+    Kind.ARTISTS: ("members",),
+    Kind.RELEASES: ("labels", "artists", "extraartists"),
+    Kind.MASTERS: ("artists",),
+}
+_ROW_DECODERS = {
+    kind: msgspec.json.Decoder(
+        msgspec.defstruct(
+            f"{kind.value.title()}Columns",
+            [(name, Any, None) for name in ("id", "sha256", *fields) if name not in LINK_ONLY_FIELDS[kind]],
+        )
+    )
+    for kind, fields in READ_FIELDS.items()
+}
+
+
 def typed_rows(kind: Kind, records: list[ParsedRecord]) -> list[tuple[Any, ...]]:
-    """The table row of each record, without ``data``; None-filled but id and hash when refused."""
+    """Each record's table row (rows.py's), without ``data``; empty but id and hash when refused."""
     columns = TABLES[kind].columns
     keep = [index for index, column in enumerate(columns) if column != "data"]
     hash_at = columns.index("hash")
+    decoder, build = _ROW_DECODERS[kind], ROW_BUILDERS[kind]
     rows = []
     for record in records:
         try:
-            row = rows_from_json(kind, record.json).row
+            row = build(msgspec.structs.asdict(decoder.decode(record.json)), record.json).row
             rows.append(tuple(row[index] for index in keep))
-        except RowError:
+        except RowError:  # an id beyond bigint
             empty: list[Any] = [None] * len(columns)
             empty[0], empty[hash_at] = record.id, record.sha256
             rows.append(tuple(empty[index] for index in keep))

@@ -71,6 +71,9 @@ class LoadStore:
         self.tables = TABLES[kind]
         self.track_ids = track_ids
         self.fast = fast
+        # A commit need not wait for its WAL to reach the disk: a crash may lose the last batches
+        # committed, and a load is resumable by hash, so those are written again (docs/load.md).
+        conn.execute("SET synchronous_commit = off")
         writer = KindWriter(conn, kind)  # its statements; it reads the column types from the catalog
         self._sql = writer._sql
         self.types = ColumnTypes(
