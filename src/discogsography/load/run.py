@@ -16,11 +16,11 @@ from typing import Any
 import psycopg
 
 from discogsography.bulk.inputs import DumpFile
+from discogsography.bulk.pipe import WriterThread
 from discogsography.bulk.workers import SkipGuard, map_blocks
 from discogsography.errors import DiscogsographyError, RecordError
 from discogsography.load import fastpath
 from discogsography.load.encoded import EncodedRows
-from discogsography.load.pipe import WriterThread
 from discogsography.load.rows import row_block
 from discogsography.load.state import KindState, ensure_state_table, mark_loading, read_state
 from discogsography.load.store import LoadStore
