@@ -44,10 +44,12 @@ class ParquetOutput:
         if self._pending:
             self._writer.write_table(pa.concat_tables(self._pending), row_group_size=1 << 30)
             self._pending, self._pending_bytes = [], 0
+            pa.default_memory_pool().release_unused()  # the row group's buffers back to the system
 
     def close(self) -> None:
         self._flush()
         self._writer.close()
+        pa.default_memory_pool().release_unused()
 
 
 class BytesOutput:
