@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -63,6 +64,7 @@ class Run:
     peak_tree_mb: float
     peak_process_mb: float
     cpu: dict[str, float] = field(default_factory=dict)  # seconds per process (and PostgreSQL)
+    load_average: float = 0.0  # the machine's 1-minute load average when the run ended
 
 
 def backends(database: str) -> list[int]:
@@ -218,10 +220,12 @@ def export_run(name: str, dump: Path, releases: int, kit: Path) -> Run:
 
 
 def show(run: Run, releases: int) -> None:
+    run.load_average = os.getloadavg()[0]
     cpu = ", ".join(f"{k} {v / releases * 1e6:.0f}" for k, v in sorted(run.cpu.items()) if v > 0.05)
     print(
         f"  {run.name:<22} {run.seconds:7.1f} s {run.releases_per_s:8,.0f} releases/s "
         f"peak {run.peak_tree_mb:6.0f} MB (largest process {run.peak_process_mb:4.0f} MB); µs/release: {cpu}"
+        f"; load average {run.load_average:.1f}"
     )
 
 
@@ -258,18 +262,30 @@ def main() -> None:
         found = best(name)
         return sum(run.releases_per_s for run in found) / len(found) if found else 0.0
 
+    def per_round(name: str, peer: str) -> str:
+        pairs = zip(best(name), best(peer), strict=False)
+        return ", ".join(f"{ours.releases_per_s / theirs.releases_per_s:.2f}" for ours, theirs in pairs)
+
     kit_load, kit_convert = mean_rate("discogskit load") or 1.0, mean_rate("discogskit convert") or 1.0
     print("\nratios (mean of the rounds; > 1: we are faster)")
     for name, target in (("our load", 1.5), ("our load --fast", 1.5), ("our pipeline", 1.2)):
         if best(name):
-            print(f"  {name:<18} / discogskit load    {mean_rate(name) / kit_load:5.2f}  (target {target})")
+            print(
+                f"  {name:<18} / discogskit load    {mean_rate(name) / kit_load:5.2f}  (target {target}; "
+                f"round by round {per_round(name, 'discogskit load')})"
+            )
     if best("our export"):
         memory = max(r.peak_tree_mb for r in best("our export")) / max(
             r.peak_tree_mb for r in best("discogskit convert")
         )
         speed = mean_rate("our export") / kit_convert
-        print(f"  our export         / discogskit convert {speed:5.2f}  (target 2.0)")
+        print(
+            f"  our export         / discogskit convert {speed:5.2f}  (target 2.0; "
+            f"round by round {per_round('our export', 'discogskit convert')})"
+        )
         print(f"  peak memory, export / convert            {memory:5.2f}  (target at most 0.25)")
+    averages = [run.load_average for run in runs]
+    print(f"  load average at the end of each run: {min(averages):.1f} to {max(averages):.1f}")
     (HERE / "out" / f"peers-{args.only or 'all'}.json").write_text(
         json.dumps([asdict(run) for run in runs], indent=1)
     )

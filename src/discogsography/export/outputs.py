@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from discogsography import atomic
+from discogsography.export.batch import from_ipc
 
 # Batches from the workers are small (one block, about a megabyte of XML); Parquet reads best
 # from row groups of many rows, so batches are gathered up to this many bytes first. It bounds
@@ -28,25 +29,28 @@ class Output(Protocol):
 class ParquetOutput:
     def __init__(self, path: Path, schema: pa.Schema) -> None:
         self._writer = pq.ParquetWriter(path, schema, compression="zstd")
-        self._pending: list[pa.RecordBatch] = []
+        self._pending: list[pa.Table] = []
         self._pending_bytes = 0
 
     def write(self, payload: object) -> None:
-        assert isinstance(payload, pa.RecordBatch)
-        if payload.num_rows:
-            self._pending.append(payload)
-            self._pending_bytes += payload.nbytes
+        assert isinstance(payload, bytes)  # an Arrow IPC stream (export/batch.py)
+        table = from_ipc(payload)
+        if table.num_rows:
+            self._pending.append(table)
+            self._pending_bytes += table.nbytes
         if self._pending_bytes >= ROW_GROUP_BYTES:
             self._flush()
 
     def _flush(self) -> None:
         if self._pending:
-            self._writer.write_table(pa.Table.from_batches(self._pending), row_group_size=1 << 30)
+            self._writer.write_table(pa.concat_tables(self._pending), row_group_size=1 << 30)
             self._pending, self._pending_bytes = [], 0
+            pa.default_memory_pool().release_unused()  # the row group's buffers back to the system
 
     def close(self) -> None:
         self._flush()
         self._writer.close()
+        pa.default_memory_pool().release_unused()
 
 
 class BytesOutput:

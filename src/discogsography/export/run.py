@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from discogsography.bulk.inputs import DumpFile
+from discogsography.bulk.pipe import WriterThread
 from discogsography.bulk.workers import BlockResult, SkipGuard, map_blocks
 from discogsography.errors import RecordError
 from discogsography.export import shapes
@@ -27,6 +28,7 @@ class Format(StrEnum):
     CSV = "csv"
 
 
+WRITE_QUEUE_BLOCKS = 8  # blocks waiting for the writer thread: one Parquet row group's encoding
 SUFFIX = {Format.PARQUET: ".parquet", Format.JSONL: ".jsonl", Format.CSV: ".csv"}
 BLOCK_FUNCTIONS: dict[Format, Callable[[Kind, Block], BlockResult[Any]]] = {
     Format.PARQUET: shapes.parquet_block,
@@ -72,12 +74,19 @@ def export_file(
     try:
         with in_place(final) as temporary:
             output = _open(options.fmt, dump.kind, temporary)
+            # Written on a thread of its own: encoding Parquet overlaps inflating the next blocks.
+            writer: WriterThread[Any] = WriterThread(output.write, depth=WRITE_QUEUE_BLOCKS)
             try:
-                for result in map_blocks(function, dump.kind, parser.blocks(), options.workers, options.pool):
-                    guard.check(result.outcomes)
-                    output.write(result.payload)
-                    advance(parser.source.compressed_position())
-                guard.finish()
+                try:
+                    for result in map_blocks(
+                        function, dump.kind, parser.blocks(), options.workers, options.pool
+                    ):
+                        guard.check(result.outcomes)
+                        writer.put(result.payload)
+                        advance(parser.source.compressed_position())
+                    guard.finish()
+                finally:
+                    writer.close()
             finally:
                 output.close()
     finally:

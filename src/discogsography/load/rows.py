@@ -1,16 +1,19 @@
-"""Per-block work of a load, in the worker processes: parse the records, build their rows."""
+"""Per-block work of a load, in the worker processes: parse the records, build and encode their rows."""
 
 from __future__ import annotations
 
 from discogsography.bulk.workers import BlockResult, parsed_records
 from discogsography.errors import RecordError
 from discogsography.kinds import Kind
+from discogsography.load.encoded import ColumnTypes, EncodedRows, encode
 from discogsography.parsing.splitter import Block
 from discogsography.tableinator.rows import RecordRows, RowError, rows_from_json
+from discogsography.tableinator.tables import TABLES
 
 
-def row_block(kind: Kind, block: Block) -> BlockResult[list[RecordRows]]:
-    """The rows of a block's records, exactly as the tableinator builds them from a message."""
+def row_block(types: ColumnTypes, kind: Kind, block: Block) -> BlockResult[EncodedRows]:
+    """The rows of a block's records, exactly as the tableinator builds them from a message,
+    as binary COPY tuples (bound to ``types`` with functools.partial for map_blocks)."""
     outcomes, records = parsed_records(kind, block)
     built: list[RecordRows] = []
     failed: dict[int, RecordError] = {}
@@ -25,4 +28,5 @@ def row_block(kind: Kind, block: Block) -> BlockResult[list[RecordRows]]:
             if outcome is None:
                 parsed_index += 1
                 outcomes[position] = failed.get(parsed_index)
-    return BlockResult(outcomes, built)
+    links = tuple(link.name for link in TABLES[kind].links)
+    return BlockResult(outcomes, encode(built, types, links))

@@ -6,6 +6,7 @@ older version (removals) or loaded on the fresh-database path; then stream it in
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -15,15 +16,15 @@ from typing import Any
 import psycopg
 
 from discogsography.bulk.inputs import DumpFile
+from discogsography.bulk.pipe import WriterThread
 from discogsography.bulk.workers import SkipGuard, map_blocks
 from discogsography.errors import DiscogsographyError, RecordError
 from discogsography.load import fastpath
-from discogsography.load.pipe import WriterThread
+from discogsography.load.encoded import EncodedRows
 from discogsography.load.rows import row_block
 from discogsography.load.state import KindState, ensure_state_table, mark_loading, read_state
 from discogsography.load.store import LoadStore
 from discogsography.parsing import DumpParser
-from discogsography.tableinator.rows import RecordRows
 from discogsography.tableinator.schema import ensure_schema
 from discogsography.tableinator.versions import read_version
 
@@ -105,18 +106,21 @@ def load_file(
         conn.autocommit = True
         store = LoadStore(conn, kind, track_ids=track_ids, fast=fast)
 
-        def write(batch: list[RecordRows]) -> None:
+        def write(batch: list[EncodedRows]) -> None:
             outcome.changed += store.write(batch).changed
 
-        writer: WriterThread[list[RecordRows]] = WriterThread(write)
-        batch: list[RecordRows] = []
+        writer: WriterThread[list[EncodedRows]] = WriterThread(write)
+        batch: list[EncodedRows] = []
+        in_batch = 0
+        rows = functools.partial(row_block, store.types)  # the workers encode with the catalog's types
         try:
-            for result in map_blocks(row_block, kind, parser.blocks(), options.workers, options.pool):
+            for result in map_blocks(rows, kind, parser.blocks(), options.workers, options.pool):
                 guard.check(result.outcomes)
-                batch += result.payload
-                if len(batch) >= options.batch_size:
+                batch.append(result.payload)
+                in_batch += len(result.payload)
+                if in_batch >= options.batch_size:
                     writer.put(batch)
-                    batch = []
+                    batch, in_batch = [], 0
                     advance(parser.source.compressed_position())
             guard.finish()
             if batch:

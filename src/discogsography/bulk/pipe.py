@@ -1,8 +1,9 @@
 """A bounded queue between the thread that gathers batches and the thread that writes them.
 
-Parsing (in the worker processes, gathered by the main thread) and writing (COPY, on the
-writer thread, which waits on the server with the GIL released) run at the same time; the queue
-holds at most ``depth`` batches, so memory stays bounded when either side is slower.
+Parsing (in the worker processes, gathered by the main thread, which also inflates and splits
+the file) and writing (COPY, which waits on the server, or Parquet encoding, both with the GIL
+released) run at the same time; the queue holds at most ``depth`` items, so memory stays
+bounded when either side is slower.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ _DONE = object()
 
 
 class WriterThread(Generic[T]):
-    def __init__(self, write: Callable[[T], None], depth: int = 2) -> None:
+    def __init__(self, write: Callable[[T], None], depth: int = 2, name: str = "bulk-writer") -> None:
         self._write = write
         self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="load-writer", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
