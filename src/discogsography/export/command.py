@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from discogsography.bulk.inputs import find_dump_files
-from discogsography.bulk.workers import worker_pool
+from discogsography.bulk.runs import each_dump, report_skip
 from discogsography.commands.options import parser_options
-from discogsography.errors import RecordError
 from discogsography.export.run import ExportOptions, Format, export_file
 from discogsography.logs import configure_command_logging
 from discogsography.parsing import ParseStats
-from discogsography.progress import byte_progress
 
 
 @click.command()
@@ -54,18 +51,10 @@ def export(
     dumps = find_dump_files(paths)
     output.mkdir(parents=True, exist_ok=True)
     options = ExportOptions(Format(fmt), output, workers, max_consecutive_failures, max_skipped_share)
-    show = sys.stderr.isatty() if progress is None else progress
-
-    def report(error: RecordError) -> None:
-        click.echo(f"skipped: {error}", err=True)
-
-    with worker_pool(workers) as pool:
+    for dump, pool, advance in each_dump(dumps, workers=workers, progress=progress, verb="exporting"):
         options.pool = pool
-        for dump in dumps:
-            size = dump.path.stat().st_size
-            with byte_progress(show, size, f"exporting {dump.path.name}") as advance:
-                path, stats = export_file(dump, options, report, advance)
-            _summary(dump.path.name, dump.kind.value, stats, path)
+        path, stats = export_file(dump, options, report_skip, advance)
+        _summary(dump.path.name, dump.kind.value, stats, path)
 
 
 def _summary(name: str, kind: str, stats: ParseStats, path: Path) -> None:

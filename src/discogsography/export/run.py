@@ -12,13 +12,14 @@ from typing import Any
 
 from discogsography.bulk.inputs import DumpFile
 from discogsography.bulk.pipe import WriterThread
-from discogsography.bulk.workers import BlockResult, SkipGuard, map_blocks
+from discogsography.bulk.runs import guarded_parser
+from discogsography.bulk.workers import BlockResult, map_blocks
 from discogsography.errors import RecordError
 from discogsography.export import shapes
 from discogsography.export.arrow_schema import arrow_schema
 from discogsography.export.outputs import BytesOutput, CsvOutput, Output, ParquetOutput, in_place
 from discogsography.kinds import Kind
-from discogsography.parsing import DumpParser, ParseStats
+from discogsography.parsing import ParseStats
 from discogsography.parsing.splitter import Block
 
 
@@ -62,13 +63,7 @@ def export_file(
     advance: Callable[[int], None],
 ) -> tuple[Path, ParseStats]:
     """Write one dump file's records to ``<output>/<kind><suffix>``; returns the path and stats."""
-    parser = DumpParser(
-        dump.path,
-        workers=options.workers,
-        max_consecutive_failures=options.max_consecutive_failures,
-        max_skipped_share=options.max_skipped_share,
-    )
-    guard = SkipGuard(parser, on_failure)
+    parser, guard = guarded_parser(dump, options, on_failure)
     final = options.output / f"{dump.kind.value}{SUFFIX[options.fmt]}"
     function = BLOCK_FUNCTIONS[options.fmt]
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +9,12 @@ import click
 import psycopg
 
 from discogsography.bulk.inputs import find_dump_files
-from discogsography.bulk.workers import worker_pool
+from discogsography.bulk.runs import each_dump, report_skip
 from discogsography.commands.options import parser_options
-from discogsography.errors import DiscogsographyError, RecordError
+from discogsography.errors import DiscogsographyError
 from discogsography.failures import summary
 from discogsography.load.run import FileOutcome, LoadOptions, load_file
 from discogsography.logs import configure_command_logging
-from discogsography.progress import byte_progress
 from discogsography.redact import redact_text
 from discogsography.tableinator.settings import load_settings
 
@@ -90,20 +88,13 @@ def load(
     options = LoadOptions(
         _connector(conninfo, where), workers, batch_size, fast, max_consecutive_failures, max_skipped_share
     )
-    show = sys.stderr.isatty() if progress is None else progress
-
-    def report(error: RecordError) -> None:
-        click.echo(f"skipped: {error}", err=True)
-
-    with worker_pool(workers) as pool:
+    for dump, pool, advance in each_dump(dumps, workers=workers, progress=progress, verb="loading"):
         options.pool = pool
-        for dump in dumps:
-            with byte_progress(show, dump.path.stat().st_size, f"loading {dump.path.name}") as advance:
-                try:
-                    outcome = load_file(dump, options, report, advance)
-                except psycopg.Error as exc:
-                    raise DiscogsographyError(f"{dump.path.name}: PostgreSQL: {summary(exc)}") from None
-            _summary(outcome)
+        try:
+            outcome = load_file(dump, options, report_skip, advance)
+        except psycopg.Error as exc:
+            raise DiscogsographyError(f"{dump.path.name}: PostgreSQL: {summary(exc)}") from None
+        _summary(outcome)
 
 
 def _summary(outcome: FileOutcome) -> None:

@@ -17,14 +17,14 @@ import psycopg
 
 from discogsography.bulk.inputs import DumpFile
 from discogsography.bulk.pipe import WriterThread
-from discogsography.bulk.workers import SkipGuard, map_blocks
+from discogsography.bulk.runs import guarded_parser
+from discogsography.bulk.workers import map_blocks
 from discogsography.errors import DiscogsographyError, RecordError
 from discogsography.load import fastpath
 from discogsography.load.encoded import EncodedRows
 from discogsography.load.rows import row_block
 from discogsography.load.state import KindState, ensure_state_table, mark_loading, read_state
 from discogsography.load.store import LoadStore
-from discogsography.parsing import DumpParser
 from discogsography.tableinator.schema import ensure_schema
 from discogsography.tableinator.versions import read_version
 
@@ -95,13 +95,7 @@ def load_file(
             fastpath.strip(control, kind)
         mark_loading(control, kind, dump.path.name, dump.version, size, fast=fast)
     outcome = FileOutcome(dump, action, "fast" if fast else "ordinary")
-    parser = DumpParser(
-        dump.path,
-        workers=options.workers,
-        max_consecutive_failures=options.max_consecutive_failures,
-        max_skipped_share=options.max_skipped_share,
-    )
-    guard = SkipGuard(parser, on_failure)
+    parser, guard = guarded_parser(dump, options, on_failure)
     with options.connect() as conn:
         conn.autocommit = True
         store = LoadStore(conn, kind, track_ids=track_ids, fast=fast)
