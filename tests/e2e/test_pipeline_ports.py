@@ -20,7 +20,7 @@ def test_the_port_asked_for_when_it_is_free() -> None:
 
 def test_a_free_port_when_the_one_asked_for_is_taken() -> None:
     with socket.socket() as taken:
-        taken.bind(("0.0.0.0", 0))  # noqa: S104 - as the services bind
+        taken.bind(("0.0.0.0", 0))  # as the services bind
         taken.listen()
         port = int(taken.getsockname()[1])
         chosen = _health_port("tableinator", port)
