@@ -20,11 +20,6 @@ from discogsography.kinds import Kind
 from discogsography.schemas import load_schema
 from discogsography.tableinator.tables import DDL_TABLES, TABLES
 
-# The system allocator hands freed memory back (pyarrow's default keeps it): about 30 MB less
-# peak RSS over the main process and two workers, measured on the 100,000-release dump. Every
-# process that builds or writes batches imports this module.
-pa.set_memory_pool(pa.system_memory_pool())
-
 _SQL_TO_ARROW: dict[str, pa.DataType] = {
     "bigint": pa.int64(),
     "integer": pa.int32(),
