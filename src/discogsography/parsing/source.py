@@ -5,18 +5,16 @@ All the ways a file can be unreadable as a whole end here as one DumpError with 
 
 from __future__ import annotations
 
-import gzip
 import re
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from discogsography.errors import DumpError
 from discogsography.kinds import KIND_BY_ROOT_TAG, Kind
+from discogsography.parsing.inflate import GZIP_MAGIC, CorruptGzip, inflate
 
 CHUNK_SIZE = 1 << 20
-GZIP_MAGIC = b"\x1f\x8b"
 # How far into the file the root element must start (an XML declaration and comments fit).
 PROLOG_LIMIT = 64 * 1024
 
@@ -26,46 +24,50 @@ _ROOT = re.compile(rb"<([A-Za-z_][\w.\-]*)[\s>/]")
 
 def _open(path: Path) -> BinaryIO:
     try:
-        raw = path.open("rb")
+        return path.open("rb")
     except OSError as exc:
         raise DumpError(f"{path}: cannot open: {exc.strerror or exc}") from None
-    magic = raw.read(2)
+
+
+def _pieces(raw: BinaryIO, chunk_size: int) -> Iterator[bytes]:
+    """The file's uncompressed bytes: inflated when it starts as gzip, as read otherwise."""
+    magic = raw.read(len(GZIP_MAGIC))
     raw.seek(0)
     if magic == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    return raw
+        return inflate(raw)
+    return iter(lambda: raw.read(chunk_size), b"")
 
 
-def read_chunks(stream: BinaryIO, path: Path, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
+def read_chunks(pieces: Iterator[bytes], path: Path, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]:
     """Yield the uncompressed bytes in chunks of about chunk_size.
 
-    Reads with read1 and hands over what was inflated before any failure, so the records
-    before a truncation or corruption still arrive; the failure then becomes a DumpError.
+    Hands over what was inflated before any failure, so the records before a truncation or
+    corruption still arrive; the failure then becomes a DumpError.
     """
-    pieces: list[bytes] = []
+    gathered: list[bytes] = []
     size = 0
     while True:
         try:
-            piece = stream.read1(chunk_size)  # type: ignore[attr-defined]
+            piece = next(pieces, b"")
         except EOFError:
             failure = f"{path}: the gzip stream ends early: the file is truncated"
-        except (gzip.BadGzipFile, zlib.error) as exc:
+        except CorruptGzip as exc:
             failure = f"{path}: corrupt gzip data: {exc}"
         except OSError as exc:
             failure = f"{path}: read failed: {exc}"
         else:
             if piece:
-                pieces.append(piece)
+                gathered.append(piece)
                 size += len(piece)
                 if size >= chunk_size:
-                    yield b"".join(pieces)
-                    pieces, size = [], 0
+                    yield b"".join(gathered)
+                    gathered, size = [], 0
                 continue
-            if pieces:
-                yield b"".join(pieces)
+            if gathered:
+                yield b"".join(gathered)
             return
-        if pieces:
-            yield b"".join(pieces)
+        if gathered:
+            yield b"".join(gathered)
         raise DumpError(failure)
 
 
@@ -100,9 +102,13 @@ class DumpSource:
             self.compressed_size = path.stat().st_size
         except OSError as exc:
             raise DumpError(f"{path}: cannot open: {exc.strerror or exc}") from None
-        self._stream = _open(path)
-        self._raw = self._stream.fileobj if isinstance(self._stream, gzip.GzipFile) else self._stream
-        self._chunks = read_chunks(self._stream, path, chunk_size)
+        self._raw = _open(path)
+        try:
+            pieces = _pieces(self._raw, chunk_size)
+        except OSError as exc:
+            self._raw.close()
+            raise DumpError(f"{path}: read failed: {exc}") from None
+        self._chunks = read_chunks(pieces, path, chunk_size)
         self._closed_at: int | None = None
         self._head = b""
         for chunk in self._chunks:
@@ -130,9 +136,7 @@ class DumpSource:
     def close(self) -> None:
         if self._closed_at is None:
             self._closed_at = self.compressed_position()
-        self._stream.close()
-        if self._raw is not self._stream and self._raw is not None:
-            self._raw.close()
+        self._raw.close()
 
     def __enter__(self) -> DumpSource:
         return self
