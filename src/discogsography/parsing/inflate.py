@@ -58,7 +58,7 @@ def inflate(raw: BinaryIO, read_size: int = READ_SIZE) -> Iterator[bytes]:
                 if piece:
                     yield piece
                 data = decompressor.unconsumed_tail
-        except isal_zlib.error as exc:
+        except isal_zlib.error as exc:  # type: ignore[misc]  # the stub types the class as an instance
             raise CorruptGzip(str(exc)) from None
         if decompressor.eof:
             pending = decompressor.unused_data
