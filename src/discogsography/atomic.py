@@ -9,6 +9,7 @@ for content held in memory; ``replace`` finishes a temporary file the caller str
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -30,6 +31,28 @@ def replace(temporary: Path, final: Path) -> None:
         os.fsync(handle.fileno())
     temporary.replace(final)
     fsync_directory(final.parent)
+
+
+def replace_directory(temporary: Path, final: Path) -> None:
+    """Put a finished directory of files ``temporary`` (same parent) in place of ``final``.
+
+    Every file and the directory are fsynced first. Whatever stood at ``final`` is moved aside,
+    then removed once the new directory is in place: a reader finds the old one or the new one
+    (or, after a crash between the two renames, neither, and the old one under its hidden name).
+    """
+    for path in temporary.iterdir():
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+    fsync_directory(temporary)
+    aside = final.with_name(f".{final.name}.{os.getpid()}.old")
+    if final.exists() or final.is_symlink():
+        final.replace(aside)
+    temporary.replace(final)
+    fsync_directory(final.parent)
+    if aside.is_dir() and not aside.is_symlink():
+        shutil.rmtree(aside)
+    else:
+        aside.unlink(missing_ok=True)
 
 
 def write_bytes(path: Path, data: bytes, *, mode: int = DEFAULT_MODE) -> None:
@@ -54,4 +77,4 @@ def write_text(path: Path, text: str, *, encoding: str = "utf-8", mode: int = DE
     write_bytes(path, text.encode(encoding), mode=mode)
 
 
-__all__ = ["fsync_directory", "replace", "write_bytes", "write_text"]
+__all__ = ["fsync_directory", "replace", "replace_directory", "write_bytes", "write_text"]

@@ -17,7 +17,7 @@ import pyarrow as pa
 from discogsography.export.batch import to_ipc
 schema = pa.schema([("id", pa.int64())])
 with tempfile.TemporaryDirectory() as tmp:
-    out = ParquetOutput(Path(tmp) / "t.parquet", schema)
+    out = ParquetOutput(Path(tmp) / "t", schema)
     out.write(to_ipc(pa.record_batch([pa.array(range(1000))], schema=schema)))
     out.close()
 print(pa.default_memory_pool().backend_name, pa.jemalloc_memory_pool().max_memory())

@@ -29,7 +29,7 @@ from discogsography.parsing import ParseStats
     "-o",
     type=click.Path(file_okay=False, path_type=Path),
     required=True,
-    help="Directory for <kind>.parquet / .jsonl / .csv (created when missing).",
+    help="Directory for <kind>/part-NNNNN.parquet, <kind>.jsonl or <kind>.csv (created when missing).",
 )
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=2, show_default=True)
 @parser_options

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -19,6 +20,12 @@ from discogsography.export.batch import from_ipc
 # from row groups of many rows, so batches are gathered up to this many bytes first. It bounds
 # the main process's memory whatever the size of the dump.
 ROW_GROUP_BYTES = 8 * 1024 * 1024
+# Parquet's writer keeps every row group's metadata until the file is closed, then writes it all
+# as the footer: about 100 KB per row group of releases (84 leaf columns), so one file of the
+# whole 19 M-release dump (5,600 row groups) would hold 560 MB while writing and twice that while
+# closing, and give readers a footer of 200 MB. A kind is therefore a directory of part files,
+# each of at most this many row groups (about 220,000 releases, 6 MB of metadata).
+PART_ROW_GROUPS = 64
 
 
 class Output(Protocol):
@@ -27,8 +34,17 @@ class Output(Protocol):
 
 
 class ParquetOutput:
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
-        self._writer = pq.ParquetWriter(path, schema, compression="zstd")
+    """A kind's Parquet: ``part-00000.parquet``, ``part-00001.parquet``, … in ``directory``, in
+    record order; at least one part, so that an empty dump still has its schema."""
+
+    def __init__(self, directory: Path, schema: pa.Schema, part_row_groups: int = PART_ROW_GROUPS) -> None:
+        directory.mkdir()
+        self._directory = directory
+        self._schema = schema
+        self._part_row_groups = part_row_groups
+        self._writer: pq.ParquetWriter | None = None
+        self._parts = 0
+        self._row_groups = 0  # in the open part
         self._pending: list[pa.Table] = []
         self._pending_bytes = 0
 
@@ -43,13 +59,30 @@ class ParquetOutput:
 
     def _flush(self) -> None:
         if self._pending:
-            self._writer.write_table(pa.concat_tables(self._pending), row_group_size=1 << 30)
+            self._part().write_table(pa.concat_tables(self._pending), row_group_size=1 << 30)
             self._pending, self._pending_bytes = [], 0
+            self._row_groups += 1
+            if self._row_groups >= self._part_row_groups:
+                self._close_part()
             pa.default_memory_pool().release_unused()  # the row group's buffers back to the system
+
+    def _part(self) -> pq.ParquetWriter:
+        if self._writer is None:
+            path = self._directory / f"part-{self._parts:05d}.parquet"
+            self._writer = pq.ParquetWriter(path, self._schema, compression="zstd")
+            self._parts += 1
+        return self._writer
+
+    def _close_part(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer, self._row_groups = None, 0
 
     def close(self) -> None:
         self._flush()
-        self._writer.close()
+        if self._parts == 0:
+            self._part()
+        self._close_part()
         pa.default_memory_pool().release_unused()
 
 
@@ -79,11 +112,18 @@ class CsvOutput:
 
 
 @contextlib.contextmanager
-def in_place(final: Path) -> Iterator[Path]:
-    """A temporary path beside ``final``, renamed to it when the block exits without error."""
+def in_place(final: Path, *, directory: bool = False) -> Iterator[Path]:
+    """A temporary path beside ``final`` (a file, or a directory the caller creates), put in its
+    place when the block exits without error, removed otherwise."""
     temporary = final.with_name(f".{final.name}.{os.getpid()}.part")
     try:
         yield temporary
-        atomic.replace(temporary, final)
+        if directory:
+            atomic.replace_directory(temporary, final)
+        else:
+            atomic.replace(temporary, final)
     finally:
-        temporary.unlink(missing_ok=True)
+        if temporary.is_dir():
+            shutil.rmtree(temporary)
+        else:
+            temporary.unlink(missing_ok=True)

@@ -30,7 +30,7 @@ class Format(StrEnum):
 
 
 WRITE_QUEUE_BLOCKS = 8  # blocks waiting for the writer thread: one Parquet row group's encoding
-SUFFIX = {Format.PARQUET: ".parquet", Format.JSONL: ".jsonl", Format.CSV: ".csv"}
+SUFFIX = {Format.PARQUET: "", Format.JSONL: ".jsonl", Format.CSV: ".csv"}  # Parquet: a directory of parts
 BLOCK_FUNCTIONS: dict[Format, Callable[[Kind, Block], BlockResult[Any]]] = {
     Format.PARQUET: shapes.parquet_block,
     Format.JSONL: shapes.jsonl_block,
@@ -62,12 +62,13 @@ def export_file(
     on_failure: Callable[[RecordError], None],
     advance: Callable[[int], None],
 ) -> tuple[Path, ParseStats]:
-    """Write one dump file's records to ``<output>/<kind><suffix>``; returns the path and stats."""
+    """Write one dump file's records to ``<output>/<kind>.jsonl`` or ``.csv``, or the directory
+    ``<output>/<kind>/`` of Parquet parts; returns the path and stats."""
     parser, guard = guarded_parser(dump, options, on_failure)
     final = options.output / f"{dump.kind.value}{SUFFIX[options.fmt]}"
     function = BLOCK_FUNCTIONS[options.fmt]
     try:
-        with in_place(final) as temporary:
+        with in_place(final, directory=options.fmt is Format.PARQUET) as temporary:
             output = _open(options.fmt, dump.kind, temporary)
             # Written on a thread of its own: encoding Parquet overlaps inflating the next blocks.
             writer: WriterThread[Any] = WriterThread(output.write, depth=WRITE_QUEUE_BLOCKS)
