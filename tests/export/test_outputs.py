@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pyarrow as pa
@@ -71,3 +72,15 @@ def test_a_failed_export_leaves_the_old_directory_and_no_temporary(tmp_path: Pat
         raise RuntimeError("the dump broke")
     assert [p.name for p in tmp_path.iterdir()] == ["releases"]
     assert rows_of(f"SELECT count(*) FROM '{final}/*.parquet'") == [(10,)]
+
+
+def test_a_temporary_left_by_a_killed_run_does_not_stop_the_next(tmp_path: Path) -> None:
+    stale = tmp_path / f".releases.{os.getpid()}.part"
+    stale.mkdir()
+    (stale / "part-00000.parquet").write_bytes(b"half")
+    with in_place(tmp_path / "releases", directory=True) as temporary:
+        output = ParquetOutput(temporary, SCHEMA)
+        output.write(_batch(0, 10))
+        output.close()
+    assert rows_of(f"SELECT count(*) FROM '{tmp_path / 'releases'}/*.parquet'") == [(10,)]
+    assert [p.name for p in tmp_path.iterdir()] == ["releases"]

@@ -116,6 +116,7 @@ def in_place(final: Path, *, directory: bool = False) -> Iterator[Path]:
     """A temporary path beside ``final`` (a file, or a directory the caller creates), put in its
     place when the block exits without error, removed otherwise."""
     temporary = final.with_name(f".{final.name}.{os.getpid()}.part")
+    _remove(temporary)  # left by a killed run that had this process id
     try:
         yield temporary
         if directory:
@@ -123,7 +124,11 @@ def in_place(final: Path, *, directory: bool = False) -> Iterator[Path]:
         else:
             atomic.replace(temporary, final)
     finally:
-        if temporary.is_dir():
-            shutil.rmtree(temporary)
-        else:
-            temporary.unlink(missing_ok=True)
+        _remove(temporary)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
