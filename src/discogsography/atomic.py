@@ -45,14 +45,20 @@ def replace_directory(temporary: Path, final: Path) -> None:
             os.fsync(handle.fileno())
     fsync_directory(temporary)
     aside = final.with_name(f".{final.name}.{os.getpid()}.old")
+    remove(aside)  # left by a run killed between the two renames, with this process id
     if final.exists() or final.is_symlink():
         final.replace(aside)
     temporary.replace(final)
     fsync_directory(final.parent)
-    if aside.is_dir() and not aside.is_symlink():
-        shutil.rmtree(aside)
+    remove(aside)
+
+
+def remove(path: Path) -> None:
+    """Remove a file, a symlink or a whole directory; nothing when ``path`` does not exist."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
     else:
-        aside.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
 
 
 def write_bytes(path: Path, data: bytes, *, mode: int = DEFAULT_MODE) -> None:
@@ -77,4 +83,4 @@ def write_text(path: Path, text: str, *, encoding: str = "utf-8", mode: int = DE
     write_bytes(path, text.encode(encoding), mode=mode)
 
 
-__all__ = ["fsync_directory", "replace", "replace_directory", "write_bytes", "write_text"]
+__all__ = ["fsync_directory", "remove", "replace", "replace_directory", "write_bytes", "write_text"]

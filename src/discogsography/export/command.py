@@ -42,10 +42,11 @@ def export(
     max_skipped_share: float,
     progress: bool | None,
 ) -> None:
-    """Export dump files (or the newest version in a directory) to one file per kind.
+    """Export dump files (or the newest version in a directory), one output per kind.
 
-    Parquet: the table's typed columns, then the record's other fields as nested structs and
-    lists (docs/export.md). JSON Lines: the records as `parse` writes them. CSV: the typed columns.
+    Parquet: a directory of part files, the table's typed columns, then the record's other
+    fields as nested structs and lists (docs/export.md). JSON Lines: one file, the records as
+    `parse` writes them. CSV: one file, the typed columns.
     """
     configure_command_logging("export")
     dumps = find_dump_files(paths)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
@@ -116,7 +115,7 @@ def in_place(final: Path, *, directory: bool = False) -> Iterator[Path]:
     """A temporary path beside ``final`` (a file, or a directory the caller creates), put in its
     place when the block exits without error, removed otherwise."""
     temporary = final.with_name(f".{final.name}.{os.getpid()}.part")
-    _remove(temporary)  # left by a killed run that had this process id
+    atomic.remove(temporary)  # left by a killed run that had this process id
     try:
         yield temporary
         if directory:
@@ -124,11 +123,4 @@ def in_place(final: Path, *, directory: bool = False) -> Iterator[Path]:
         else:
             atomic.replace(temporary, final)
     finally:
-        _remove(temporary)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    else:
-        path.unlink(missing_ok=True)
+        atomic.remove(temporary)
