@@ -35,14 +35,14 @@ from pipeline_bench import cpu_seconds  # noqa: E402
 
 from discogsography.kinds import Kind  # noqa: E402
 from discogsography.load import fastpath  # noqa: E402
-from discogsography.load.encoded import encode  # noqa: E402
-from discogsography.load.store import LoadStore  # noqa: E402
+from discogsography.load.kind_store import LoadStore  # noqa: E402
 from discogsography.parsing.records import ParsedRecord, parse_block  # noqa: E402
 from discogsography.parsing.source import DumpSource  # noqa: E402
 from discogsography.parsing.splitter import RecordSplitter, split_block  # noqa: E402
-from discogsography.tableinator.rows import RecordRows, rows_from_json  # noqa: E402
-from discogsography.tableinator.schema import ensure_schema  # noqa: E402
-from discogsography.tableinator.tables import TABLES  # noqa: E402
+from discogsography.relational.copy_binary import encode  # noqa: E402
+from discogsography.relational.migrations import ensure_schema  # noqa: E402
+from discogsography.relational.table_rows import RecordRows, rows_from_json  # noqa: E402
+from discogsography.relational.tables import TABLES  # noqa: E402
 
 POSTGRES = "host=127.0.0.1 port=5432 user=postgres"
 

@@ -41,7 +41,7 @@ sys.path.insert(0, str(HERE))
 from dumps import build_dump  # noqa: E402
 from pipeline_bench import POSTGRES, MemorySampler, free_port  # noqa: E402
 
-from discogsography.tableinator.tables import LINK_TABLES, RECORD_TABLES  # noqa: E402
+from discogsography.relational.tables import LINK_TABLES, RECORD_TABLES  # noqa: E402
 
 KINDS = ("artists", "labels", "masters", "releases")
 TABLES = (*RECORD_TABLES, *LINK_TABLES)  # from ddl.sql

@@ -34,7 +34,7 @@ import httpx
 import psycopg
 from psycopg import sql
 
-from discogsography.tableinator.tables import TABLES
+from discogsography.relational.tables import TABLES
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))

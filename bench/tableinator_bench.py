@@ -38,11 +38,11 @@ from discogsography.amqp.messages import RawBatch, decode_raw, encode_file_compl
 from discogsography.amqp.topology import Topology, declare
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
-from discogsography.tableinator.rows import RecordRows, rows_from_json
-from discogsography.tableinator.schema import ensure_schema
-from discogsography.tableinator.service import GC_THRESHOLDS
-from discogsography.tableinator.tables import TABLES
-from discogsography.tableinator.writer import KindWriter, dedupe
+from discogsography.relational.copy_writer import KindWriter, dedupe
+from discogsography.relational.migrations import ensure_schema
+from discogsography.relational.table_rows import RecordRows, rows_from_json
+from discogsography.relational.tables import TABLES
+from discogsography.tableinator.tableinator_service import GC_THRESHOLDS
 
 HERE = Path(__file__).resolve().parent
 PG_ADDRESS = os.environ.get("BENCH_POSTGRES_ADDRESS", "127.0.0.1:5432")

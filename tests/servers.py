@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import pytest
 
-from discogsography.failures import is_permanent, summary
+from discogsography.runtime.failures import is_permanent, summary
 
 
 def server_unavailable(what: str, exc: BaseException) -> NoReturn:

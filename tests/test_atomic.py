@@ -9,7 +9,7 @@ from unittest import mock
 
 import pytest
 
-from discogsography import atomic
+from discogsography.runtime import atomic
 
 
 def test_write_replaces_whole_and_leaves_nothing_behind(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import aiormq.exceptions
 import psycopg
 import pytest
 
-from discogsography import failures
+from discogsography.runtime import failures
 
 
 @pytest.mark.parametrize(

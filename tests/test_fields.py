@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from discogsography.cache.rows import credit_line, main_artist_names, release_rows
+from discogsography.cache.cache_rows import credit_line, main_artist_names, release_rows
 from discogsography.fields import BIGINT_MAX, items, member_ids, nested_id, text, text_id, to_id, year
 from discogsography.kinds import Kind
-from discogsography.tableinator.rows import build_rows
-from discogsography.tableinator.tables import TABLES
+from discogsography.relational.table_rows import build_rows
+from discogsography.relational.tables import TABLES
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,10 @@ class TooManySkippedError(DumpError):
     """More of a file's records were skipped than the allowed share: the file is not complete."""
 
 
+class VersionFailedError(DiscogsographyError):
+    """A dump version that cannot be fetched or extracted this cycle (download, checksum, publishing)."""
+
+
 class OutputError(DiscogsographyError):
     """An output file that cannot be written (a missing folder, no permission, a full disk)."""
 

@@ -1,6 +1,6 @@
 """Typed fields read from a record: the one place the reading rules live.
 
-The tableinator's typed columns (tableinator/rows.py) and the cache builder's rows (cache/rows.py)
+The tableinator's typed columns (relational/table_rows.py) and the cache builder's rows (cache/cache_rows.py)
 read through these functions only, so a record gives the same year, id or name in both. Records
 keep every value as the dump's string (docs/records.md); these rules say what such a string means.
 Every reader is total: a missing, empty or oddly shaped value gives None, never an error.

@@ -13,7 +13,7 @@ import pymysql
 import pytest
 from psycopg import sql
 
-from discogsography.redact import redact_url
+from discogsography.runtime.redact import redact_url
 from tests.cache.cache_testdata import LIBRARY_PAIRS, make_library_db
 from tests.servers import server_unavailable
 

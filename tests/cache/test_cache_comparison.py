@@ -12,9 +12,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from discogsography.cache import database
+from discogsography.cache import cache_database
 from discogsography.cache.classify import LibraryIndex, Verdict
-from discogsography.cache.convert import convert_dump
+from discogsography.cache.dump_to_csv import convert_dump
 from discogsography.cache.enrich import enrich
 from discogsography.cache.library import read_artist_list
 from discogsography.cache.matching import ArtistMatcher
@@ -89,11 +89,11 @@ def release_rows(url: str) -> list[tuple[int, str, list[str], list[str]]]:
 
 
 def build(url: str, csv_dir: Path) -> dict[int, int]:
-    database.create_schema(url)
-    database.import_csvs(url, csv_dir)
-    database.create_indexes(url)
+    cache_database.create_schema(url)
+    cache_database.import_csvs(url, csv_dir)
+    cache_database.create_indexes(url)
     groups = masters(url)
-    database.dedup(url)
+    cache_database.dedup(url)
     return groups
 
 

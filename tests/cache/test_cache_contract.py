@@ -1,5 +1,5 @@
 """The cache keeps the consumers' contract: discogs-cache's schema, the migration from our earlier
-schema, and the documented consumer queries run with asyncpg on ours and on a discogs-cache database."""
+schema, and the documented consumer queries run with asyncpg on ours and on a discogs-cache cache_database."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 from psycopg import sql
 
-from discogsography.cache import database
-from discogsography.cache.cli import cache
-from discogsography.cache.convert import convert_dump
+from discogsography.cache import cache_database
+from discogsography.cache.cache_command import cache
+from discogsography.cache.dump_to_csv import convert_dump
 from discogsography.cache.search import search
 from tests.cache.cache_testdata import SAMPLE_2020
 
@@ -93,10 +93,10 @@ def assert_contract_shape(ours: str, contract: str) -> None:
 
 
 def built_cache(url: str, csv_dir: Path) -> str:
-    database.create_schema(url)
-    database.import_csvs(url, csv_dir)
-    database.create_indexes(url)
-    database.dedup(url)
+    cache_database.create_schema(url)
+    cache_database.import_csvs(url, csv_dir)
+    cache_database.create_indexes(url)
+    cache_database.dedup(url)
     return url
 
 
@@ -145,7 +145,7 @@ def test_migration_converts_a_cache_of_the_earlier_version(pg_factory: Callable[
     assert migrated.exit_code == 0, migrated.output
     assert "✅ migrate done in" in migrated.output
     assert "bigint -> integer" in migrated.output and "extra boolean -> integer 0/1" in migrated.output
-    database.dedup(earlier)  # the contract after dedup has no master_id
+    cache_database.dedup(earlier)  # the contract after dedup has no master_id
     assert_contract_shape(earlier, contract)
     with psycopg.connect(earlier) as conn:
         assert conn.execute("SELECT artist_name, extra FROM release_artist ORDER BY 1").fetchall() == [
@@ -171,7 +171,7 @@ def test_migration_converts_a_cache_of_the_earlier_version(pg_factory: Callable[
         assert search(conn, track="joga")[0].track_title == "Jóga"
         conn.execute("DELETE FROM release WHERE id = 10")  # cascades reach the track artists
         assert conn.execute("SELECT count(*) FROM release_track_artist").fetchone() == (0,)
-    assert database.create_schema(earlier).summary() == "schema already matches the contract"
+    assert cache_database.create_schema(earlier).summary() == "schema already matches the contract"
 
 
 def test_migration_refuses_an_id_beyond_integer(pg_factory: Callable[[], str]) -> None:
@@ -180,7 +180,7 @@ def test_migration_refuses_an_id_beyond_integer(pg_factory: Callable[[], str]) -
     with psycopg.connect(earlier) as conn:
         conn.execute("INSERT INTO release (id, title) VALUES (3000000000, 'x')")
     with pytest.raises(Exception, match=r"release\.id holds 3000000000"):
-        database.create_schema(earlier)
+        cache_database.create_schema(earlier)
     assert columns(earlier)[("release", "id")][0] == "bigint"  # nothing half done
 
 
@@ -296,12 +296,12 @@ async def test_consumer_queries_with_asyncpg_on_ours_discogs_cache_and_a_migrate
     apply_sql(theirs, SCHEMAS / "discogs_cache.sql")
     copy_into(ours, theirs)
     # a cache discogs-cache built is in the contract's shape already: create-schema changes nothing
-    assert database.create_schema(theirs).summary() == "schema already matches the contract"
+    assert cache_database.create_schema(theirs).summary() == "schema already matches the contract"
     # and a cache of our earlier schema, migrated
     earlier = pg_factory()
     apply_sql(earlier, SCHEMAS / "earlier_discogsography.sql")
     copy_into(ours, earlier)
-    database.create_schema(earlier)
+    cache_database.create_schema(earlier)
     expected = await run_consumer_queries(ours)
     assert await run_consumer_queries(theirs) == expected
     assert await run_consumer_queries(earlier) == expected

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from discogsography.cache.convert import convert_dump
+from discogsography.cache.cache_errors import CacheError
+from discogsography.cache.csv_tables import RELEASE, RELEASE_ARTIST, RELEASE_TRACK, TABLES
 from discogsography.cache.csvfiles import require_tables
 from discogsography.cache.csvfilter import filter_directory
-from discogsography.cache.errors import CacheError
+from discogsography.cache.dump_to_csv import convert_dump
 from discogsography.cache.matching import ArtistMatcher
 from discogsography.cache.newlines import fix_directory
-from discogsography.cache.tables import RELEASE, RELEASE_ARTIST, RELEASE_TRACK, TABLES
 from discogsography.errors import TooManySkippedError
 from tests.cache.cache_testdata import SAMPLE_2020, SAMPLE_2025
 

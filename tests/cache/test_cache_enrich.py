@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from discogsography.cache.cache_errors import CacheError
 from discogsography.cache.enrich import Catalog, catalog_names, enrich, new_names
-from discogsography.cache.errors import CacheError
 from discogsography.cache.library import read_artist_list
 from tests.cache.cache_testdata import make_library_db
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from discogsography.cache import database
+from discogsography.cache import cache_database
+from discogsography.cache.cache_errors import CacheError
 from discogsography.cache.decisions import Decisions, load_decisions
-from discogsography.cache.errors import CacheError
 from discogsography.cache.labels import (
     LabelPreferences,
     read_catalog_labels,
@@ -71,9 +71,9 @@ def test_dedup_prefers_the_library_label(pg_factory: Callable[[], str], tmp_path
     survivors = []
     for preferences in (None, LabelPreferences([("Persuader, The", "Stockholm", "SVEK")])):
         url = pg_factory()
-        database.create_schema(url)
-        database.import_csvs(url, tmp_path / "csv")
-        result = database.dedup(url, preferences)
+        cache_database.create_schema(url)
+        cache_database.import_csvs(url, tmp_path / "csv")
+        result = cache_database.dedup(url, preferences)
         with psycopg.connect(url) as conn:
             survivors.append([r[0] for r in conn.execute("SELECT id FROM release")])
         summary = result.summary()
@@ -145,9 +145,9 @@ def test_verify_report_and_remembered_decisions(pg_url: str, tmp_path: Path) -> 
         rows["release_artist"].append([release_id, artist, "0"])
         rows["release_track"] += [[release_id, n, f"A{n}", f"t{n}", ""] for n in (1, 2, 3)]
     write_tables(tmp_path / "csv", rows)
-    database.create_schema(pg_url)
-    database.import_csvs(pg_url, tmp_path / "csv")
-    database.dedup(pg_url)
+    cache_database.create_schema(pg_url)
+    cache_database.import_csvs(pg_url, tmp_path / "csv")
+    cache_database.dedup(pg_url)
     library = make_library_db(tmp_path / "library.db", [("Persuader, The", "Stockholm Syndrome")])
     mappings = tmp_path / "artist_mappings.json"
 

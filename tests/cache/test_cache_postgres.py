@@ -1,4 +1,4 @@
-"""The database steps against the real PostgreSQL server, each test in its own database."""
+"""The database steps against the real PostgreSQL server, each test in its own cache_database."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from discogsography.cache import database
-from discogsography.cache.convert import convert_dump
-from discogsography.cache.errors import CacheError
+from discogsography.cache import cache_database
+from discogsography.cache.cache_errors import CacheError
+from discogsography.cache.csv_tables import TABLES
+from discogsography.cache.dump_to_csv import convert_dump
 from discogsography.cache.search import RELEASE_SEARCH_SQL, search
-from discogsography.cache.tables import TABLES
 from discogsography.cache.verify import verify
 from tests.cache.cache_testdata import SAMPLE_2020, make_library_db
 
@@ -39,25 +39,25 @@ def sample_csvs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def loaded(pg_url: str, sample_csvs: Path) -> str:
     """The 2020 sample imported and indexed (before dedup)."""
-    database.create_schema(pg_url)
-    database.import_csvs(pg_url, sample_csvs)
-    database.create_indexes(pg_url)
+    cache_database.create_schema(pg_url)
+    cache_database.import_csvs(pg_url, sample_csvs)
+    cache_database.create_indexes(pg_url)
     return pg_url
 
 
 def test_steps_and_what_resume_infers_from_them(pg_url: str, sample_csvs: Path) -> None:
-    assert database.infer_completed(pg_url) == set()
-    database.create_schema(pg_url)
-    database.create_schema(pg_url)  # idempotent
-    assert database.infer_completed(pg_url) == {"create_schema"}
-    result = database.import_csvs(pg_url, sample_csvs)
+    assert cache_database.infer_completed(pg_url) == set()
+    cache_database.create_schema(pg_url)
+    cache_database.create_schema(pg_url)  # idempotent
+    assert cache_database.infer_completed(pg_url) == {"create_schema"}
+    result = cache_database.import_csvs(pg_url, sample_csvs)
     assert result.rows["release"] == 1000
     assert count(pg_url, "cache_metadata") == 1000
-    assert database.infer_completed(pg_url) == {"create_schema", "import"}
-    database.create_indexes(pg_url)
-    assert database.infer_completed(pg_url) == {"create_schema", "import", "create_indexes"}
-    database.dedup(pg_url)
-    assert database.infer_completed(pg_url) == {"create_schema", "import", "create_indexes", "dedup"}
+    assert cache_database.infer_completed(pg_url) == {"create_schema", "import"}
+    cache_database.create_indexes(pg_url)
+    assert cache_database.infer_completed(pg_url) == {"create_schema", "import", "create_indexes"}
+    cache_database.dedup(pg_url)
+    assert cache_database.infer_completed(pg_url) == {"create_schema", "import", "create_indexes", "dedup"}
     with psycopg.connect(pg_url) as conn:
         extensions = {r[0] for r in conn.execute("SELECT extname FROM pg_extension")}
         assert {"pg_trgm", "unaccent"} <= extensions
@@ -69,7 +69,7 @@ def test_steps_and_what_resume_infers_from_them(pg_url: str, sample_csvs: Path) 
 
 
 def test_import_replaces_rows_and_is_all_or_nothing(loaded: str, sample_csvs: Path, tmp_path: Path) -> None:
-    database.import_csvs(loaded, sample_csvs)  # again: replaced, not doubled
+    cache_database.import_csvs(loaded, sample_csvs)  # again: replaced, not doubled
     assert count(loaded, "release") == 1000
     bad = tmp_path / "bad"
     bad.mkdir()
@@ -78,7 +78,7 @@ def test_import_replaces_rows_and_is_all_or_nothing(loaded: str, sample_csvs: Pa
     with (bad / "release_track.csv").open("a", encoding="utf-8") as handle:
         handle.write("999999999,1,A,orphan track,\n")  # no such release: the FK refuses it
     with pytest.raises(psycopg.errors.ForeignKeyViolation):
-        database.import_csvs(loaded, bad)
+        cache_database.import_csvs(loaded, bad)
     assert count(loaded, "release") == 1000
     assert count(loaded, "release_track") > 0
 
@@ -115,9 +115,9 @@ def test_dedup_keeps_us_then_most_tracks_then_lowest_id(pg_url: str, tmp_path: P
         rows["release_artist"].append([release_id, "Artist", "0"])
         rows["release_track"] += [[release_id, n, f"A{n}", f"t{n}", ""] for n in range(1, tracks + 1)]
     write_tables(tmp_path / "csv", rows)
-    database.create_schema(pg_url)
-    database.import_csvs(pg_url, tmp_path / "csv")
-    result = database.dedup(pg_url)
+    cache_database.create_schema(pg_url)
+    cache_database.import_csvs(pg_url, tmp_path / "csv")
+    result = cache_database.dedup(pg_url)
     assert (result.deleted, result.remaining) == (4, 5)
     with psycopg.connect(pg_url) as conn:
         kept = sorted(r[0] for r in conn.execute("SELECT id FROM release"))
@@ -127,13 +127,13 @@ def test_dedup_keeps_us_then_most_tracks_then_lowest_id(pg_url: str, tmp_path: P
             " WHERE NOT EXISTS (SELECT 1 FROM release r WHERE r.id = t.release_id)"
         ).fetchone()
         assert orphans == (0,)
-        assert not database.has_master_id(conn)
-    again = database.dedup(pg_url)  # no master_id left: nothing to do
+        assert not cache_database.has_master_id(conn)
+    again = cache_database.dedup(pg_url)  # no master_id left: nothing to do
     assert again.deleted == 0
     # Importing again into the deduplicated cache restores the import shape and all rows
-    database.import_csvs(pg_url, tmp_path / "csv")
+    cache_database.import_csvs(pg_url, tmp_path / "csv")
     assert count(pg_url, "release") == 9
-    assert database.dedup(pg_url).deleted == 4
+    assert cache_database.dedup(pg_url).deleted == 4
 
 
 def test_search_finds_a_misspelled_unaccented_release_through_the_index(loaded: str) -> None:
@@ -183,7 +183,7 @@ def test_verify_dry_run_copy_to_and_prune(loaded: str, pg_factory: object, tmp_p
         tmp_path / "library.db",
         [("Persuader, The", "Stockholm"), ("Banlieue Rouge", "Sous Un Ciel Ecarlat"), ("Fats Domino", "x")],
     )
-    database.dedup(loaded)
+    cache_database.dedup(loaded)
     total = count(loaded, "release")
     dry = verify(loaded, library)
     assert dry.action == "dry run"
@@ -199,9 +199,9 @@ def test_verify_dry_run_copy_to_and_prune(loaded: str, pg_factory: object, tmp_p
     assert count(loaded, "release") == total  # the source stays whole
     with psycopg.connect(target) as conn:
         assert {r[0] for r in conn.execute("SELECT id FROM release")} == expected
-        assert not database.has_master_id(conn)
+        assert not cache_database.has_master_id(conn)
         indexes = {r[0] for r in conn.execute("SELECT indexname FROM pg_indexes")}
-        assert set(database.index_names()) <= indexes
+        assert set(cache_database.index_names()) <= indexes
         fks = conn.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f'").fetchone()
         assert fks == (5,)
         tracks = conn.execute("SELECT count(*) FROM release_track WHERE release_id = 1").fetchone()
@@ -230,7 +230,7 @@ def test_prune_and_copy_to_exclude_each_other(loaded: str, tmp_path: Path) -> No
 
 def test_unreachable_database_is_one_clear_line() -> None:
     with pytest.raises(CacheError, match=r"cannot connect to postgresql://u:\*\*\*@127.0.0.1:1/x"):
-        database.create_schema("postgresql://u:secret@127.0.0.1:1/x")
+        cache_database.create_schema("postgresql://u:secret@127.0.0.1:1/x")
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from psycopg.conninfo import conninfo_to_dict
 
+from discogsography.cache.cache_rows import ReleaseRows, one_line
+from discogsography.cache.csv_tables import RELEASE, RELEASE_ARTIST, CacheCsv
 from discogsography.cache.csvfiles import table_writers
 from discogsography.cache.normalize import artist_key
-from discogsography.cache.rows import ReleaseRows, one_line
-from discogsography.cache.settings import DEFAULT_DATABASE_URL, load_cache_settings
-from discogsography.cache.tables import RELEASE, RELEASE_ARTIST, CacheCsv
+from discogsography.config.cache_settings import DEFAULT_DATABASE_URL, load_cache_settings
 
 names = st.text(alphabet=string.ascii_letters + " ", min_size=1, max_size=30).filter(lambda s: s.strip())
 

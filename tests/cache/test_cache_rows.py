@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from discogsography.cache.rows import credit_line, main_artist_names, one_line, release_rows
+from discogsography.cache.cache_rows import credit_line, main_artist_names, one_line, release_rows
 from discogsography.parsing import DumpParser
 from tests.cache.cache_testdata import SAMPLE_2020, SAMPLE_2025
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from discogsography.cache.errors import CacheError
-from discogsography.cache.state import PipelineState, write_atomically
+from discogsography.cache.build_state import PipelineState, write_atomically
+from discogsography.cache.cache_errors import CacheError
 
 
 def test_new_state_has_nothing_completed(tmp_path: Path) -> None:

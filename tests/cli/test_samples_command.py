@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from discogsography.commands.samples import samples_root
+from discogsography.cli.samples_command import samples_root
 from tests.conftest import SAMPLES, sample_files
 
 

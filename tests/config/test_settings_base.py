@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from discogsography.cache.settings import load_cache_settings
 from discogsography.config import reference
-from discogsography.config.base import SettingsError
-from discogsography.extractor.settings import load_settings as load_extractor
-from discogsography.tableinator.settings import load_settings as load_tableinator
+from discogsography.config.cache_settings import load_cache_settings
+from discogsography.config.extractor_settings import load_settings as load_extractor
+from discogsography.config.settings_base import SettingsError
+from discogsography.config.tableinator_settings import load_settings as load_tableinator
 
 LOADERS = (load_extractor, load_tableinator, load_cache_settings)
 
@@ -151,7 +151,7 @@ def test_every_command_refuses_a_bad_log_level_with_one_line(args: tuple[str, ..
 
 
 def test_no_settings_are_read_at_import_time() -> None:
-    modules = "discogsography.cache.cli, discogsography.tableinator.cli, discogsography.extractor.cli"
+    modules = "discogsography.cache.cache_command, discogsography.tableinator.tableinator_command, discogsography.extractor.extractor_command"
     result = subprocess.run(
         [sys.executable, "-c", f"import {modules}"],
         env={**os.environ, "LOG_LEVEL": "loud", "DATABASE_URL": "not a dsn", "HEALTH_CHECK_PORT": "x"},

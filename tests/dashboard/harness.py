@@ -19,7 +19,7 @@ import httpx
 import psycopg
 
 from discogsography.amqp.topology import Topology
-from discogsography.dashboard import metrics
+from discogsography.dashboard import metrics_text
 from discogsography.kinds import Kind
 from tests.dashboard.browser import Browser
 from tests.support.amqp import read_queue_depths
@@ -105,7 +105,9 @@ def records_from_metrics(url: str, service: str) -> dict[str, float] | None:
         return None
     if response.status_code != 200:
         return None
-    return metrics.sum_by(metrics.parse(response.text), metrics.RECORDS, "kind", service=service)
+    return metrics_text.sum_by(
+        metrics_text.parse(response.text), metrics_text.RECORDS, "kind", service=service
+    )
 
 
 def table_statistics(database: str) -> dict[str, int]:

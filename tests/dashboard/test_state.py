@@ -7,9 +7,8 @@ from typing import Any
 import pytest
 
 from discogsography.amqp.topology import Topology
-from discogsography.dashboard import metrics
-from discogsography.dashboard.rates import RateTracker
-from discogsography.dashboard.state import (
+from discogsography.dashboard import metrics_text
+from discogsography.dashboard.page_state import (
     MarkerReading,
     QueueDepth,
     QueueReading,
@@ -19,6 +18,7 @@ from discogsography.dashboard.state import (
     TableRow,
     assemble,
 )
+from discogsography.dashboard.rates import RateTracker
 from discogsography.kinds import Kind
 
 TOPOLOGY = Topology("p-")
@@ -64,14 +64,14 @@ discogsography_errors_total{service="tableinator",error="database"} 3.0
 
 
 def test_metrics_are_summed_per_label_and_absent_ones_are_none() -> None:
-    series = metrics.parse(METRICS_TEXT)
-    assert metrics.sum_by(series, metrics.RECORDS, "kind", service="tableinator") == {
+    series = metrics_text.parse(METRICS_TEXT)
+    assert metrics_text.sum_by(series, metrics_text.RECORDS, "kind", service="tableinator") == {
         "artists": 70.0,
         "labels": 5.0,
     }
-    assert metrics.sum_by(series, metrics.ERRORS, "error") == {"database": 5.0, "broker": 1.0}
-    assert metrics.sum_by(series, metrics.RECORDS, "kind", service="extractor") is None
-    assert metrics.sum_by(series, metrics.QUEUE_DEPTH, "queue") is None
+    assert metrics_text.sum_by(series, metrics_text.ERRORS, "error") == {"database": 5.0, "broker": 1.0}
+    assert metrics_text.sum_by(series, metrics_text.RECORDS, "kind", service="extractor") is None
+    assert metrics_text.sum_by(series, metrics_text.QUEUE_DEPTH, "queue") is None
 
 
 MARKER: dict[str, Any] = {
@@ -146,7 +146,11 @@ def reading(at: float, *, depth: int = 40, live: int = 100, marker: bool = True)
         services=[
             ServiceReading("extractor", "http://ex:8000", 200, EXTRACTOR_BODY),
             ServiceReading(
-                "tableinator", "http://tb:8002", 503, TABLEINATOR_BODY, metrics=metrics.parse(METRICS_TEXT)
+                "tableinator",
+                "http://tb:8002",
+                503,
+                TABLEINATOR_BODY,
+                metrics=metrics_text.parse(METRICS_TEXT),
             ),
         ],
         queues=QueueReading(depths),

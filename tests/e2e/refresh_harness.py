@@ -19,8 +19,8 @@ import psycopg
 from psycopg import sql
 
 from discogsography.kinds import Kind
-from discogsography.tableinator.tables import LINK_TABLES
-from discogsography.tableinator.tables import RECORD_TABLES as TABLES
+from discogsography.relational.tables import LINK_TABLES
+from discogsography.relational.tables import RECORD_TABLES as TABLES
 from tests.faults.harness import Pipeline
 from tests.support.servers import SHARED
 from tests.support.waits import wait_for

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from discogsography.extractor.state_marker import StateMarker
+from discogsography.dumps.state_marker import StateMarker
 from discogsography.kinds import Kind
-from discogsography.pipeline_wait import (
+from discogsography.pipeline.completion_wait import (
     QUIET_SECONDS,
     ExtractorRun,
     KindState,

@@ -20,8 +20,8 @@ import psycopg
 import pytest
 
 from discogsography.kinds import Kind
-from discogsography.tableinator.tables import LINK_TABLES
-from discogsography.tableinator.tables import RECORD_TABLES as TABLES
+from discogsography.relational.tables import LINK_TABLES
+from discogsography.relational.tables import RECORD_TABLES as TABLES
 from tests.e2e.refresh_harness import (
     add_to_mirror,
     differences,

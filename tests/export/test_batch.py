@@ -18,8 +18,8 @@ from discogsography.export.arrow_schema import arrow_schema
 from discogsography.kinds import Kind
 from discogsography.parsing import ParsedRecord
 from discogsography.parsing.canonical import hashed_line
-from discogsography.tableinator.rows import rows_from_json
-from discogsography.tableinator.tables import TABLES
+from discogsography.relational.table_rows import rows_from_json
+from discogsography.relational.tables import TABLES
 from tests.conftest import SAMPLES_2020, SAMPLES_2025
 from tests.eras import ERAS, build_era_dump
 from tests.export.test_export import parsed

@@ -13,8 +13,8 @@ from discogsography.cli import main
 from discogsography.export.arrow_schema import rest_fields, typed_columns
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser, ParsedRecord
-from discogsography.tableinator.rows import build_rows
-from discogsography.tableinator.tables import TABLES
+from discogsography.relational.table_rows import build_rows
+from discogsography.relational.tables import TABLES
 from tests.conftest import SAMPLES_2020, SAMPLES_2025
 
 FOLDERS = {"2020": SAMPLES_2020, "2025": SAMPLES_2025}

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from discogsography.extractor.checksums import ChecksumError, parse_checksums
+from discogsography.dumps.checksums import ChecksumError, parse_checksums
 from tests.extractor.helpers import SAMPLES
 
 A = "a" * 64

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from discogsography.amqp.topology import Topology
-from discogsography.extractor.bookkeeping import MarkerBook
+from discogsography.dumps.file_stats import FileStats
+from discogsography.dumps.marker_book import MarkerBook
+from discogsography.dumps.state_marker import StateMarker
 from discogsography.extractor.control import Stop, retrying
-from discogsography.extractor.preflight import wait_for_broker
-from discogsography.extractor.state_marker import StateMarker
-from discogsography.extractor.stats import FileStats
+from discogsography.extractor.startup_checks import wait_for_broker
 
 
 async def _tries(stop: Stop, attempts: int | None, fail: type[Exception], **kwargs: object) -> list[float]:

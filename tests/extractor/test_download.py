@@ -7,14 +7,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from discogsography.extractor.download import (
+from discogsography.dumps.download import (
     ChecksumMismatchError,
     DownloadError,
     RetryPolicy,
     download,
     parse_retry_after,
 )
-from discogsography.extractor.sources.versions import UnsafeFileNameError
+from discogsography.dumps.names import UnsafeFileNameError
 from tests.extractor.helpers import FakeDiscogs, serve_fake_discogs
 
 NAME = "discogs_20991201_releases.xml.gz"

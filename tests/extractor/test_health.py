@@ -3,10 +3,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from discogsography.extractor.progress import ExtractionProgress
-from discogsography.extractor.service import Extractor
-from discogsography.extractor.settings import load_settings
-from discogsography.extractor.state_marker import new_marker
+from discogsography.config.extractor_settings import load_settings
+from discogsography.dumps.state_marker import new_marker
+from discogsography.extractor.extractor_service import Extractor
+from discogsography.extractor.kind_progress import ExtractionProgress
 from discogsography.kinds import Kind
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from discogsography.amqp.messages import FULL_MODE, INCREMENTAL_MODE
+from discogsography.dumps.state_marker import new_marker
 from discogsography.extractor.index import (
     CHANGED,
     NEW,
@@ -23,7 +24,6 @@ from discogsography.extractor.index import (
 from discogsography.extractor.prefilter import KnownRecords, xml_digest
 from discogsography.extractor.refresh import plan_file, previous_completed_version
 from discogsography.extractor.retention import indexes_to_remove
-from discogsography.extractor.state_marker import new_marker
 from discogsography.kinds import Kind
 from discogsography.parsing.splitter import RawRecord
 

@@ -26,11 +26,11 @@ import pytest
 import structlog
 
 from discogsography.amqp.topology import Topology
-from discogsography.extractor.service import Extractor
-from discogsography.extractor.settings import load_settings
-from discogsography.extractor.state_marker import StateMarker
-from discogsography.failures import PermanentFailure
+from discogsography.config.extractor_settings import load_settings
+from discogsography.dumps.state_marker import StateMarker
+from discogsography.extractor.extractor_service import Extractor
 from discogsography.kinds import Kind
+from discogsography.runtime.failures import PermanentFailure
 from tests.extractor.helpers import FakeDiscogs, consume, dump_files, parser_records, serve_fake_discogs
 from tests.final_line import final_line
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from discogsography.amqp.messages import ChangeCounts
-from discogsography.extractor.progress import ExtractionProgress
+from discogsography.extractor.kind_progress import ExtractionProgress
 from discogsography.kinds import Kind
 
 

@@ -21,9 +21,9 @@ import structlog
 from moto.server import ThreadedMotoServer
 
 from discogsography.amqp.topology import Topology
-from discogsography.extractor.service import Extractor, VersionFailedError
-from discogsography.extractor.settings import load_settings
-from discogsography.extractor.state_marker import PhaseStatus, StateMarker
+from discogsography.config.extractor_settings import load_settings
+from discogsography.dumps.state_marker import PhaseStatus, StateMarker
+from discogsography.extractor.extractor_service import Extractor, VersionFailedError
 from discogsography.kinds import Kind
 from tests.extractor.helpers import (
     FakeDiscogs,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from discogsography.extractor.settings import SettingsError, load_settings
+from discogsography.config.extractor_settings import SettingsError, load_settings
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from discogsography.amqp.topology import Topology
-from discogsography.extractor.state_marker import PhaseStatus, StateMarker
+from discogsography.dumps.state_marker import PhaseStatus, StateMarker
 from discogsography.kinds import Kind
 from tests.extractor.helpers import consume, parser_records
 from tests.support.amqp import read_queue_depths

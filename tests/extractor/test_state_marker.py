@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from discogsography.extractor.state_marker import PhaseStatus, StateMarker, StateMarkerError, new_marker
+from discogsography.dumps.state_marker import PhaseStatus, StateMarker, StateMarkerError, new_marker
 
 ARTISTS = "discogs_20260101_artists.xml.gz"
 LABELS = "discogs_20260101_labels.xml.gz"

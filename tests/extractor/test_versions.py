@@ -4,15 +4,15 @@ from pathlib import Path
 
 import pytest
 
-from discogsography.extractor.sources.discogs_web import parse_index, parse_year_page
-from discogsography.extractor.sources.s3 import entries_from_keys, parse_list_objects, s3_location
-from discogsography.extractor.sources.versions import (
+from discogsography.dumps.names import (
     ListingEntry,
     UnsafeFileNameError,
     choose_newest_complete,
     destination,
     parse_file_name,
 )
+from discogsography.dumps.sources.discogs_web import parse_index, parse_year_page
+from discogsography.dumps.sources.s3_bucket import entries_from_keys, parse_list_objects, s3_location
 from discogsography.kinds import Kind
 from tests.extractor.helpers import LISTINGS, index_page
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from discogsography.errors import DumpError
-from discogsography.extractor.sources.versions import (
+from discogsography.dumps.names import (
     ListingEntry,
     UnsafeFileNameError,
     choose_newest_complete,
     destination,
 )
+from discogsography.errors import DumpError
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
 from tests.faults.harness import Expected, Pipeline

@@ -1,4 +1,4 @@
-"""Rows encoded in the workers, picked in the writer: pure logic, no server (load/encoded.py, store.py)."""
+"""Rows encoded in the workers, picked in the writer: pure logic, no server (relational/copy_binary.py, store.py)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import struct
 
 from psycopg import postgres
 
-from discogsography.load.encoded import ColumnTypes, EncodedRows, encode
-from discogsography.load.store import _slices, latest
-from discogsography.tableinator.rows import RecordRows
+from discogsography.load.kind_store import _slices, latest
+from discogsography.relational.copy_binary import ColumnTypes, EncodedRows, encode
+from discogsography.relational.table_rows import RecordRows
 
 OID = {name: postgres.types[name].oid for name in ("int8", "int4", "text", "jsonb")}
 TYPES = ColumnTypes((OID["int8"], OID["text"], OID["jsonb"]), ((OID["int8"], OID["int4"], OID["text"]),))

@@ -16,8 +16,8 @@ import click
 import pytest
 from rich.console import Console
 
-from discogsography import logs
-from discogsography.progress import byte_progress
+from discogsography.runtime import logs
+from discogsography.runtime.progress_bars import byte_progress
 
 SECRET = "pw-s3cr3t-never-shown"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")

@@ -11,9 +11,9 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from discogsography import logs, metrics
-from discogsography.extractor.state_marker import new_marker
-from discogsography.health import HealthServer
+from discogsography.dumps.state_marker import new_marker
+from discogsography.runtime import logs, metrics
+from discogsography.runtime.health import HealthServer
 
 SECRET = "pw-s3cr3t-never-shown"
 

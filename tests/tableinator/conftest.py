@@ -15,9 +15,9 @@ import pytest
 from discogsography.amqp.topology import Topology, declare
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser, ParsedRecord
-from discogsography.redact import redact_url
-from discogsography.tableinator.schema import ensure_schema
-from discogsography.tableinator.tables import DDL_TABLES
+from discogsography.relational.migrations import ensure_schema
+from discogsography.relational.tables import DDL_TABLES
+from discogsography.runtime.redact import redact_url
 from tests.servers import server_unavailable
 from tests.tableinator.tableinator_helpers import AMQP_URL, PG_ADDRESS, PG_USER
 

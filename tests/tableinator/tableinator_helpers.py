@@ -14,9 +14,9 @@ import pytest
 
 from discogsography.amqp.messages import encode_file_complete, encode_records
 from discogsography.amqp.topology import Topology
+from discogsography.config.tableinator_settings import TableinatorSettings, load_settings
 from discogsography.kinds import Kind
-from discogsography.tableinator.service import Tableinator
-from discogsography.tableinator.settings import TableinatorSettings, load_settings
+from discogsography.tableinator.tableinator_service import Tableinator
 from tests.support.amqp import queue_depth
 from tests.support.servers import AMQP_URL, PG_ADDRESS, PG_USER
 from tests.support.waits import wait_for_async as wait_for

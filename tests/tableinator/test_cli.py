@@ -105,9 +105,9 @@ def test_a_stop_swallowed_during_start_up_is_still_honoured() -> None:
     # remembered and the service, once its own handlers are in, stops at once instead of running.
     script = """
 import asyncio
-from discogsography import early_stop
-from discogsography.tableinator.service import Tableinator
-from discogsography.tableinator.settings import load_settings
+from discogsography.runtime import early_stop
+from discogsography.tableinator.tableinator_service import Tableinator
+from discogsography.config.tableinator_settings import load_settings
 try:
     early_stop._stop_while_starting(15, None)
 except SystemExit:

@@ -22,7 +22,7 @@ import pytest
 from discogsography.amqp.topology import Topology
 from discogsography.kinds import Kind
 from discogsography.parsing import ParsedRecord
-from discogsography.tableinator.schema import ensure_schema
+from discogsography.relational.migrations import ensure_schema
 from tests.tableinator.tableinator_helpers import (
     AMQP_URL,
     NEEDS_RABBITMQCTL,

@@ -13,8 +13,8 @@ import pytest
 from discogsography.fields import year
 from discogsography.kinds import Kind
 from discogsography.parsing import ParsedRecord
-from discogsography.tableinator.rows import build_rows
-from discogsography.tableinator.writer import KindWriter
+from discogsography.relational.copy_writer import KindWriter
+from discogsography.relational.table_rows import build_rows
 
 pytestmark = pytest.mark.postgres
 

@@ -10,8 +10,8 @@ import pytest
 
 from discogsography.kinds import Kind
 from discogsography.parsing import ParsedRecord
-from discogsography.tableinator.rows import RowError, build_rows, rows_from_json
-from discogsography.tableinator.tables import TABLES
+from discogsography.relational.table_rows import RowError, build_rows, rows_from_json
+from discogsography.relational.tables import TABLES
 
 
 def _named(row: tuple[Any, ...], kind: Kind) -> dict[str, Any]:

@@ -12,7 +12,7 @@ import pytest
 from discogsography.amqp.topology import Topology
 from discogsography.kinds import Kind
 from discogsography.parsing import ParsedRecord
-from discogsography.tableinator.tables import TABLES
+from discogsography.relational.tables import TABLES
 from tests.tableinator.tableinator_helpers import (
     publish,
     publish_file_complete,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from discogsography.config.base import SettingsError
+from discogsography.config.settings_base import SettingsError
+from discogsography.config.tableinator_settings import load_settings
 from discogsography.tableinator.batching import (
     MAX_PREFETCH,
     prefetch_for,
     seconds_until_flush,
     should_flush,
 )
-from discogsography.tableinator.settings import load_settings
 
 ENV_NAMES = (
     "POSTGRES_ADDRESS",

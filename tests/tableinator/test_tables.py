@@ -9,8 +9,8 @@ import pytest
 
 from discogsography.kinds import Kind
 from discogsography.parsing import ParsedRecord
-from discogsography.tableinator.rows import RecordRows, build_rows
-from discogsography.tableinator.tables import (
+from discogsography.relational.table_rows import RecordRows, build_rows
+from discogsography.relational.tables import (
     DDL_TABLES,
     LINK_TABLES,
     RECORD_TABLES,

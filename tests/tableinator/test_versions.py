@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from discogsography.amqp.messages import Increment
 from discogsography.kinds import Kind
-from discogsography.tableinator.versions import applies, refusal, version_of_file
+from discogsography.relational.table_versions import applies, refusal, version_of_file
 
 STEP = Increment("20260201", "20260101")
 

@@ -9,10 +9,10 @@ import pytest
 
 from discogsography.kinds import Kind
 from discogsography.parsing import ParsedRecord
-from discogsography.tableinator.rows import build_rows
-from discogsography.tableinator.schema import ensure_schema, migrations, schema_version
-from discogsography.tableinator.tables import TABLES
-from discogsography.tableinator.writer import KindWriter, dedupe, is_transient
+from discogsography.relational.copy_writer import KindWriter, dedupe, is_transient
+from discogsography.relational.migrations import ensure_schema, migrations, schema_version
+from discogsography.relational.table_rows import build_rows
+from discogsography.relational.tables import TABLES
 
 pytestmark = pytest.mark.postgres
 

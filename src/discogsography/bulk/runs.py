@@ -14,7 +14,7 @@ from discogsography.bulk.inputs import DumpFile
 from discogsography.bulk.workers import SkipGuard, worker_pool
 from discogsography.errors import RecordError
 from discogsography.parsing import DumpParser
-from discogsography.progress import byte_progress
+from discogsography.runtime.progress_bars import byte_progress
 
 
 class ParserLimits(Protocol):

@@ -9,10 +9,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from discogsography import atomic
-from discogsography.cache.errors import CacheError
-from discogsography.cache.rows import ReleaseRows, Row
-from discogsography.cache.tables import (
+from discogsography.cache.cache_errors import CacheError
+from discogsography.cache.cache_rows import ReleaseRows, Row
+from discogsography.cache.csv_tables import (
     RELEASE,
     RELEASE_ARTIST,
     RELEASE_LABEL,
@@ -22,6 +21,7 @@ from discogsography.cache.tables import (
     CacheCsv,
     Table,
 )
+from discogsography.runtime import atomic
 
 # Discogs notes can be long; the csv module's 128 KiB default field limit is not ours to impose.
 csv.field_size_limit(sys.maxsize)

@@ -12,10 +12,10 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
-from discogsography import atomic
+from discogsography.cache.csv_tables import RELEASE, RELEASE_ARTIST, TABLES, CacheCsv
 from discogsography.cache.csvfiles import read_table, require_tables
 from discogsography.cache.matching import ArtistMatcher
-from discogsography.cache.tables import RELEASE, RELEASE_ARTIST, TABLES, CacheCsv
+from discogsography.runtime import atomic
 
 
 @dataclass

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from discogsography.cache.errors import CacheError
+from discogsography.cache.cache_errors import CacheError
 from discogsography.cache.normalize import artist_key
 
 

@@ -24,10 +24,10 @@ from urllib.parse import unquote, urlsplit
 
 import pymysql
 
-from discogsography.cache.errors import CacheError
+from discogsography.cache.cache_errors import CacheError
 from discogsography.cache.library import read_library_artists, write_artist_list
 from discogsography.cache.normalize import artist_key, is_compilation
-from discogsography.redact import redact_url
+from discogsography.runtime.redact import redact_url
 
 CATALOG_QUERIES = {
     "alternate": "SELECT ALTERNATE_ARTIST_NAME FROM LIBRARY_RELEASE",

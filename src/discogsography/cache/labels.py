@@ -21,12 +21,12 @@ from pathlib import Path
 import psycopg
 import pymysql
 
-from discogsography import atomic
+from discogsography.cache.cache_errors import CacheError
 from discogsography.cache.classify import release_names
 from discogsography.cache.enrich import connect_catalog
-from discogsography.cache.errors import CacheError
 from discogsography.cache.normalize import artist_key, fold, title_key
-from discogsography.redact import redact_url
+from discogsography.runtime import atomic
+from discogsography.runtime.redact import redact_url
 
 Triple = tuple[str, str, str]
 HEADER = ("artist_name", "release_title", "label_name")

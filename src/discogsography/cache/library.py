@@ -6,8 +6,8 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from discogsography import atomic
-from discogsography.cache.errors import CacheError
+from discogsography.cache.cache_errors import CacheError
+from discogsography.runtime import atomic
 
 
 def read_artist_list(path: Path) -> list[str]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
-from discogsography.cache.errors import CacheError
+from discogsography.cache.cache_errors import CacheError
 
 Connection = psycopg.Connection[tuple[object, ...]]
 

@@ -11,10 +11,10 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from discogsography import atomic
+from discogsography.cache.cache_rows import one_line
+from discogsography.cache.csv_tables import TABLES, CacheCsv
 from discogsography.cache.csvfiles import require_tables
-from discogsography.cache.rows import one_line
-from discogsography.cache.tables import TABLES, CacheCsv
+from discogsography.runtime import atomic
 
 
 @dataclass

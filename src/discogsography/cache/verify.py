@@ -16,13 +16,13 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from discogsography.cache import database
+from discogsography.cache import cache_database
+from discogsography.cache.cache_errors import CacheError
 from discogsography.cache.classify import LibraryIndex, Thresholds, Verdict, release_names
+from discogsography.cache.csv_tables import RELEASE, TABLES
 from discogsography.cache.decisions import Decisions, load_decisions
-from discogsography.cache.errors import CacheError
 from discogsography.cache.library import read_library_pairs
 from discogsography.cache.report import Footprint, ReviewEntry, format_report, prune_footprint
-from discogsography.cache.tables import RELEASE, TABLES
 
 # Main artists in the order they were imported (the dump's order): the joined credit line.
 RELEASES_WITH_ARTISTS = """
@@ -63,7 +63,7 @@ class VerifyResult:
 def classify_database(url: str, index: LibraryIndex, decisions: Decisions | None = None) -> VerifyResult:
     decisions = decisions or Decisions()
     result = VerifyResult()
-    with database.connect(url) as conn, conn.cursor(name="verify_releases") as cur:
+    with cache_database.connect(url) as conn, conn.cursor(name="verify_releases") as cur:
         cur.itersize = 10_000
         cur.execute(RELEASES_WITH_ARTISTS)
         for release_id, title, artists in cur:
@@ -82,7 +82,7 @@ def classify_database(url: str, index: LibraryIndex, decisions: Decisions | None
                     result.review.append(entry)
             result.counts[verdict] += 1
             result.ids[verdict].append(rid)
-    with database.connect(url) as conn:
+    with cache_database.connect(url) as conn:
         result.footprint = prune_footprint(conn, result.ids[Verdict.PRUNE])
     return result
 
@@ -112,7 +112,7 @@ def verify(
 
 def prune_releases(url: str, release_ids: list[int]) -> int:
     deleted = 0
-    with database.connect(url) as conn:
+    with cache_database.connect(url) as conn:
         for start in range(0, len(release_ids), 50_000):
             chunk = release_ids[start : start + 50_000]
             deleted += conn.execute("DELETE FROM release WHERE id = ANY(%s)", (chunk,)).rowcount
@@ -129,15 +129,15 @@ def _columns(conn: psycopg.Connection[tuple[object, ...]], table: str) -> list[s
 
 
 def copy_releases(source_url: str, target_url: str, release_ids: list[int]) -> int:
-    """Copies the given releases and their rows (and cache_metadata) into the target database."""
-    if database.same_database(source_url, target_url):
+    """Copies the given releases and their rows (and cache_metadata) into the target cache_database."""
+    if cache_database.same_database(source_url, target_url):
         raise CacheError("--copy-to names the source database itself")
-    database.create_database_if_missing(target_url)
-    database.create_schema(target_url)
+    cache_database.create_database_if_missing(target_url)
+    cache_database.create_schema(target_url)
     tables = [table.name for table in TABLES] + ["cache_metadata"]
-    with database.connect(source_url) as source, database.connect(target_url) as target:
+    with cache_database.connect(source_url) as source, cache_database.connect(target_url) as target:
         source_release_columns = _columns(source, RELEASE.name)
-        if "master_id" not in source_release_columns and database.has_master_id(target):
+        if "master_id" not in source_release_columns and cache_database.has_master_id(target):
             target.execute("ALTER TABLE release DROP COLUMN master_id")
         target.execute("TRUNCATE release CASCADE")
         source.execute("CREATE TEMP TABLE copy_ids (id integer PRIMARY KEY) ON COMMIT DROP")
@@ -166,5 +166,5 @@ def copy_releases(source_url: str, target_url: str, release_ids: list[int]) -> i
                 for block in reader:
                     writer.write(block)
         copied = target.execute("SELECT count(*) FROM release").fetchone()
-    database.create_indexes(target_url)
+    cache_database.create_indexes(target_url)
     return int(copied[0]) if copied else 0  # type: ignore[call-overload]

@@ -16,16 +16,16 @@ from typing import Any
 from pydantic import AliasChoices, SecretStr
 from pydantic.fields import FieldInfo
 
-from discogsography.config.amqp import AmqpSettings
-from discogsography.config.base import ServiceSettings
-from discogsography.config.postgres import PostgresSettings
+from discogsography.config.amqp_settings import AmqpSettings
+from discogsography.config.postgres_settings import PostgresSettings
+from discogsography.config.settings_base import ServiceSettings
 
 # Every service's settings class, imported by name so this module pulls in no service code.
 SETTINGS_CLASSES = (
-    "discogsography.extractor.settings:ExtractorSettings",
-    "discogsography.tableinator.settings:TableinatorSettings",
-    "discogsography.cache.settings:CacheSettings",
-    "discogsography.dashboard.settings:DashboardSettings",
+    "discogsography.config.extractor_settings:ExtractorSettings",
+    "discogsography.config.tableinator_settings:TableinatorSettings",
+    "discogsography.config.cache_settings:CacheSettings",
+    "discogsography.config.dashboard_settings:DashboardSettings",
 )
 # The shared parts, in the order they are listed; then each service's own variables.
 SHARED = (ServiceSettings, AmqpSettings, PostgresSettings)

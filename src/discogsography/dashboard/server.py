@@ -19,10 +19,10 @@ from typing import Any
 import httpx
 import orjson
 
-from discogsography import early_stop
 from discogsography.amqp.topology import Topology
+from discogsography.config.dashboard_settings import DashboardSettings
+from discogsography.dashboard.page_state import Reading, assemble
 from discogsography.dashboard.rates import RateTracker
-from discogsography.dashboard.settings import DashboardSettings
 from discogsography.dashboard.sources import (
     TIMEOUT_SECONDS,
     QueueReader,
@@ -30,11 +30,11 @@ from discogsography.dashboard.sources import (
     read_marker,
     read_service,
 )
-from discogsography.dashboard.state import Reading, assemble
 from discogsography.errors import DiscogsographyError
-from discogsography.http_answer import answer_one_request
-from discogsography.logs import get_logger
-from discogsography.redact import redact_text
+from discogsography.runtime import early_stop
+from discogsography.runtime.http_answer import answer_one_request
+from discogsography.runtime.logs import get_logger
+from discogsography.runtime.redact import redact_text
 
 log = get_logger(__name__)
 

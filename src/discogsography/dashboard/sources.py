@@ -18,8 +18,8 @@ import httpx
 import psycopg
 
 from discogsography.amqp.topology import Topology
-from discogsography.dashboard import metrics
-from discogsography.dashboard.state import (
+from discogsography.dashboard import metrics_text
+from discogsography.dashboard.page_state import (
     MarkerReading,
     QueueDepth,
     QueueReading,
@@ -27,9 +27,9 @@ from discogsography.dashboard.state import (
     TableReading,
     TableRow,
 )
-from discogsography.extractor.state_marker import StateMarker, StateMarkerError
-from discogsography.failures import amqp_summary, summary
+from discogsography.dumps.state_marker import StateMarker, StateMarkerError
 from discogsography.kinds import Kind
+from discogsography.runtime.failures import amqp_summary, summary
 
 TIMEOUT_SECONDS = 3.0
 
@@ -65,7 +65,7 @@ async def read_service(client: httpx.AsyncClient, name: str, url: str) -> Servic
     with contextlib.suppress(httpx.HTTPError, ValueError):
         response = await client.get(f"{url}/metrics")
         if response.status_code == 200:
-            reading.metrics = metrics.parse(response.text)
+            reading.metrics = metrics_text.parse(response.text)
     return reading
 
 

@@ -1,7 +1,7 @@
 """The Arrow schema of each kind's Parquet file (docs/export.md).
 
 Two parts, both derived from definitions that exist once:
-- the typed columns of the kind's table and their types, from ddl.sql (tableinator/tables.py),
+- the typed columns of the kind's table and their types, from ddl.sql (relational/tables.py),
   with the values the tableinator stores;
 - every other top-level field of the record, in the record's own shape (structs and lists),
   typed from the kind's JSON Schema (src/discogsography/schemas). A field that is either text or
@@ -17,8 +17,8 @@ from typing import Any
 import pyarrow as pa
 
 from discogsography.kinds import Kind
+from discogsography.relational.tables import DDL_TABLES, TABLES
 from discogsography.schemas import load_schema
-from discogsography.tableinator.tables import DDL_TABLES, TABLES
 
 _SQL_TO_ARROW: dict[str, pa.DataType] = {
     "bigint": pa.int64(),

@@ -27,8 +27,8 @@ from discogsography.export.arrow_schema import arrow_schema, rest_fields, typed_
 from discogsography.export.conform import conform
 from discogsography.kinds import Kind
 from discogsography.parsing.records import ParsedRecord
-from discogsography.tableinator.rows import READ_FIELDS, ROW_BUILDERS, RowError
-from discogsography.tableinator.tables import TABLES
+from discogsography.relational.table_rows import READ_FIELDS, ROW_BUILDERS, RowError
+from discogsography.relational.tables import TABLES
 
 _ARROW_ERRORS = (pa.ArrowInvalid, pa.ArrowTypeError)
 

@@ -12,8 +12,8 @@ from typing import Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from discogsography import atomic
 from discogsography.export.batch import from_ipc
+from discogsography.runtime import atomic
 
 # Batches from the workers are small (one block, about a megabyte of XML); Parquet reads best
 # from row groups of many rows, so batches are gathered up to this many bytes first. It bounds

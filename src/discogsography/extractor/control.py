@@ -14,15 +14,10 @@ from collections.abc import Callable
 
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, stop_never
 
-from discogsography.errors import DiscogsographyError
-from discogsography.failures import backoff, wait_or_stop
+from discogsography.runtime.failures import backoff, wait_or_stop
 
 # The longest wait between two tries (file publishing, the broker at the start of a cycle).
 MAX_BACKOFF_SECONDS = 60.0
-
-
-class VersionFailedError(DiscogsographyError):
-    """A dump version that cannot be extracted this cycle (download, checksum or publishing)."""
 
 
 class Stop:

@@ -13,17 +13,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from discogsography.amqp.topology import Topology
-from discogsography.extractor.bookkeeping import MarkerBook
+from discogsography.config.extractor_settings import ExtractorSettings
+from discogsography.dumps.fetching import Fetcher, check_root
+from discogsography.dumps.marker_book import MarkerBook
+from discogsography.dumps.state_marker import StateMarker
 from discogsography.extractor.control import Stop
-from discogsography.extractor.fetching import Fetcher
 from discogsography.extractor.files import FileProcessor
-from discogsography.extractor.preflight import check_root, wait_for_broker
-from discogsography.extractor.progress import ExtractionProgress, log_report
+from discogsography.extractor.kind_progress import ExtractionProgress, log_report
+from discogsography.extractor.publish_stats import PublishOptions
 from discogsography.extractor.retention import remove_old_versions
-from discogsography.extractor.settings import ExtractorSettings
-from discogsography.extractor.state_marker import StateMarker
-from discogsography.extractor.stats import PublishOptions
-from discogsography.logs import get_logger
+from discogsography.extractor.startup_checks import wait_for_broker
+from discogsography.runtime.logs import get_logger
 
 log = get_logger(__name__)
 

@@ -16,21 +16,21 @@ from tenacity import RetryCallState
 
 from discogsography.amqp.messages import FULL_MODE, INCREMENTAL_MODE, Increment
 from discogsography.amqp.topology import Topology
-from discogsography.errors import DiscogsographyError
-from discogsography.extractor.bookkeeping import MarkerBook
-from discogsography.extractor.broker import Completion, send_file_complete
-from discogsography.extractor.control import Stop, VersionFailedError, retrying, upcoming_error
-from discogsography.extractor.fetching import PROCESSING_ORDER
+from discogsography.config.extractor_settings import ExtractorSettings
+from discogsography.dumps.fetching import PROCESSING_ORDER
+from discogsography.dumps.marker_book import MarkerBook
+from discogsography.errors import DiscogsographyError, VersionFailedError
+from discogsography.extractor.control import Stop, retrying, upcoming_error
 from discogsography.extractor.index import IndexBuilder
+from discogsography.extractor.kind_progress import ExtractionProgress
 from discogsography.extractor.prefilter import KnownRecords
-from discogsography.extractor.preflight import broker_problem
-from discogsography.extractor.progress import ExtractionProgress
+from discogsography.extractor.publish_channel import Completion, send_file_complete
 from discogsography.extractor.publisher import FilePublisher, FileStats, PublishError, PublishOptions
 from discogsography.extractor.refresh import FilePlan, plan_file, previous_completed_version
-from discogsography.extractor.settings import ExtractorSettings
-from discogsography.failures import PermanentFailure, is_permanent, summary
+from discogsography.extractor.startup_checks import broker_problem
 from discogsography.kinds import Kind
-from discogsography.logs import get_logger
+from discogsography.runtime.failures import PermanentFailure, is_permanent, summary
+from discogsography.runtime.logs import get_logger
 
 log = get_logger(__name__)
 

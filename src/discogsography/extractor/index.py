@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from discogsography import __version__, atomic
+from discogsography import __version__
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
+from discogsography.runtime import atomic
 
 INDEX_FORMAT = "1"
 # Identical raw XML gives identical JSON only under the same conversion code: an index written by

@@ -29,7 +29,6 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractExchange
 
-from discogsography import metrics
 from discogsography.amqp.messages import (
     BATCH_TYPE,
     ChangeCounts,
@@ -38,21 +37,23 @@ from discogsography.amqp.messages import (
     encode_records,
 )
 from discogsography.amqp.topology import Topology
+from discogsography.dumps.file_stats import FileStats
 from discogsography.errors import DiscogsographyError
-from discogsography.extractor.broker import (
+from discogsography.extractor.index import CHANGED, NEW, UNCHANGED, IndexBuilder
+from discogsography.extractor.prefilter import KnownRecords
+from discogsography.extractor.publish_channel import (
     PUBLISH_TIMEOUT_SECONDS,
     Completion,
     open_exchange,
     persistent_message,
     publish_file_complete,
 )
-from discogsography.extractor.index import CHANGED, NEW, UNCHANGED, IndexBuilder
-from discogsography.extractor.prefilter import KnownRecords
+from discogsography.extractor.publish_stats import PublishOptions
 from discogsography.extractor.reading import END, QUEUE_CHUNKS, AbortedError, Chunk, open_reader
-from discogsography.extractor.stats import FileStats, PublishOptions
 from discogsography.kinds import Kind
-from discogsography.logs import get_logger
-from discogsography.progress import byte_progress
+from discogsography.runtime import metrics
+from discogsography.runtime.logs import get_logger
+from discogsography.runtime.progress_bars import byte_progress
 
 log = get_logger(__name__)
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from discogsography.amqp.messages import FULL_MODE, INCREMENTAL_MODE, Increment
+from discogsography.dumps.state_marker import StateMarker, StateMarkerError
 from discogsography.extractor.index import IndexUnusableError, check_base, index_path
-from discogsography.extractor.state_marker import StateMarker, StateMarkerError
 from discogsography.kinds import Kind
 
 _MARKER = re.compile(r"\.extraction_status_(\d{8})\.json")

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from discogsography.dumps.names import UnsafeFileNameError, destination, parse_file_name
 from discogsography.extractor.index import parse_index_name
-from discogsography.extractor.sources.versions import UnsafeFileNameError, destination, parse_file_name
-from discogsography.logs import get_logger
+from discogsography.runtime.logs import get_logger
 
 log = get_logger(__name__)
 

@@ -23,7 +23,7 @@ import psycopg
 from psycopg import sql
 
 from discogsography.kinds import Kind
-from discogsography.tableinator.tables import TABLES
+from discogsography.relational.tables import TABLES
 
 _CREATE = """
 CREATE TABLE IF NOT EXISTS load_fast_indexes (

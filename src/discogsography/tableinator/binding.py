@@ -10,9 +10,9 @@ import asyncio
 import contextlib
 from typing import Any
 
-from discogsography.failures import wait_or_stop
 from discogsography.kinds import Kind
-from discogsography.logs import get_logger
+from discogsography.runtime.failures import wait_or_stop
+from discogsography.runtime.logs import get_logger
 from discogsography.tableinator.batching import prefetch_for
 from discogsography.tableinator.pending import records_in
 

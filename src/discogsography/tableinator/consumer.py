@@ -8,7 +8,7 @@ A message that can never be stored is rejected without requeue, which dead-lette
 ``<kind>.dlq``, and the reason is logged.
 
 Incremental messages (a refresh: changed records and deletions since a base version) pass a
-gate first (versions.py): one whose base is not the version the database reflects is refused
+gate first (table_versions.py): one whose base is not the version the database reflects is refused
 with one log line saying how to resync; the consumer then lets go of its channel, so that
 message and everything after it stay in the queue, and /health reports the reason.
 """
@@ -21,19 +21,19 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from discogsography import metrics
 from discogsography.amqp.messages import Deletions, FileComplete, Increment, MessageError, decode_raw
-from discogsography.failures import PermanentFailure, Stopped, retry_transient
 from discogsography.kinds import Kind
-from discogsography.logs import get_logger
-from discogsography.tableinator import versions
+from discogsography.relational import table_versions
+from discogsography.relational.copy_writer import Item
+from discogsography.relational.table_rows import RowError, removals, rows_from_json
+from discogsography.runtime import metrics
+from discogsography.runtime.failures import PermanentFailure, Stopped, retry_transient
+from discogsography.runtime.logs import get_logger
+from discogsography.tableinator.batch_store import DatabaseUnavailable, KindStore, StoreOutcome
 from discogsography.tableinator.batching import seconds_until_flush, should_flush
 from discogsography.tableinator.binding import QueueBinding
 from discogsography.tableinator.pending import KindStats, Pending, Writing
-from discogsography.tableinator.rows import RowError, removals, rows_from_json
 from discogsography.tableinator.settle import ack_after_commit, reject_to_dead_letters
-from discogsography.tableinator.store import DatabaseUnavailable, KindStore, StoreOutcome
-from discogsography.tableinator.writer import Item
 
 log = get_logger("discogsography.tableinator")
 _T = TypeVar("_T")
@@ -182,7 +182,7 @@ class KindConsumer:
 
     async def _applies(self, increment: Increment) -> bool:
         """Whether an incremental message may be applied; refuses it (see the module) if not."""
-        if self.db_version_known and versions.applies(self.db_version, increment):
+        if self.db_version_known and table_versions.applies(self.db_version, increment):
             return True
         # Another tableinator may have moved the version on: read it again, with no batch
         # being written on the connection it uses.
@@ -193,10 +193,10 @@ class KindConsumer:
             self._gave_up = True  # stopping during an outage: leave it for the next run
             return False
         self.db_version, self.db_version_known = version, True
-        if versions.applies(version, increment):
+        if table_versions.applies(version, increment):
             self.refused = None
             return True
-        await self._refuse(versions.refusal(self.kind, version, increment))
+        await self._refuse(table_versions.refusal(self.kind, version, increment))
         return False
 
     async def _refuse(self, reason: str) -> None:
@@ -206,7 +206,7 @@ class KindConsumer:
                 "Resync with FORCE_REPROCESS=true on the extractor",
                 data_type=self.kind.value,
                 reason=reason,
-                hint=versions.RESYNC_HINT,
+                hint=table_versions.RESYNC_HINT,
             )
         self.refused = reason
         # Closing the channel hands this message and every later one back to the queue; the
@@ -220,7 +220,7 @@ class KindConsumer:
 
     async def _record_version(self, message: FileComplete) -> bool:
         """After a file is stored: the database now reflects its version (False: outage, stop)."""
-        version = message.version or versions.version_of_file(message.file)
+        version = message.version or table_versions.version_of_file(message.file)
         if version is None:
             return True  # an extractor that sends no version: nothing to record
         try:

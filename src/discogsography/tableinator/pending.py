@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from discogsography.amqp.messages import Deletions, FileComplete, MessageError, decode_raw
-from discogsography.tableinator.store import KindStore
-from discogsography.tableinator.writer import Item
+from discogsography.relational.copy_writer import Item
+from discogsography.tableinator.batch_store import KindStore
 
 
 @dataclass(slots=True)

@@ -15,11 +15,11 @@ from typing import Any
 
 import aio_pika
 
-from discogsography import metrics
 from discogsography.amqp.topology import Topology
-from discogsography.failures import delay_for_attempt
 from discogsography.kinds import Kind
-from discogsography.logs import get_logger
+from discogsography.runtime import metrics
+from discogsography.runtime.failures import delay_for_attempt
+from discogsography.runtime.logs import get_logger
 
 log = get_logger("discogsography.tableinator")
 

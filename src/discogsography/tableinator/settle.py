@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from discogsography import metrics
 from discogsography.kinds import Kind
-from discogsography.logs import get_logger
+from discogsography.runtime import metrics
+from discogsography.runtime.logs import get_logger
 
 log = get_logger("discogsography.tableinator")
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from discogsography.kinds import Kind
-from discogsography.logs import get_logger
+from discogsography.runtime.logs import get_logger
 from discogsography.tableinator.pending import KindStats
 
 log = get_logger("discogsography.tableinator")

@@ -1,0 +1,88 @@
+"""The `discogsography` command. Subcommands live beside the code they drive and load lazily."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+from discogsography.runtime import early_stop
+
+# Services shut down cleanly on SIGTERM once they run; one stopped while it is still starting
+# stops cleanly too (early_stop.py). The handler goes in before the slower imports.
+SERVICES = frozenset({"extractor", "tableinator", "dashboard"})
+if len(sys.argv) > 1 and sys.argv[1] in SERVICES:
+    early_stop.install()
+
+import click  # noqa: E402 - after the handler, which must be in place as early as possible
+
+from discogsography import __version__  # noqa: E402
+from discogsography.errors import DiscogsographyError  # noqa: E402
+
+# name -> "module:attribute" of a click command; loaded only when used, so `parse` never
+# imports the database or broker drivers.
+SUBCOMMANDS: dict[str, str] = {
+    "parse": "discogsography.parsing.parse_command:parse",
+    "extractor": "discogsography.extractor.extractor_command:extractor",
+    "tableinator": "discogsography.tableinator.tableinator_command:tableinator",
+    "db": "discogsography.tableinator.tableinator_command:db",
+    "cache": "discogsography.cache.cache_command:cache",
+    "pipeline": "discogsography.pipeline.pipeline_command:pipeline",
+    "export": "discogsography.export.export_command:export",
+    "load": "discogsography.load.load_command:load",
+    "samples": "discogsography.cli.samples_command:samples",
+    "completion": "discogsography.cli.completion_command:completion",
+    "dashboard": "discogsography.dashboard.dashboard_command:dashboard",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name in SUBCOMMANDS if self._load(name) is not None)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in SERVICES and ctx.resilient_parsing is False:
+            early_stop.install()
+        return self._load(cmd_name)
+
+    @staticmethod
+    def _load(name: str) -> click.Command | None:
+        target = SUBCOMMANDS.get(name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                return None  # that part of the system is not installed in this build
+            raise
+        command = getattr(module, attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="discogsography")
+def cli() -> None:
+    """Turn the monthly Discogs data dumps into databases people can query."""
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: every deliberate error becomes one line on stderr and exit status 1."""
+    try:
+        return cli.main(args=argv, standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except DiscogsographyError as exc:
+        from discogsography.runtime.logs import report_error
+
+        report_error(str(exc))  # a JSON line where the command logs JSON
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)

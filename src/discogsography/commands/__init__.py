@@ -1,1 +1,0 @@
-"""Command-line commands that are not part of a service."""
