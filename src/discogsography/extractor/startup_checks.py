@@ -1,4 +1,4 @@
-"""Checks before a cycle downloads or parses anything: the broker takes us (DISCOGS_ROOT: dumps/fetching.py)."""
+"""Checks before a cycle downloads or parses: the broker takes us (DISCOGS_ROOT: dumps/fetching.py).
 
 The broker is checked by connecting and declaring the exchanges and queues exactly as publishing
 will (``broker.check_broker``). A permanent refusal (wrong password, unknown virtual host,
