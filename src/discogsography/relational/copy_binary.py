@@ -22,7 +22,7 @@ from psycopg.abc import Transformer as RowTransformer
 from psycopg.adapt import AdaptersMap, Transformer
 from psycopg.pq import Format
 
-from discogsography.relational.copy_writer import _JsonTextDumper
+from discogsography.relational.copy_writer import JsonTextDumper
 from discogsography.relational.table_rows import RecordRows
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"  # header, no flags
@@ -55,7 +55,7 @@ class EncodedRows:
 @cache
 def _transformer(types: tuple[int, ...]) -> RowTransformer:
     adapters = AdaptersMap(psycopg.adapters)
-    adapters.register_dumper(bytes, _JsonTextDumper)  # data: the JSON text, as the tableinator sends it
+    adapters.register_dumper(bytes, JsonTextDumper)  # data: the JSON text, as the tableinator sends it
     transformer = Transformer(adapters)
     transformer.set_dumper_types(list(types), Format.BINARY)
     return transformer

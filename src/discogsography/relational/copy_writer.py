@@ -66,7 +66,7 @@ def dedupe(rows: Iterable[Item]) -> list[Item]:
     return list(by_id.values())
 
 
-class _JsonTextDumper(Dumper):
+class JsonTextDumper(Dumper):
     """jsonb in binary COPY from JSON text already serialised (bytes): a version byte, the text."""
 
     format = Format.BINARY
@@ -195,7 +195,7 @@ class KindWriter:
     def _write(self, unique: list[RecordRows], gone: list[int], *, fast: bool) -> WriteResult:
         statements, timings = self._sql, self.timings
         with self.conn.cursor() as cur:
-            cur.adapters.register_dumper(bytes, _JsonTextDumper)  # this cursor's COPYs only
+            cur.adapters.register_dumper(bytes, JsonTextDumper)  # this cursor's COPYs only
             removed = 0
             if gone:
                 removed = cur.execute(statements.delete, (gone,)).rowcount
