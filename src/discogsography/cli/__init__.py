@@ -22,7 +22,7 @@ from discogsography.errors import DiscogsographyError  # noqa: E402
 # name -> "module:attribute" of a click command; loaded only when used, so `parse` never
 # imports the database or broker drivers.
 SUBCOMMANDS: dict[str, str] = {
-    "parse": "discogsography.parsing.parse_command:parse",
+    "parse": "discogsography.cli.parse_command:parse",
     "extractor": "discogsography.extractor.extractor_command:extractor",
     "tableinator": "discogsography.tableinator.tableinator_command:tableinator",
     "db": "discogsography.tableinator.tableinator_command:db",
