@@ -4,7 +4,7 @@ Into an empty database, keeping seven indexes and two unique constraints up to d
 costs more than building them once at the end, and with no constraint there is nothing to look
 up: every row is COPied straight in. So for the tables of the kinds being loaded, ``strip``
 records the definitions of their primary keys, unique constraints and indexes (from the
-catalog, so ddl.sql stays their one definition) in ``load_fast_indexes`` and drops them;
+catalog, so relational/ddl.sql stays their one definition) in ``load_fast_indexes`` and drops them;
 ``restore`` puts every definition back, which leaves exactly the ordinary schema.
 
 The tables stay LOGGED: making them UNLOGGED while loading and LOGGED at the end was measured
