@@ -62,7 +62,7 @@ class KindConsumer:
     ) -> None:
         self.kind = kind
         # One connection per batch being written: with two, PostgreSQL works on one batch
-        # while it parses the next (measured in bench/tableinator_bench.py).
+        # while it parses the next (docs/tableinator.md, "Performance").
         self.stores = list(stores)
         self.batch_mode = batch_mode
         self.batch_size = batch_size
