@@ -14,7 +14,7 @@ Every reader is total: a missing, empty or oddly shaped value gives None, never 
   an element that gains an attribute keeps its name. A tag that repeats (a list) is no single text.
 - **A child that may be single or a list** reads as a list: one child is a one-item list, so
   nothing present is dropped. The parser always writes a container's children as a list; the
-  single form comes from other writers of records, and ``discogs_items`` in ddl.sql agrees.
+  single form comes from other writers of records, and ``discogs_items`` in relational/ddl.sql agrees.
 - **Ids** (nested: ``<label id="5">``, ``<master_id>``, member ``<id>``) are the number their
   ASCII digits spell, when positive and within a bigint; otherwise None. ``"0"`` meant "no id" in
   older dumps, which is why 0 is no id. Surrounding whitespace and leading zeros do not change the

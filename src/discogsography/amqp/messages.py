@@ -12,7 +12,7 @@ Three bodies travel on routing key ``discogsography.<kind>``, all JSON objects, 
   "base_version": B|null, "new": N, "changed": N, "unchanged": N, "removed": N}``. AMQP ``type``
   property "file_complete".
 
-An incremental version (only what changed since the base version's index, docs/index.md) adds
+An incremental version (only what changed since the base version's index, docs/record-index.md) adds
 ``"version"`` and ``"base_version"`` to every batch envelope (a single record is sent as a batch
 of one, since a record body cannot carry them), and sends removed ids as deletion messages:
 ``{"type": "deletions", "data_type": KIND, "version": V, "base_version": B, "count": N,

@@ -1,7 +1,7 @@
 """`discogsography cache ...`: the whole build, each step on its own, and search.
 
 The group and `build` are here; the steps are in step_commands.py, search in search_command.py, the
-options they share in cli_options.py.
+options they share in cache_options.py.
 """
 
 from __future__ import annotations

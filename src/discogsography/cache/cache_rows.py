@@ -1,4 +1,4 @@
-"""One parsed release record -> the rows of the cache tables (pure; see tables.py for the columns).
+"""One parsed release record -> the rows of the cache tables (pure; see csv_tables.py for the columns).
 
 Choices (documented in docs/cache.md); fields are read by the rules of discogsography.fields,
 shared with the tableinator:

@@ -1,4 +1,4 @@
-"""Reading and writing the table CSVs of tables.py (the `--csv-dir` contract)."""
+"""Reading and writing the table CSVs of csv_tables.py (the `--csv-dir` contract)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from typing import Any
 from discogsography.runtime import early_stop
 
 # Services shut down cleanly on SIGTERM once they run; one stopped while it is still starting
-# stops cleanly too (early_stop.py). The handler goes in before the slower imports.
+# stops cleanly too (runtime/early_stop.py). The handler goes in before the slower imports.
 SERVICES = frozenset({"extractor", "tableinator", "dashboard"})
 if len(sys.argv) > 1 and sys.argv[1] in SERVICES:
     early_stop.install()

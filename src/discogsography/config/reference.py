@@ -1,7 +1,7 @@
 """docs/configuration.md, generated from the settings classes (so it cannot drift from the code).
 
 ``python -m discogsography.config.reference --write`` (``make docs``) rewrites the file;
-tests/test_configuration_docs.py fails when it is out of date.
+tests/config/test_reference.py fails when it is out of date.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ INTRO = """\
      (python -m discogsography.config.reference --write); do not edit by hand. -->
 
 Every command reads its settings in one typed place (`discogsography.config` and a
-`settings.py` per service), from:
+`config/<service>_settings.py` per service), from:
 
 1. the **environment**, which wins;
 2. a **`.env` file in the working directory** (`NAME=value` lines; values there are used when

@@ -75,7 +75,7 @@ _ROW_DECODERS = {
 
 
 def typed_rows(kind: Kind, records: list[ParsedRecord]) -> list[tuple[Any, ...]]:
-    """Each record's table row (rows.py's), without ``data``; empty but id and hash when refused."""
+    """Each record's table row (relational/table_rows.py), without ``data``; only id and hash when refused."""
     columns = TABLES[kind].columns
     keep = [index for index, column in enumerate(columns) if column != "data"]
     hash_at = columns.index("hash")

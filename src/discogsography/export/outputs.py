@@ -20,10 +20,9 @@ from discogsography.runtime import atomic
 # the main process's memory whatever the size of the dump.
 ROW_GROUP_BYTES = 8 * 1024 * 1024
 # Parquet's writer keeps every row group's metadata until the file is closed, then writes it all
-# as the footer: about 100 KB per row group of releases (84 leaf columns), so one file of the
-# whole 19 M-release dump (5,600 row groups) would hold 560 MB while writing and twice that while
-# closing, and give readers a footer of 200 MB. A kind is therefore a directory of part files,
-# each of at most this many row groups (about 220,000 releases, 6 MB of metadata).
+# as the footer, so one file of a whole dump would hold hundreds of MB while writing and give
+# readers a huge footer (figures: docs/export.md, "Why parts"). A kind is therefore a directory
+# of part files, each of at most this many row groups, which keeps memory flat at any dump size.
 PART_ROW_GROUPS = 64
 
 

@@ -21,7 +21,7 @@ from discogsography.parsing.splitter import Block
 
 
 def typed_values(kind: Kind, record: ParsedRecord) -> dict[str, Any]:
-    """The typed columns of a record, as the tableinator computes them (rows.py)."""
+    """The typed columns of a record, as the tableinator computes them (relational/table_rows.py)."""
     return dict(zip(typed_columns(kind), typed_rows(kind, [record])[0], strict=True))
 
 

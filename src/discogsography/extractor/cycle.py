@@ -1,10 +1,11 @@
 """One extraction cycle: preflight, find, fetch, publish, complete.
 
-Before anything is downloaded or parsed: DISCOGS_ROOT must be writable and the broker must take
-a connection and the topology's declarations (preflight.py); the source then answers with its
-newest complete version (fetching.py). Its marker is loaded, or started; a complete version ends
-the cycle. Otherwise every file is fetched and verified, then published (files.py), and the
-version is recorded complete; older versions beyond KEEP_VERSIONS are removed.
+Before anything is downloaded or parsed: DISCOGS_ROOT must be writable (dumps/fetching.py) and
+the broker must take a connection and the topology's declarations (startup_checks.py); the source
+then answers with its newest complete version (dumps/fetching.py). Its marker is loaded, or
+started; a complete version ends the cycle. Otherwise every file is fetched and verified, then
+published (files.py), and the version is recorded complete; older versions beyond KEEP_VERSIONS
+are removed.
 """
 
 from __future__ import annotations

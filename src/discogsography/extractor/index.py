@@ -1,6 +1,6 @@
 """The published-records index: id -> sha256 of every record of one kind of one version.
 
-The one place that defines its format (docs/index.md). One SQLite file per kind and version,
+The one place that defines its format (docs/record-index.md). One SQLite file per kind and version,
 ``DISCOGS_ROOT/.index_<version>_<kind>.sqlite``:
 
 - ``records(id INTEGER PRIMARY KEY, sha256 BLOB NOT NULL, xml BLOB)``: the id is the rowid, so
@@ -13,7 +13,7 @@ The one place that defines its format (docs/index.md). One SQLite file per kind 
 It is built while the file is published, in ``.index_<version>_<kind>.sqlite.part``, and renamed
 to its real name (fsync of the file and of the directory) only once every record of the file is
 confirmed by the broker: a file under its real name is always whole. Why SQLite and not sorted
-fixed-width arrays or LMDB: docs/index.md, from bench/index_bench.py. Memory stays flat because
+fixed-width arrays or LMDB: docs/record-index.md, from bench/index_bench.py. Memory stays flat because
 SQLite keeps at most ``CACHE_KIB`` of pages per attached database; the rest stays on disk.
 """
 

@@ -1,8 +1,9 @@
 """Records a refresh need not parse: XML byte for byte the same as in the base version.
 
-Parsing and converting a release costs about 60 µs; most records of a month are unchanged. The
-index keeps a 16-byte digest (truncated SHA-256) of every record's raw XML, so before parsing a record the
-reading thread hashes its XML (a few µs), reads its id with a regular expression and looks the
+Parsing and converting a record costs far more than hashing its raw XML, and most records of a
+month are unchanged (figures: docs/performance.md, "Monthly refresh"). The index keeps a 16-byte
+digest (truncated SHA-256) of every record's raw XML, so before parsing a record the
+reading thread hashes its XML, reads its id with a regular expression and looks the
 id up in the base index: the same digest means the same record, whose sha256 the base already
 has, and the parser is skipped. Anything else (a different digest, no id found, an id found
 wrongly) is parsed as usual: a hit needs the base to hold these very bytes for that id, and the

@@ -4,12 +4,12 @@ Into an empty database, keeping seven indexes and two unique constraints up to d
 costs more than building them once at the end, and with no constraint there is nothing to look
 up: every row is COPied straight in. So for the tables of the kinds being loaded, ``strip``
 records the definitions of their primary keys, unique constraints and indexes (from the
-catalog, so ddl.sql stays their one definition) in ``load_fast_indexes`` and drops them;
+catalog, so relational/ddl.sql stays their one definition) in ``load_fast_indexes`` and drops them;
 ``restore`` puts every definition back, which leaves exactly the ordinary schema.
 
 The tables stay LOGGED: making them UNLOGGED while loading and LOGGED at the end was measured
-slower (SET LOGGED rewrites the whole table and writes it all to the WAL anyway; see the
-README's performance section), so the remaining trade-off is that of the missing constraints:
+slower (SET LOGGED rewrites the whole table and writes it all to the WAL anyway; see
+docs/performance.md, "The fast path"), so the remaining trade-off is that of the missing constraints:
 no protection while the load runs. A killed load leaves the kind's tables without their indexes
 and keys; the next `load` sees the kind's state still ``loading`` on the fast path, empties its
 tables and loads it again from the start.

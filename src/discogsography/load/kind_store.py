@@ -1,6 +1,6 @@
 """One kind's batches into PostgreSQL, on a connection of its own (the writer thread's).
 
-A batch is a list of blocks of encoded rows (encoded.py): binary COPY tuples made in the
+A batch is a list of blocks of encoded rows (relational/copy_binary.py): binary COPY tuples made in the
 workers, sent as they are. The ordinary path takes the steps of the tableinator's writer
 (relational/copy_writer.py) with its statements: the same dedup by id (the last record of an id
 wins), the lookup by hash, new records COPied straight in, changed ones staged and upserted,

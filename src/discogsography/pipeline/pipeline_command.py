@@ -1,7 +1,7 @@
 """`discogsography pipeline`: one whole run, extractor -> RabbitMQ -> tableinator -> PostgreSQL.
 
 Checks PostgreSQL and RabbitMQ first, starts the tableinator, runs one extractor cycle, waits
-until the tableinator has committed every file the extractor published (pipeline_wait.py: a
+until the tableinator has committed every file the extractor published (completion_wait.py: a
 version already published and held is not waited for), stops it, and prints what the tables
 hold. Both services run as their own processes, configured by the same environment variables as
 in production; this command only orchestrates them. It is the README's quick start and a smoke

@@ -163,8 +163,8 @@ END
 $$;
 
 -- migration 3: cheaper bulk writes
--- lz4 compresses the large jsonb values several times faster than the default pglz (measured
--- in bench/tableinator_bench.py); servers built without lz4 keep pglz.
+-- lz4 compresses the large jsonb values faster than the default pglz (docs/tableinator.md,
+-- "Performance"); servers built without lz4 keep pglz.
 DO $$
 BEGIN
     ALTER TABLE labels ALTER COLUMN data SET COMPRESSION lz4;
@@ -190,8 +190,9 @@ CREATE TABLE IF NOT EXISTS dump_versions (
 
 -- migration 5: discogs_items inlined
 -- The same values as before; jsonb_build_array is STABLE, so the function ran as a call of its
--- own for every generated column of every release (6 % of the server's CPU in a bulk load). With
--- immutable operators only, PostgreSQL inlines it into the generated columns' expressions.
+-- own for every generated column of every release, a visible share of the server's CPU in a bulk
+-- load (docs/performance.md, "What got there"). With immutable operators only, PostgreSQL inlines
+-- it into the generated columns' expressions.
 CREATE OR REPLACE FUNCTION discogs_items(container jsonb, tag text) RETURNS jsonb
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE

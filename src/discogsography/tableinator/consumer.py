@@ -8,7 +8,7 @@ A message that can never be stored is rejected without requeue, which dead-lette
 ``<kind>.dlq``, and the reason is logged.
 
 Incremental messages (a refresh: changed records and deletions since a base version) pass a
-gate first (table_versions.py): one whose base is not the version the database reflects is refused
+gate first (relational/table_versions.py): one whose base is not the version the database reflects is refused
 with one log line saying how to resync; the consumer then lets go of its channel, so that
 message and everything after it stay in the queue, and /health reports the reason.
 """
@@ -62,7 +62,7 @@ class KindConsumer:
     ) -> None:
         self.kind = kind
         # One connection per batch being written: with two, PostgreSQL works on one batch
-        # while it parses the next (measured in bench/tableinator_bench.py).
+        # while it parses the next (docs/tableinator.md, "Performance").
         self.stores = list(stores)
         self.batch_mode = batch_mode
         self.batch_size = batch_size

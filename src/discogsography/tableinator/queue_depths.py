@@ -4,7 +4,7 @@ Every DEPTH_REFRESH_SECONDS it declares each queue passively on a connection of 
 sets ``discogsography_queue_depth{queue}`` from the declaration's message count: the messages
 ready, as the consumer sees them (unacked deliveries are not counted). While the broker is
 away the gauges keep their last values and it tries again after the shared capped backoff
-(failures.py, up to MAX_WAIT_SECONDS); it never declares a queue that does not exist.
+(runtime/failures.py, up to MAX_WAIT_SECONDS); it never declares a queue that does not exist.
 """
 
 from __future__ import annotations

@@ -66,7 +66,7 @@ class _Broker(Protocol):
 
 
 class _Service(Protocol):
-    """What /health reads of the service (service.py's Tableinator), without importing it."""
+    """What /health reads of the service (tableinator_service.py's Tableinator), without importing it."""
 
     @property
     def consumers(self) -> Mapping[Kind, _Consumer]: ...

@@ -1,7 +1,7 @@
 """The tableinator service: its lifecycle around the four kind consumers.
 
 Start: migrate the schema (retrying while PostgreSQL is down), serve /health, connect to
-RabbitMQ (broker.py: reconnects by itself after a loss, consumers attached again), declare the
+RabbitMQ (consume_connection.py: reconnects by itself after a loss, consumers attached again), declare the
 topology, consume the four queues. On a kind's file_complete the consumer has flushed it; the
 service logs the 🎉 line and cancels that consumer after CONSUMER_CANCEL_DELAY. When all four
 are complete it closes the connection and stops logging progress. Every QUEUE_CHECK_INTERVAL it

@@ -1,7 +1,7 @@
 -- The cache schema: the contract between the cache builder and every service that reads it.
 -- It is discogs-cache's schema/ contract, column for column (docs/cache.md, "Schema contract"), so a
 -- station can switch builders without touching its consumers; release_label.catalog_number is our
--- one additive, nullable column. Columns match the CSV contract (discogsography/cache/tables.py).
+-- one additive, nullable column. Columns match the CSV contract (discogsography/cache/csv_tables.py).
 -- Idempotent. A cache built by the earlier version of this project is converted by migrate.py.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE EXTENSION IF NOT EXISTS unaccent;
