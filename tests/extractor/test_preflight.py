@@ -244,6 +244,7 @@ async def test_the_service_waits_for_a_closed_broker_port_then_recovers(
     assert events.count("✅ Broker available again") == 1
     consumed = await consume(amqp_url, topology, Kind.LABELS)
     assert consumed.records == parser_records(mirror / f"discogs_{VERSION}_labels.xml.gz")
+    assert consumed.left == 0
 
 
 async def test_extractor_once_gives_a_closed_port_its_tries_then_one_line(
