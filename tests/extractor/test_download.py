@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -55,7 +57,7 @@ async def test_429_waits_for_retry_after(tmp_path: Path) -> None:
     assert second_at - first_at >= 0.9
 
 
-def _waits(logs: list[dict[str, object]]) -> list[object]:
+def _waits(logs: list[MutableMapping[str, Any]]) -> list[Any]:
     """The waits the retrier chose before each retry, as its log lines say."""
     return [line["wait_seconds"] for line in logs if line["event"] == "⚠️ Retrying after an error"]
 
