@@ -25,6 +25,8 @@ from discogsography.parsing import DumpParser
 from tests.faults.harness import Expected, Pipeline
 from tests.faults.report import OpenScenario, Scenario, plain
 from tests.final_line import error_lines
+from tests.support.amqp import QueueState
+from tests.support.waits import wait_for
 
 pytestmark = [pytest.mark.faults, pytest.mark.postgres, pytest.mark.rabbitmq]
 
@@ -87,12 +89,16 @@ def expect_no_release_published(pipeline: Pipeline, expected: Expected, entry: S
     assert pipeline.file_progress(releases).get("messages_published", 0) == 0
     assert pipeline.final_counts("tableinator")["records"][Kind.RELEASES.value] == 0
     topology = pipeline.topology
-    states = pipeline.settled_queues({})
-    queued = {
-        name: states[name]
-        for name in (topology.queue(Kind.RELEASES), topology.dead_letter_queue(Kind.RELEASES))
-    }
-    assert all(state.ready == 0 and state.consumers == 0 for state in queued.values()), queued
+    names = (topology.queue(Kind.RELEASES), topology.dead_letter_queue(Kind.RELEASES))
+    queued: dict[str, QueueState] = {}
+
+    def let_go() -> bool:  # with no consumer attached, a ready count is the whole count
+        states = pipeline.queue_states()
+        queued.update({name: states[name] for name in names})
+        return all(state.consumers == 0 for state in queued.values())
+
+    wait_for(let_go, 60, "the releases queues without a consumer")
+    assert all(state.ready == 0 for state in queued.values()), queued
     assert pipeline.row_count(Kind.RELEASES) == 0
     entry.check(
         "no release was published: the state marker counts no releases message, the tableinator "
