@@ -7,18 +7,18 @@ failure under CI=true (CI provides every server) and a skip elsewhere (a laptop 
 
 from __future__ import annotations
 
-import os
 from typing import NoReturn
 
 import pytest
 
 from discogsography.runtime.failures import is_permanent, summary
+from tests.support.ci import under_ci
 
 
 def server_unavailable(what: str, exc: BaseException) -> NoReturn:
     reason = f"{what}: {summary(exc)}"
     if is_permanent(exc):
         pytest.fail(f"{reason} (the server refused: fix the test settings)")
-    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+    if under_ci():
         pytest.fail(f"{reason} (CI=true: every server must be there)")
     pytest.skip(reason)

@@ -1,4 +1,5 @@
-"""A server that refuses fails the test everywhere; one that is not there fails it under CI=true."""
+"""A server that refuses fails the test everywhere; one that is not there fails it under CI (CI=true or
+CI=1) and skips elsewhere."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import psycopg
 import pytest
 
 from tests.servers import server_unavailable
+from tests.support.ci import under_ci
 
 REFUSED_LOGIN = aiormq.exceptions.ProbableAuthenticationError("ACCESS_REFUSED - Login was refused")
 NO_ROLE = psycopg.OperationalError('connection failed: FATAL:  role "nobody" does not exist')
@@ -29,4 +31,24 @@ def test_a_server_not_there_fails_under_ci_and_skips_elsewhere(monkeypatch: pyte
         server_unavailable("PostgreSQL", NOT_THERE)
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="Connection refused"):
+        server_unavailable("PostgreSQL", NOT_THERE)
+
+
+@pytest.mark.parametrize(
+    ("value", "is_ci"),
+    [
+        ("true", True),
+        ("1", True),
+        ("TRUE", True),
+        ("false", False),
+        ("0", False),
+        ("", False),
+        ("yes", False),
+    ],
+)
+def test_only_true_or_1_is_ci(monkeypatch: pytest.MonkeyPatch, value: str, is_ci: bool) -> None:
+    monkeypatch.setenv("CI", value)
+    assert under_ci() is is_ci
+    expected = pytest.fail.Exception if is_ci else pytest.skip.Exception
+    with pytest.raises(expected, match="Connection refused"):
         server_unavailable("PostgreSQL", NOT_THERE)

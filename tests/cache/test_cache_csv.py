@@ -15,7 +15,7 @@ from discogsography.cache.csvfilter import filter_directory
 from discogsography.cache.dump_to_csv import convert_dump
 from discogsography.cache.matching import ArtistMatcher
 from discogsography.cache.newlines import fix_directory
-from discogsography.errors import TooManySkippedError
+from discogsography.errors import DumpError, TooManySkippedError
 from tests.cache.cache_testdata import SAMPLE_2020, SAMPLE_2025
 
 
@@ -80,7 +80,7 @@ def test_a_broken_dump_leaves_no_table_files(tmp_path: Path) -> None:
     broken = tmp_path / "broken.xml.gz"
     data = gzip.decompress(SAMPLE_2020.read_bytes())
     broken.write_bytes(gzip.compress(data[: len(data) // 2]))
-    with pytest.raises(Exception):  # noqa: B017 - whatever the parser raises, nothing is left behind
+    with pytest.raises(DumpError, match="truncated"):
         convert_dump(broken, tmp_path / "out")
     assert not list((tmp_path / "out").glob("*.csv"))
 

@@ -23,6 +23,8 @@ from discogsography.cache.normalize import artist_key, fold, is_compilation, str
         ("  Fats   Domino ", "Fats Domino"),
         ("Strasse", "Straße"),
         ("Los Lobos", "Lobos, Los"),
+        ("A x B and C", "A x B & C"),
+        ("Timo Maas feat. Kelis", "Timo Maas & Kelis"),
     ],
 )
 def test_library_spellings_share_a_key(library: str, discogs: str) -> None:
@@ -40,6 +42,11 @@ def test_library_spellings_share_a_key(library: str, discogs: str) -> None:
 )
 def test_different_artists_keep_different_keys(a: str, b: str) -> None:
     assert artist_key(a) != artist_key(b)
+
+
+@pytest.mark.parametrize("name", ["X Ambassadors", "And Also The Trees", "With Confidence"])
+def test_a_join_word_that_starts_a_name_stays_in_it(name: str) -> None:
+    assert artist_key(name) == name.lower()
 
 
 def test_fold_strips_accents_and_case() -> None:

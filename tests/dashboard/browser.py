@@ -10,7 +10,6 @@ import base64
 import contextlib
 import itertools
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +20,8 @@ from typing import Any
 
 import pytest
 from websockets.sync.client import ClientConnection, connect
+
+from tests.support.ci import under_ci
 
 FLAGS = (
     "--headless",
@@ -45,7 +46,7 @@ def require_chromium() -> None:
     """On CI a missing Chromium is a failure; on a laptop without it, a skip."""
     if chromium() is None:
         message = "chromium is not installed: `make services` (scripts/setup.sh --services) installs it"
-        if os.environ.get("CI"):
+        if under_ci():
             pytest.fail(message)
         pytest.skip(message)
 

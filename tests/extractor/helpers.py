@@ -22,6 +22,7 @@ from discogsography.amqp.messages import FileComplete, RecordBatch, decode
 from discogsography.amqp.topology import Topology, remove_prefix
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
+from tests.support.amqp import queue_depth
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
@@ -38,10 +39,12 @@ class Consumed:
     completions: list[FileComplete] = field(default_factory=list)
     messages: int = 0
     amqp_types: set[str] = field(default_factory=set)
+    left: int = 0  # ready messages still in the queue after the last file_complete read
 
 
 async def consume(amqp_url: str, topology: Topology, kind: Kind, *, completions: int = 1) -> Consumed:
-    """Read ``kind``'s queue until ``completions`` file_complete messages arrived (10 s idle limit)."""
+    """Read ``kind``'s queue until ``completions`` file_complete messages arrived (10 s idle limit);
+    ``left`` is what the queue still holds then (0 when the queue held exactly what was read)."""
     result = Consumed()
     connection = await aio_pika.connect(amqp_url)
     async with connection:
@@ -64,6 +67,7 @@ async def consume(amqp_url: str, topology: Topology, kind: Kind, *, completions:
             else:
                 assert isinstance(decoded, RecordBatch)
                 result.records.extend(decoded.records)
+        result.left = await queue_depth(channel, topology.queue(kind))
     return result
 
 

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+import structlog
 
 from discogsography.dumps.download import (
     ChecksumMismatchError,
@@ -44,21 +47,29 @@ async def test_plain_download_is_verified_and_renamed(tmp_path: Path) -> None:
 
 async def test_429_waits_for_retry_after(tmp_path: Path) -> None:
     fake = FakeDiscogs({"2099": {NAME: BODY}}, too_many_requests={NAME: 1}, retry_after="1")
-    with serve_fake_discogs(fake) as base:
+    with serve_fake_discogs(fake) as base, structlog.testing.capture_logs() as logs:
         path = await _get(base, tmp_path)
     assert path.read_bytes() == BODY
     (first_at, _, first_status), (second_at, _, second_status) = fake.downloads_of(NAME)
     assert (first_status, second_status) == (429, 200)
+    assert _waits(logs) == [1.0]  # Retry-After, not the 0.01 s backoff
+    # ... and it was waited: the server saw the retry no sooner than that (a lower bound only).
     assert second_at - first_at >= 0.9
+
+
+def _waits(logs: list[MutableMapping[str, Any]]) -> list[Any]:
+    """The waits the retrier chose before each retry, as its log lines say."""
+    return [line["wait_seconds"] for line in logs if line["event"] == "⚠️ Retrying after an error"]
 
 
 async def test_retry_after_is_capped(tmp_path: Path) -> None:
     fake = FakeDiscogs({"2099": {NAME: BODY}}, too_many_requests={NAME: 2}, retry_after="3600")
-    policy = RetryPolicy(attempts=4, backoff_seconds=0.01, max_retry_after_seconds=0.05)
-    with serve_fake_discogs(fake) as base:
+    policy = RetryPolicy(attempts=4, backoff_seconds=0.01, max_retry_after_seconds=0.2)
+    with serve_fake_discogs(fake) as base, structlog.testing.capture_logs() as logs:
         path = await _get(base, tmp_path, policy)
     assert path.read_bytes() == BODY
     assert [status for _, _, status in fake.downloads_of(NAME)] == [429, 429, 200]
+    assert _waits(logs) == [0.2, 0.2]  # the cap, not the server's 3600 s
 
 
 async def test_too_many_429s_is_a_clear_error(tmp_path: Path) -> None:

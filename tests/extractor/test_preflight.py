@@ -14,7 +14,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -28,11 +27,14 @@ import structlog
 from discogsography.amqp.topology import Topology
 from discogsography.config.extractor_settings import load_settings
 from discogsography.dumps.state_marker import StateMarker
+from discogsography.extractor import startup_checks
 from discogsography.extractor.extractor_service import Extractor
+from discogsography.extractor.publish_channel import check_broker
 from discogsography.kinds import Kind
 from discogsography.runtime.failures import PermanentFailure
 from tests.extractor.helpers import FakeDiscogs, consume, dump_files, parser_records, serve_fake_discogs
 from tests.final_line import final_line
+from tests.support.waits import run_within, wait_for_async, within
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -59,6 +61,20 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def broker_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The broker checks the extractor makes (one per try), counted as they start."""
+    calls: list[str] = []
+    real = check_broker
+
+    async def counted(amqp_url: str, topology: Topology) -> None:
+        calls.append(amqp_url)
+        await real(amqp_url, topology)
+
+    monkeypatch.setattr(startup_checks, "check_broker", counted)
+    return calls
 
 
 def _rabbitmqctl(*args: str) -> None:
@@ -89,17 +105,22 @@ def _wrong_urls(limited: str) -> dict[str, tuple[str, str]]:
 @pytest.mark.parametrize("wrong", ["password", "vhost", "permission"])
 @pytest.mark.parametrize("once", [True, False])
 async def test_a_refused_broker_stops_before_anything_is_fetched_from_an_http_source(
-    tmp_path: Path, small_dump: Path, topology: Topology, limited_user: str, wrong: str, once: bool
+    tmp_path: Path,
+    small_dump: Path,
+    topology: Topology,
+    limited_user: str,
+    wrong: str,
+    once: bool,
+    broker_checks: list[str],
 ) -> None:
     url, says = _wrong_urls(limited_user)[wrong]
     fake = FakeDiscogs({"2099": dump_files(small_dump)})
     root = tmp_path / "root"
     with serve_fake_discogs(fake) as base:
         extractor = Extractor(_settings(base, root, url, topology), topology=topology, show_progress=False)
-        started = time.monotonic()
         with pytest.raises(PermanentFailure, match=says) as failure:
-            await asyncio.wait_for(extractor.run(once=once), timeout=30)
-        assert time.monotonic() - started < 10
+            await within(extractor.run(once=once), 30, "the extractor refused by the broker")
+    assert len(broker_checks) == 1  # permanent: not tried again
     line = str(failure.value)
     assert "\n" not in line and " object at 0x" not in line and "wrong-" not in line
     assert fake.requests == []  # not even the listing: the broker is checked first
@@ -122,12 +143,9 @@ def test_extractor_once_exits_1_with_one_line_and_copies_nothing_from_a_file_sou
         "DISCOGS_ROOT": str(root),
         "HEALTH_CHECK_PORT": "0",
     }
-    started = time.monotonic()
-    result = subprocess.run(
-        [*COMMAND, "--once"], env=env, capture_output=True, text=True, timeout=60, check=False
-    )
-    assert time.monotonic() - started < 20
+    result = run_within([*COMMAND, "--once"], 60, "extractor --once", env=env, capture_output=True, text=True)
     assert result.returncode == 1, result.stderr[-2000:]
+    assert "Broker unavailable, retrying" not in result.stderr  # permanent: not tried again
     assert "Traceback" not in result.stderr and " object at 0x" not in result.stderr
     last = final_line(result.stderr)
     assert last.startswith("error: broker amqp://") and says in last, result.stderr[-2000:]
@@ -205,7 +223,7 @@ def _health(port: int) -> tuple[int, dict[str, Any]]:
 
 
 async def test_the_service_waits_for_a_closed_broker_port_then_recovers(
-    tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology
+    tmp_path: Path, small_dump: Path, amqp_url: str, topology: Topology, broker_checks: list[str]
 ) -> None:
     port = _free_port()  # nothing listens there yet
     mirror = tmp_path / "mirror"
@@ -216,11 +234,12 @@ async def test_the_service_waits_for_a_closed_broker_port_then_recovers(
     with structlog.testing.capture_logs() as logs:
         service = asyncio.create_task(extractor.run())
         try:
-            for _ in range(200):
-                if extractor.phase == "waiting_for_broker":
-                    break
-                await asyncio.sleep(0.05)
-            await asyncio.sleep(2.0)  # several more tries (0.05 s doubling, up to 60 s)
+            # several tries (0.05 s doubling): the retry line below must still be logged once
+            await wait_for_async(
+                lambda: extractor.phase == "waiting_for_broker" and len(broker_checks) >= 4,
+                timeout=30,
+                what="four tries of the closed port",
+            )
             assert extractor.health_server is not None
             status, body = await asyncio.to_thread(_health, extractor.health_server.port)
             assert status == 503 and body["phase"] == "waiting_for_broker"
@@ -244,10 +263,11 @@ async def test_the_service_waits_for_a_closed_broker_port_then_recovers(
     assert events.count("✅ Broker available again") == 1
     consumed = await consume(amqp_url, topology, Kind.LABELS)
     assert consumed.records == parser_records(mirror / f"discogs_{VERSION}_labels.xml.gz")
+    assert consumed.left == 0
 
 
 async def test_extractor_once_gives_a_closed_port_its_tries_then_one_line(
-    tmp_path: Path, small_dump: Path, topology: Topology
+    tmp_path: Path, small_dump: Path, topology: Topology, broker_checks: list[str]
 ) -> None:
     url = f"amqp://guest:guest@127.0.0.1:{_free_port()}/"
     root = tmp_path / "root"
@@ -258,7 +278,8 @@ async def test_extractor_once_gives_a_closed_port_its_tries_then_one_line(
         structlog.testing.capture_logs() as logs,
         pytest.raises(Exception, match="Connect call failed") as error,
     ):
-        await asyncio.wait_for(extractor.run(once=True), timeout=30)
+        await within(extractor.run(once=True), 30, "extractor --once on a closed port")
+    assert len(broker_checks) == 3  # FILE_ATTEMPTS=3 tries, no more
     assert not isinstance(error.value, PermanentFailure)
     assert str(error.value).startswith("broker amqp://guest:***@127.0.0.1:")
     assert [line["event"] for line in logs].count("⏳ Broker unavailable, retrying") == 1

@@ -34,6 +34,7 @@ from tests.extractor.helpers import (
     serve_fake_discogs,
 )
 from tests.support.amqp import read_queue_depths
+from tests.support.waits import wait_for_async
 
 pytestmark = pytest.mark.rabbitmq
 
@@ -68,6 +69,7 @@ async def _check_published(
         assert completion.data_type == kind
         assert completion.total_processed == len(expected)
         assert completion.file == path.name
+        assert consumed.left == 0  # exactly those: nothing after the last file_complete
         messages[kind] = consumed.messages - completions
     return messages
 
@@ -237,6 +239,7 @@ async def test_file_mirror_restart_skips_completed_and_redoes_interrupted(
     for kind in (Kind.ARTISTS, Kind.MASTERS, Kind.RELEASES):
         consumed = await consume(amqp_url, topology, kind)
         assert consumed.records == parser_records(mirror / f"discogs_{VERSION}_{kind.value}.xml.gz")
+        assert consumed.left == 0
     after = _marker(root)
     assert after.is_complete
     assert after.processing_phase.progress_by_file[artists].records_extracted == 40
@@ -246,6 +249,7 @@ async def test_file_mirror_restart_skips_completed_and_redoes_interrupted(
     await Extractor(settings, topology=topology).run(once=True)
     consumed = await consume(amqp_url, topology, Kind.LABELS)
     assert consumed.records == parser_records(mirror / labels)
+    assert consumed.left == 0
     assert consumed.amqp_types == {"record", "file_complete"}
     assert _marker(root).processing_phase.progress_by_file[labels].messages_published == 40
 
@@ -289,55 +293,66 @@ async def test_service_cycles_pick_up_a_newer_version_and_stop_cleanly(
         keep_versions=1,
     )
     extractor = Extractor(settings, topology=topology)
-    service = asyncio.create_task(extractor.run())
-    try:
-        for _ in range(200):
-            if StateMarker.path_for(root, VERSION).exists() and _marker(root).is_complete:
-                break
-            await asyncio.sleep(0.05)
-        assert _marker(root).is_complete
-        await asyncio.sleep(1.0)  # a few more cycles: the version is complete, FORCE_REPROCESS was once
-        labels = await consume(amqp_url, topology, Kind.LABELS)
-        assert len(labels.completions) == 1
-        # A newer version appears at the source: the next cycle publishes it.
-        newer = "20991215"
-        for path in mirror.iterdir():
-            target = mirror / path.name.replace(VERSION, newer)
-            if path.name.endswith("CHECKSUM.txt"):
-                target.write_text(path.read_text().replace(VERSION, newer))
-            else:
-                shutil.copy(path, target)
-        for _ in range(200):
-            marker = StateMarker.load(StateMarker.path_for(root, newer))
-            if marker is not None and marker.is_complete:
-                break
-            await asyncio.sleep(0.05)
-        assert marker is not None and marker.is_complete
-        # KEEP_VERSIONS=1: the older version's files and indexes are gone, its marker stays
-        assert sorted(p.name for p in root.iterdir() if VERSION in p.name) == [
-            f".extraction_status_{VERSION}.json"
-        ]
-        assert len([p for p in root.iterdir() if newer in p.name]) == 10  # 4 dumps, 4 indexes, ...
-        healthy, body = extractor.health()
-        assert healthy and body["version"] == newer
-        assert body["progress"]["modes"] == dict.fromkeys(
-            ("artists", "labels", "masters", "releases"), "incremental"
-        )
-        assert body["progress"]["changes"]["releases"] == {
-            "new": 0,
-            "changed": 0,
-            "unchanged": 40,
-            "removed": 0,
-        }
-    finally:
-        extractor.request_stop()
-        await asyncio.wait_for(service, timeout=30)
+    with structlog.testing.capture_logs() as logs:
+        service = asyncio.create_task(extractor.run())
+        try:
+            for _ in range(200):
+                if StateMarker.path_for(root, VERSION).exists() and _marker(root).is_complete:
+                    break
+                await asyncio.sleep(0.05)
+            assert _marker(root).is_complete
+            # Two more cycles find the version done: FORCE_REPROCESS applied to the first cycle only.
+            # (Were it applied again, these lines never come and the wait fails at its limit.)
+            await wait_for_async(
+                lambda: [line["event"] for line in logs].count("✅ Version already fully processed") >= 2,
+                timeout=30,
+                what="two later cycles finding the version already processed",
+            )
+            assert [line["event"] for line in logs].count(
+                "🔁 FORCE_REPROCESS: processing every file again"
+            ) == 1
+            labels = await consume(amqp_url, topology, Kind.LABELS)
+            assert len(labels.completions) == 1
+            assert labels.left == 0  # the later cycles published nothing
+            # A newer version appears at the source: the next cycle publishes it.
+            newer = "20991215"
+            for path in mirror.iterdir():
+                target = mirror / path.name.replace(VERSION, newer)
+                if path.name.endswith("CHECKSUM.txt"):
+                    target.write_text(path.read_text().replace(VERSION, newer))
+                else:
+                    shutil.copy(path, target)
+            for _ in range(200):
+                marker = StateMarker.load(StateMarker.path_for(root, newer))
+                if marker is not None and marker.is_complete:
+                    break
+                await asyncio.sleep(0.05)
+            assert marker is not None and marker.is_complete
+            # KEEP_VERSIONS=1: the older version's files and indexes are gone, its marker stays
+            assert sorted(p.name for p in root.iterdir() if VERSION in p.name) == [
+                f".extraction_status_{VERSION}.json"
+            ]
+            assert len([p for p in root.iterdir() if newer in p.name]) == 10  # 4 dumps, 4 indexes, ...
+            healthy, body = extractor.health()
+            assert healthy and body["version"] == newer
+            assert body["progress"]["modes"] == dict.fromkeys(
+                ("artists", "labels", "masters", "releases"), "incremental"
+            )
+            assert body["progress"]["changes"]["releases"] == {
+                "new": 0,
+                "changed": 0,
+                "unchanged": 40,
+                "removed": 0,
+            }
+        finally:
+            extractor.request_stop()
+            await asyncio.wait_for(service, timeout=30)
     assert extractor.phase == "stopped"
     consumed = await consume(amqp_url, topology, Kind.LABELS)
     completion = consumed.completions[0]
     assert completion.file == f"discogs_{newer}_labels.xml.gz"
     # The same records under a newer date: an incremental version that publishes nothing else.
-    assert consumed.records == [] and consumed.messages == 1
+    assert consumed.records == [] and consumed.messages == 1 and consumed.left == 0
     assert completion.mode == "incremental" and completion.increment is not None
     assert completion.increment.base_version == VERSION and completion.counts.unchanged == 40
 
@@ -383,7 +398,7 @@ async def test_a_completion_message_that_was_never_confirmed_is_sent_again(
     )
     consumed = await consume(amqp_url, topology, Kind.LABELS)
     assert consumed.records == []
-    assert consumed.messages == 1
+    assert consumed.messages == 1 and consumed.left == 0
     assert consumed.completions[0].total_processed == 40
     assert _marker(root).processing_phase.progress_by_file[labels].completion_sent
 

@@ -119,6 +119,7 @@ async def test_sigterm_flushes_saves_and_exits_zero_then_resumes(
     consumed = await consume(amqp_url, topology, Kind.RELEASES)
     expected = parser_records(root / releases)
     assert consumed.records == expected[:published_before] + expected
+    assert consumed.left == 0  # exactly those: nothing after the file_complete
     assert consumed.completions[0].total_processed == 12000
     final = StateMarker.load(StateMarker.path_for(root, VERSION))
     assert final is not None and final.is_complete

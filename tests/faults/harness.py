@@ -182,6 +182,10 @@ class Pipeline:
         """Ready messages per queue: not final while a consumer holds deliveries (support.amqp)."""
         return asyncio.run(read_queue_depths(self.servers.amqp_url, self.topology))
 
+    def queue_states(self) -> dict[str, QueueState]:
+        """Ready messages and consumers per queue, read once."""
+        return asyncio.run(read_queue_states(self.servers.amqp_url, self.topology))
+
     def settled_queues(self, expected: dict[str, int], timeout: float = 60) -> dict[str, QueueState]:
         """The queues once no consumer is attached and the counts are ``expected``, or as last
         read after ``timeout``, for the caller's assertion to show.

@@ -17,6 +17,7 @@ import pytest
 from discogsography.cli import main
 from tests.conftest import SAMPLES_2020
 from tests.e2e.runs import delete_queues, run_pipeline
+from tests.final_line import final_line
 from tests.support.servers import SHARED
 from tests.tableinator.conftest import ALL_TABLES
 
@@ -182,11 +183,20 @@ def test_a_newer_version_over_a_pipelines_tables_removes_too(database: str, tmp_
     assert version == ("20200901",)
 
 
-def test_an_older_version_is_refused(database: str, tmp_path: Path) -> None:
+def test_an_older_version_is_refused(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     newer, _, _ = _newer_releases(tmp_path, dropped=1)
     load(database, newer)
-    with pytest.raises(SystemExit):
+    before = table_rows(database, "releases")
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stopped:
         load(database, SAMPLES_2020 / "discogs_20200806_releases.xml.gz")
+    assert stopped.value.code == 1
+    assert final_line(capsys.readouterr().err) == (
+        "error: discogs_20200806_releases.xml.gz: version 20200806 is older than the releases loaded (20200901)"
+    )
+    assert table_rows(database, "releases") == before  # nothing of the older version went in
 
 
 def test_from_source_downloads_verifies_and_loads_like_the_extractor(

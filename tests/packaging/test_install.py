@@ -15,12 +15,15 @@ import orjson
 import pytest
 
 from tests.conftest import REPO
+from tests.support.ci import under_ci
 
-pytestmark = pytest.mark.e2e
+# Building the wheel (the compiled converter) and installing it into fresh environments: longer
+# than the suite's default limit on a loaded machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 UV = shutil.which("uv") or ""
 if not UV:  # `make test` installs uv first; on CI its absence is a failure, elsewhere a skip
-    if os.environ.get("CI"):
+    if under_ci():
         raise RuntimeError("uv is needed to build the package")
     pytest.skip("uv is needed to build the package", allow_module_level=True)
 

@@ -5,5 +5,6 @@
   server does not answer is tests/servers.py);
 - ``dumps``: dumps built by bench/make_dump.py;
 - ``amqp``: queue depths read from the broker;
-- ``waits``: waiting for a condition, in plain and in async code.
+- ``waits``: waiting for a condition, in plain and in async code;
+- ``ci``: whether the run is CI (``CI=true`` or ``CI=1`` only).
 """

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import shutil
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -18,6 +17,7 @@ from discogsography.config.tableinator_settings import TableinatorSettings, load
 from discogsography.kinds import Kind
 from discogsography.tableinator.tableinator_service import Tableinator
 from tests.support.amqp import queue_depth
+from tests.support.ci import under_ci
 from tests.support.servers import AMQP_URL, PG_ADDRESS, PG_USER
 from tests.support.waits import wait_for_async as wait_for
 
@@ -26,7 +26,7 @@ __all__ = ["AMQP_URL", "PG_ADDRESS", "PG_USER", "queue_depth", "wait_for"]
 
 # Skipped on a laptop without the broker's tools; under CI=true their absence is a failure.
 NEEDS_RABBITMQCTL = pytest.mark.skipif(
-    shutil.which("rabbitmqctl") is None and not os.environ.get("CI"), reason="needs rabbitmqctl"
+    shutil.which("rabbitmqctl") is None and not under_ci(), reason="needs rabbitmqctl"
 )
 
 

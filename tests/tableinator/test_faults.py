@@ -23,6 +23,7 @@ from discogsography.amqp.topology import Topology
 from discogsography.kinds import Kind
 from discogsography.parsing import ParsedRecord
 from discogsography.relational.migrations import ensure_schema
+from discogsography.runtime.metrics import ServiceMetrics
 from tests.tableinator.tableinator_helpers import (
     AMQP_URL,
     NEEDS_RABBITMQCTL,
@@ -72,8 +73,25 @@ def _stored_ids(name: str, table: str) -> list[int]:
         return [row[0] for row in conn.execute(f"SELECT id FROM {table} ORDER BY id")]
 
 
+@pytest.fixture
+def counted_errors(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every error the service counts (its metrics), by name, as it counts it."""
+    errors: list[str] = []
+    real = ServiceMetrics.count_error
+
+    def count_error(self: ServiceMetrics, error: str, times: int = 1) -> None:
+        errors.extend([error] * times)
+        real(self, error, times)
+
+    monkeypatch.setattr(ServiceMetrics, "count_error", count_error)
+    return errors
+
+
 async def test_database_outage_keeps_messages_unacked_and_the_service_recovers_by_itself(
-    own_database: str, broker: Broker, samples_2020: dict[Kind, list[ParsedRecord]]
+    own_database: str,
+    broker: Broker,
+    samples_2020: dict[Kind, list[ParsedRecord]],
+    counted_errors: list[str],
 ) -> None:
     channel, topology = broker
     labels = samples_2020[Kind.LABELS][:300]
@@ -83,7 +101,10 @@ async def test_database_outage_keeps_messages_unacked_and_the_service_recovers_b
         await wait_for(lambda: service.health_report()[1]["database"] == "unavailable", what="outage seen")
         healthy, body = service.health_report()
         assert not healthy and body["status"] == "unhealthy"
-        await asyncio.sleep(1.0)  # several retries while the database refuses
+        await wait_for(
+            lambda: counted_errors.count("database_unavailable") >= 3,
+            what="three tries refused while the database is away",
+        )
         stats = service.consumers[Kind.LABELS].stats
         assert stats.messages == 0 and stats.records == 0  # nothing acked before a commit
         _allow_connections(own_database, True)

@@ -16,7 +16,9 @@ import unicodedata
 _DISCOGS_SUFFIX = re.compile(r"\s*\(\d+\)\s*(?=,|$)")
 # What joins two artists in a credit line ("Timo Maas feat. Kelis", "A vs. B", "A / B", "A x B").
 # "&" and "+" join even without spaces ("R&B" reads "r and b" on both sides); words only between spaces.
-_JOIN = re.compile(r"\s*[&+]\s*|\s+(?:and|feat\.?|ft\.?|featuring|vs\.?|versus|with|x|/)\s+")
+# A join takes the space before it and leaves the one after it to the next part (which is stripped),
+# so two joins in a row both split: "A x and B" and "A x & B" agree.
+_JOIN = re.compile(r"\s*[&+]|\s+(?:and|feat\.?|ft\.?|featuring|vs\.?|versus|with|x|/)(?=\s)")
 # Library catalogs file "The Beatles" as "Beatles, The".
 _TRAILING_ARTICLE = re.compile(r"^(?P<name>.+?),\s*(?P<article>the|a|an|le|la|les|die|der|das|el|los|las)$")
 _LEADING_THE = re.compile(r"^the\s+")
