@@ -44,7 +44,9 @@ def chromium() -> str | None:
 def require_chromium() -> None:
     """On CI a missing Chromium is a failure; on a laptop without it, a skip."""
     if chromium() is None:
-        message = "chromium is not installed: `make test-services` (scripts/setup.sh --test-services) installs it"
+        message = (
+            "chromium is not installed: `make test-services` (scripts/setup.sh --test-services) installs it"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
