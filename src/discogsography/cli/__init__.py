@@ -18,7 +18,7 @@ if len(sys.argv) > 1 and sys.argv[1] in SERVICES:
 import click  # noqa: E402 - after the handler, which must be in place as early as possible
 
 from discogsography import __version__  # noqa: E402
-from discogsography.errors import DiscogsographyError  # noqa: E402
+from discogsography.errors import ConfigurationError, DiscogsographyError  # noqa: E402
 
 # name -> "module:attribute" of a click command; loaded only when used, so `parse` never
 # imports the database or broker drivers.
@@ -71,6 +71,8 @@ class LazyGroup(click.Group):
             _report(f"{_one_line(exc.format_message())} (see '{where} --help')")
         except click.ClickException as exc:
             _report(_one_line(exc.format_message()))
+        except ConfigurationError as exc:
+            _report(str(exc), plain=True)
         except DiscogsographyError as exc:
             _report(str(exc))
         except KeyboardInterrupt:
@@ -104,10 +106,13 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
-def _report(message: str) -> NoReturn:
-    from discogsography.runtime.logs import report_error
+def _report(message: str, *, plain: bool = False) -> NoReturn:
+    if plain:
+        click.echo(f"error: {message}", err=True)
+    else:
+        from discogsography.runtime.logs import report_error
 
-    report_error(message)  # a JSON line where a service logs JSON, else `error: ...`
+        report_error(message)  # a JSON line where a service logs JSON, else `error: ...`
     sys.exit(1)
 
 

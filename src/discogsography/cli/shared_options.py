@@ -25,9 +25,12 @@ from discogsography.config.settings_base import LOG_LEVELS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Each is a parser process feeding the one process that writes (parse, load, export, cache
-# convert); 1 parses in that process. 2 keeps both cores of a 2-core machine busy.
-DEFAULT_WORKERS = 2
+# In every command (parse, load, export, cache build/convert) a worker is a parser process
+# feeding the one process that writes, and 1 parses in that process: records come out as they
+# are read, so a damaged file's good records before the damage all come out (in worker mode the
+# block holding the damage fails whole), with no process to start and the least memory, on any
+# machine. More is faster on more cores (2: 1.5 times the releases, README's parser table).
+DEFAULT_WORKERS = 1
 
 
 def _with_logging(command: F, *, plain_errors: bool) -> F:
@@ -70,7 +73,7 @@ def workers_option(command: F) -> F:
         type=click.IntRange(min=1),
         default=DEFAULT_WORKERS,
         show_default=True,
-        help="Parser processes (1: parse in this process).",
+        help="Parser processes (1: parse in this process; 2 uses both cores of a 2-core machine).",
     )(command)
 
 
@@ -189,8 +192,8 @@ existing_path = click.Path(exists=True, path_type=Path)
 def check_writable_dir(path: Path, setting: str) -> None:
     """A directory a service writes into, named by a setting (DISCOGS_ROOT): checked before any
     server is contacted, one line naming the setting when it cannot be written."""
-    from discogsography.errors import DiscogsographyError
+    from discogsography.errors import ConfigurationError
 
     problem = _cannot_write_into(path)
     if problem is not None:
-        raise DiscogsographyError(f"{setting} {path}: cannot write into it: {problem}")
+        raise ConfigurationError(f"{setting} {path}: cannot write into it: {problem}")
