@@ -55,6 +55,7 @@ class LazyGroup(click.Group):
         **extra: Any,
     ) -> Any:
         """Every user mistake or deliberate error ends as one line on stderr and exit status 1."""
+        prog_name = prog_name or "discogsography"  # also as `python -m discogsography`
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:

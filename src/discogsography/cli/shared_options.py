@@ -189,11 +189,19 @@ existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
 existing_path = click.Path(exists=True, path_type=Path)
 
 
-def check_writable_dir(path: Path, setting: str) -> None:
-    """A directory a service writes into, named by a setting (DISCOGS_ROOT): checked before any
-    server is contacted, one line naming the setting when it cannot be written."""
+def check_dump_paths(discogs_root: Path, discogs_source: str) -> None:
+    """The extractor's paths, checked before any server is contacted: DISCOGS_ROOT can be written
+    into, and a file:// DISCOGS_SOURCE is a directory. One line naming the setting otherwise."""
+    from discogsography.dumps.sources.local_mirror import LocalSourceError, local_directory
     from discogsography.errors import ConfigurationError
 
-    problem = _cannot_write_into(path)
+    problem = _cannot_write_into(discogs_root)
     if problem is not None:
-        raise ConfigurationError(f"{setting} {path}: cannot write into it: {problem}")
+        raise ConfigurationError(f"DISCOGS_ROOT {discogs_root}: cannot write into it: {problem}")
+    if discogs_source.startswith("file:"):
+        try:
+            directory = local_directory(discogs_source)
+        except LocalSourceError as exc:
+            raise ConfigurationError(f"DISCOGS_SOURCE {discogs_source}: {exc}") from None
+        if not directory.is_dir():
+            raise ConfigurationError(f"DISCOGS_SOURCE {discogs_source}: {directory} is not a directory")

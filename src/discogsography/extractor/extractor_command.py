@@ -6,7 +6,7 @@ import asyncio
 
 import click
 
-from discogsography.cli.shared_options import check_writable_dir, service_log_options
+from discogsography.cli.shared_options import check_dump_paths, service_log_options
 from discogsography.runtime.logs import get_logger
 from discogsography.runtime.redact import redact_url
 
@@ -24,7 +24,7 @@ def extractor(once: bool) -> None:
     from discogsography.extractor.extractor_service import Extractor
 
     settings = load_settings()
-    check_writable_dir(settings.discogs_root, "DISCOGS_ROOT")
+    check_dump_paths(settings.discogs_root, settings.discogs_source)
     log = get_logger("discogsography.extractor")
     log.info(
         "🚀 Starting extractor",

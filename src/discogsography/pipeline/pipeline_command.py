@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from discogsography.cli.shared_options import check_writable_dir, service_log_options
+from discogsography.cli.shared_options import check_dump_paths, service_log_options
 from discogsography.config.extractor_settings import load_settings as load_extractor_settings
 from discogsography.config.tableinator_settings import load_settings
 from discogsography.kinds import Kind
@@ -53,8 +53,9 @@ def pipeline(timeout: float, extractor_health_port: int, tableinator_health_port
     so and ends.
     """
     settings = load_settings()
-    root = load_extractor_settings().discogs_root
-    check_writable_dir(root, "DISCOGS_ROOT")  # before any server is contacted
+    extractor_settings = load_extractor_settings()
+    root = extractor_settings.discogs_root
+    check_dump_paths(root, extractor_settings.discogs_source)  # before any server is contacted
     options = RunOptions(
         timeout=timeout,
         extractor_health_port=extractor_health_port,
