@@ -73,7 +73,10 @@ UNWRITABLE_OUTPUTS = {
         ["cache", "library-labels", f"{UNWRITABLE}/labels.csv"],
         f"cannot write {UNWRITABLE}/labels.csv",
     ),
-    "pipeline": (["pipeline", f"DISCOGS_ROOT={UNWRITABLE}"], f"DISCOGS_ROOT {UNWRITABLE}: cannot write"),
+    "pipeline": (
+        ["pipeline", f"DISCOGS_ROOT={UNWRITABLE}"],
+        f"DISCOGS_ROOT {UNWRITABLE}: cannot write there",
+    ),
     "extractor": (
         ["extractor", "--once", f"DISCOGS_ROOT={UNWRITABLE}"],
         f"DISCOGS_ROOT {UNWRITABLE}: cannot write",

@@ -191,13 +191,16 @@ existing_path = click.Path(exists=True, path_type=Path)
 
 def check_dump_paths(discogs_root: Path, discogs_source: str) -> None:
     """The extractor's paths, checked before any server is contacted: DISCOGS_ROOT can be written
-    into, and a file:// DISCOGS_SOURCE is a directory. One line naming the setting otherwise."""
+    into (created when missing, as the extractor does), and a file:// DISCOGS_SOURCE is a
+    directory. One line naming the setting otherwise."""
+    from discogsography.dumps.fetching import check_root
     from discogsography.dumps.sources.local_mirror import LocalSourceError, local_directory
-    from discogsography.errors import ConfigurationError
+    from discogsography.errors import ConfigurationError, DiscogsographyError
 
-    problem = _cannot_write_into(discogs_root)
-    if problem is not None:
-        raise ConfigurationError(f"DISCOGS_ROOT {discogs_root}: cannot write into it: {problem}")
+    try:
+        check_root(discogs_root)
+    except DiscogsographyError as exc:
+        raise ConfigurationError(str(exc)) from None
     if discogs_source.startswith("file:"):
         try:
             directory = local_directory(discogs_source)
