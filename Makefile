@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 SAMPLE_DUMP := samples/discogs_20200806
 
-.PHONY: help setup services run parse test test-faults-loaded lint docs bench bench-pipeline bench-refresh bench-index bench-peers bench-floor bench-pg-settings clean
+.PHONY: help setup services test-services run parse test test-faults-loaded lint docs bench bench-pipeline bench-refresh bench-index bench-peers bench-floor bench-pg-settings clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -11,8 +11,11 @@ help: ## List the targets
 setup: ## Install uv and the locked dependencies
 	@scripts/setup.sh
 
-services: ## Also start PostgreSQL, RabbitMQ and MariaDB when they are down
+services: ## Also start what the main job needs when it is down: PostgreSQL and RabbitMQ
 	@scripts/setup.sh --services
+
+test-services: ## Also start what the tests need when it is down: PostgreSQL, RabbitMQ, MariaDB, Chromium
+	@scripts/setup.sh --test-services
 
 run: services ## The main job on the bundled sample dump: extractor -> RabbitMQ -> tableinator -> PostgreSQL
 	@DISCOGS_SOURCE="file://$(CURDIR)/$(SAMPLE_DUMP)" \
@@ -40,11 +43,11 @@ lint: setup ## ruff and mypy
 docs: setup ## Regenerate docs/configuration.md from the settings classes
 	uv run python -m discogsography.config.reference --write
 
-test: services lint ## Lint, the parser's tests without the compiled converter, then the whole suite
+test: test-services lint ## Lint, the parser's tests without the compiled converter, then the whole suite
 	DISCOGSOGRAPHY_PURE_PYTHON=1 uv run pytest -q -p no:randomly tests/parsing
 	uv run pytest
 
-test-faults-loaded: services ## The fault suite three times in a row while a busy loop keeps one core at 100 %
+test-faults-loaded: test-services ## The fault suite three times in a row while a busy loop keeps one core at 100 %
 	@scripts/faults-under-load.sh
 
 bench: setup ## Parser benchmark on a make_dump.py dump (200,000 releases)

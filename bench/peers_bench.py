@@ -143,7 +143,7 @@ def load_run(name: str, dump: Path, releases: int, kit: Path) -> Run:
         if name == "discogskit load":
             argv = [str(kit), "load", str(dump), "--dsn", url, "--parse-workers", "2", "--no-progress"]
         else:
-            argv = [*OURS, "load", str(dump), "--dsn", url, "--workers", "2", "--no-progress"]
+            argv = [*OURS, "load", str(dump), "--database-url", url, "--workers", "2", "--no-progress"]
             if name.endswith("--fast"):
                 argv.append("--fast")
         return measured(name, argv, releases, database)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the project needs on a fresh Debian machine: uv, the locked Python
-# dependencies, and (with --services) PostgreSQL, RabbitMQ and MariaDB running locally, plus
-# Chromium for the dashboard's browser test.
+# dependencies and, with --services, what the main job needs running locally (PostgreSQL and
+# RabbitMQ); with --test-services also MariaDB (the cache's catalog tests) and Chromium (the
+# dashboard's browser test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,9 +69,20 @@ ensure_chromium() {
 
 ensure_uv
 uv sync --frozen --quiet
-if [ "${1:-}" = "--services" ]; then
-  ensure_postgres
-  ensure_rabbitmq
-  ensure_mariadb
-  ensure_chromium
-fi
+case "${1:-}" in
+  "") ;;
+  --services)
+    ensure_postgres
+    ensure_rabbitmq
+    ;;
+  --test-services)
+    ensure_postgres
+    ensure_rabbitmq
+    ensure_mariadb
+    ensure_chromium
+    ;;
+  *)
+    log "usage: scripts/setup.sh [--services | --test-services]"
+    exit 1
+    ;;
+esac

@@ -7,6 +7,11 @@ class DiscogsographyError(Exception):
     """Base of every error this package raises on purpose."""
 
 
+class ConfigurationError(DiscogsographyError):
+    """A setting or a path the user must fix before anything starts: a plain `error: ...` line,
+    even from a service that logs JSON lines (nothing has run that a log would be about)."""
+
+
 class DumpError(DiscogsographyError):
     """A dump file that cannot be read as a whole: empty, truncated, corrupt, not a Discogs dump."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -138,7 +139,7 @@ SAMPLE = str(next((Path(__file__).parents[2] / "samples" / "discogs_20200806").g
         ("extractor", "--once"),
         ("parse", SAMPLE, "-o", os.devnull),
         ("load", SAMPLE),
-        ("export", SAMPLE, "-f", "jsonl", "-o", os.devnull),
+        ("export", SAMPLE, "-f", "jsonl", "-o", tempfile.gettempdir()),
     ],
 )
 def test_every_command_refuses_a_bad_log_level_with_one_line(args: tuple[str, ...]) -> None:

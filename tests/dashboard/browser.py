@@ -45,7 +45,9 @@ def chromium() -> str | None:
 def require_chromium() -> None:
     """On CI a missing Chromium is a failure; on a laptop without it, a skip."""
     if chromium() is None:
-        message = "chromium is not installed: `make services` (scripts/setup.sh --services) installs it"
+        message = (
+            "chromium is not installed: `make test-services` (scripts/setup.sh --test-services) installs it"
+        )
         if under_ci():
             pytest.fail(message)
         pytest.skip(message)
@@ -55,7 +57,7 @@ class Browser:
     def __init__(self, url: str, width: int = 1400, height: int = 1200) -> None:
         binary = chromium()
         if binary is None:
-            raise RuntimeError("chromium is not installed (scripts/setup.sh --services installs it)")
+            raise RuntimeError("chromium is not installed (scripts/setup.sh --test-services installs it)")
         self._profile = Path(tempfile.mkdtemp(prefix="dashboard-chromium-"))
         self._process = subprocess.Popen(
             [binary, *FLAGS, f"--user-data-dir={self._profile}", f"--window-size={width},{height}", url],

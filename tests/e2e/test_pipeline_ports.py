@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from discogsography.pipeline.pipeline_command import _health_port
+from discogsography.pipeline.pipeline_run import _health_port
 
 
 def _free() -> int:

@@ -48,7 +48,7 @@ def pipeline_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 
 def load(conninfo: str, *paths: Path, options: tuple[str, ...] = ()) -> None:
-    main(["load", *map(str, paths), "--dsn", conninfo, "--no-progress", *options])
+    main(["load", *map(str, paths), "--database-url", conninfo, "--no-progress", *options])
 
 
 def table_rows(conninfo: str, table: str) -> Counter[str]:
@@ -204,7 +204,7 @@ def test_from_source_downloads_verifies_and_loads_like_the_extractor(
 ) -> None:
     monkeypatch.setenv("DISCOGS_SOURCE", SAMPLES_2020.as_uri())
     monkeypatch.setenv("DISCOGS_ROOT", str(tmp_path / "root"))
-    main(["load", "--from-source", "--dsn", database, "--no-progress"])
+    main(["load", "--from-source", "--database-url", database, "--no-progress"])
     assert sorted(p.name for p in (tmp_path / "root").glob("*.xml.gz")) == sorted(
         p.name for p in SAMPLES_2020.glob("*.xml.gz")
     )
@@ -247,7 +247,7 @@ def test_a_database_refusing_is_one_line_before_any_download_or_parse(
     monkeypatch.setenv("DISCOGS_SOURCE", SAMPLES_2020.as_uri())
     monkeypatch.setenv("DISCOGS_ROOT", str(tmp_path / "root"))
     with pytest.raises(SystemExit) as stopped:
-        main(["load", "--from-source", "--dsn", dsn, "--no-progress"])
+        main(["load", "--from-source", "--database-url", dsn, "--no-progress"])
     assert stopped.value.code == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: PostgreSQL at ") and words in err, err

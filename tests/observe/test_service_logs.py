@@ -189,13 +189,14 @@ def test_tableinator_lines_are_json_when_aiormq_logs_a_traceback(
     assert "ConnectionResetError" in str(traced[0]["exception"])
 
 
-@pytest.mark.postgres
-def test_pipeline_on_a_terminal_prints_every_line_for_people_through_one_writer(tmp_path: Path) -> None:
+def pipeline_on_a_terminal(root: Path, *args: str, **settings: str) -> str:
+    """`discogsography pipeline ARGS` on the 2020 samples with a pseudo-terminal as its stdin, stdout
+    and stderr, in a database and queue prefix of its own; its output, once it exited 0."""
     database, prefix = create_database("dgtest_logs_"), f"dgtest-logs-{uuid.uuid4().hex[:8]}-"
     env = {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if key != "LOG_LEVEL"},
         "DISCOGS_SOURCE": SAMPLES_2020.as_uri(),
-        "DISCOGS_ROOT": str(tmp_path / "root"),
+        "DISCOGS_ROOT": str(root),
         "AMQP_CONNECTION": AMQP_URL,
         "AMQP_PREFIX": prefix,
         "POSTGRES_ADDRESS": PG_ADDRESS,
@@ -203,26 +204,73 @@ def test_pipeline_on_a_terminal_prints_every_line_for_people_through_one_writer(
         "POSTGRES_DATABASE": database,
         "CONSUMER_CANCEL_DELAY": "1",
         "POSTGRES_BATCH_FLUSH_INTERVAL": "0.5",
+        **settings,
     }
+    # Free health ports: the one warning a run could otherwise print (a usual port in use).
+    ports = ["--extractor-health-port", "0", "--tableinator-health-port", "0"]
     try:
-        status, output = run_on_a_terminal(["pipeline", "--timeout", "300"], env)
+        status, output = run_on_a_terminal(["pipeline", "--timeout", "300", *ports, *args], env)
     finally:
         drop_database(database)
         asyncio.run(remove_prefix(AMQP_URL, prefix))
+    assert status == 0, ANSI.sub("", output)[-3000:]
+    return output
+
+
+def screen_rows(output: str) -> list[str]:
+    """What a terminal shows row by row: split where a row ends, is erased or the cursor goes up."""
+    return [ANSI.sub("", row).strip() for row in re.split(r"[\r\n]|\x1b\[2K|\x1b\[\d*A", output)]
+
+
+def bars_drawn_to_the_end(rows: list[str]) -> bool:
+    return all(
+        any(f"{kind} stored" in row and "1000/1000" in row for row in rows)
+        for kind in ("artists", "labels", "masters", "releases")
+    )
+
+
+@pytest.mark.postgres
+def test_pipeline_on_a_terminal_shows_bars_a_line_per_file_and_the_summary_only(tmp_path: Path) -> None:
+    rows = screen_rows(pipeline_on_a_terminal(tmp_path / "root"))
+    assert bars_drawn_to_the_end(rows)
+    lines = [row for row in rows if row and "━" not in row]  # all but the bars
+    assert lines[:4] == [
+        f"✅ {kind}: 1,000 records stored" for kind in ("artists", "labels", "masters", "releases")
+    ]
+    assert lines[4].startswith("Loaded into PostgreSQL in ")
+    assert [line.split()[0] for line in lines[5:]] == [
+        "labels",
+        "artists",
+        "releases",
+        "masters",
+        "release_labels",
+        "release_artists",
+        "master_artists",
+        "artist_aliases",
+        "artist_members",
+    ]
+    assert not [row for row in rows if re.search(r"\w=\S", row)]  # no key=value log line
+
+
+@pytest.mark.postgres
+def test_pipeline_on_a_terminal_with_v_prints_info_lines_for_people_through_one_writer(
+    tmp_path: Path,
+) -> None:
+    # FORCE_REPROCESS=true, as `make run`: the extractor purges each queue before publishing.
+    output = pipeline_on_a_terminal(tmp_path / "root", "-v", FORCE_REPROCESS="true")
     text = ANSI.sub("", output)
-    assert status == 0, text[-3000:]
-    assert "Loaded into PostgreSQL" in text
     logged = [line for line in text.splitlines() if " service=" in line]
     assert not [line for line in text.splitlines() if line.startswith("{")]  # no JSON on a terminal
     services = {line.split(" service=", 1)[1].split()[0] for line in logged}
     assert {"extractor", "tableinator"} <= services <= {"pipeline", "extractor", "tableinator"}
+    assert any("🎉 Dump version extracted" in line for line in logged)
+    # aio-pika's line about each queue purged (with attributes that are not the queue's): only at DEBUG.
+    assert "Purging queue" not in text
     # One writer to the terminal: the pipeline's bars (records stored of read, per kind), drawn
     # again below each line, never on a screen row with one.
-    rows = [ANSI.sub("", row) for row in re.split(r"[\r\n]|\x1b\[2K|\x1b\[\d*A", output)]
+    rows = screen_rows(output)
     assert not [row for row in rows if "━" in row and " service=" in row]
-    for kind in ("artists", "labels", "masters", "releases"):
-        assert any(f"{kind} stored" in row and "1000/1000" in row for row in rows), kind
-    assert any("🎉 Dump version extracted" in line for line in logged)
+    assert bars_drawn_to_the_end(rows)
 
 
 def run_on_a_terminal(args: list[str], env: dict[str, str], timeout: float = 300) -> tuple[int, str]:

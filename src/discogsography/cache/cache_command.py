@@ -13,28 +13,31 @@ import click
 
 from discogsography.cache import cache_options as options
 from discogsography.cache import search_command, step_commands
+from discogsography.cli.shared_options import (
+    existing_dir,
+    existing_file,
+    log_options,
+    progress_option,
+    workers_option,
+    writable_dir,
+    writable_file,
+)
 from discogsography.config.cache_settings import load_cache_settings
 
 
 @click.group()
 def cache() -> None:
-    """Build and query a library-filtered, fuzzy-searchable PostgreSQL cache of Discogs releases."""
-    from discogsography.runtime.logs import configure_logging
+    """Build and query a library-filtered, fuzzy-searchable PostgreSQL cache of Discogs releases.
 
-    # Warnings (skipped records) go to stderr; stdout stays for results. Its final error stays
-    # a plain line: stderr also carries the steps' report.
-    configure_logging("cache", load_cache_settings().log_level, plain_errors=True)
+    Warnings (skipped records) go to stderr, stdout stays for results; the final error is a plain
+    line, stderr also carrying the steps' report (each command's log_options)."""
 
 
 @cache.command()
-@click.option("--xml", type=options.existing_file, help="Build from a releases dump (.xml.gz or .xml).")
-@click.option("--csv-dir", type=options.existing_dir, help="Build from table CSVs (docs/cache.md).")
-@click.option(
-    "--library-artists", type=options.existing_file, help="library_artists.txt: one artist per line."
-)
-@click.option(
-    "--library-db", type=options.existing_file, help="library.db (SQLite, table library(artist, title))."
-)
+@click.option("--xml", type=existing_file, help="Build from a releases dump (.xml.gz or .xml).")
+@click.option("--csv-dir", type=existing_dir, help="Build from table CSVs (docs/cache.md).")
+@click.option("--library-artists", type=existing_file, help="library_artists.txt: one artist per line.")
+@click.option("--library-db", type=existing_file, help="library.db (SQLite, table library(artist, title)).")
 @click.option(
     "--wxyc-db-url",
     default=lambda: load_cache_settings().wxyc_db_url,
@@ -42,7 +45,7 @@ def cache() -> None:
 )
 @click.option(
     "--library-labels",
-    type=options.existing_file,
+    type=existing_file,
     help="CSV artist_name,release_title,label_name: dedup prefers these labels (else the catalog's).",
 )
 @click.option(
@@ -50,17 +53,17 @@ def cache() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Remembered decisions for REVIEW releases (JSON keep/prune by artist), applied by verify.",
 )
-@options.database_url_option
+@options.cache_database_url
 @click.option(
     "--work-dir",
-    type=options.new_dir,
+    type=writable_dir,
     default=Path("cache-work"),
     show_default=True,
     help="Where the intermediate CSVs and the enriched artist list go.",
 )
 @click.option(
     "--state-file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=writable_file,
     default=Path(".pipeline_state.json"),
     show_default=True,
 )
@@ -74,10 +77,9 @@ def cache() -> None:
     help="Copy KEEP and REVIEW releases to this database (created if missing) instead of pruning.",
 )
 @options.threshold_options
-@click.option(
-    "--workers", type=click.IntRange(min=1), default=1, show_default=True, help="Parser processes for --xml."
-)
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@workers_option
+@progress_option
+@log_options
 def build(
     xml: Path | None,
     csv_dir: Path | None,

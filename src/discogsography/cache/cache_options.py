@@ -1,29 +1,21 @@
-"""What the `discogsography cache` commands share: path types, options, the timing of one step."""
+"""What the `discogsography cache` commands share: the database, thresholds, the timing of one step."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import click
 
+from discogsography.cli.shared_options import database_url_option
 from discogsography.config.cache_settings import load_cache_settings
 
-existing_file = click.Path(exists=True, dir_okay=False, path_type=Path)
-existing_dir = click.Path(exists=True, file_okay=False, path_type=Path)
-new_dir = click.Path(file_okay=False, path_type=Path)
-
-
-def database_url_option(function: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--database-url",
-        # Read when a command runs, not at import: the environment and .env of that moment.
-        default=lambda: load_cache_settings().database,
-        show_default="DATABASE_URL or POSTGRES_*, else postgresql://localhost:5432/discogs",
-        help="The cache database.",
-    )(function)
+# The cache database: DATABASE_URL or POSTGRES_* of the moment the command runs.
+cache_database_url = database_url_option(
+    default=lambda: load_cache_settings().database,
+    show_default="DATABASE_URL or POSTGRES_*, else postgresql://localhost:5432/discogs",
+)
 
 
 def timed(name: str, action: Callable[[], str | None]) -> None:

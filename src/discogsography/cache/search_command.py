@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
-from discogsography.cache.cache_options import database_url_option
+from discogsography.cache.cache_options import cache_database_url
+from discogsography.cli.shared_options import log_options
 
 
 @click.command()
+@log_options
 @click.option("--artist", help="Artist name (misspellings and missing accents are fine).")
 @click.option("--title", help="Release title (alone or with --artist).")
 @click.option("--track", help="Track title (optionally with --artist).")
@@ -20,7 +22,7 @@ from discogsography.cache.cache_options import database_url_option
     help="pg_trgm similarity threshold for a candidate.",
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines instead of a table.")
-@database_url_option
+@cache_database_url
 def search(
     artist: str | None,
     title: str | None,

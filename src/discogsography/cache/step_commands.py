@@ -8,24 +8,31 @@ from pathlib import Path
 import click
 
 from discogsography.cache.cache_options import (
+    cache_database_url,
     check_exclusive,
-    database_url_option,
-    existing_dir,
-    existing_file,
-    new_dir,
     parse_thresholds,
     threshold_options,
     timed,
+)
+from discogsography.cli.shared_options import (
+    existing_dir,
+    existing_file,
+    log_options,
+    progress_option,
+    workers_option,
+    writable_dir,
+    writable_file,
 )
 from discogsography.config.cache_settings import load_cache_settings
 
 
 @click.command()
+@log_options
 @click.argument("xml", type=existing_file)
-@click.argument("out_dir", type=new_dir)
+@click.argument("out_dir", type=writable_dir)
 @click.option("--library-artists", type=existing_file, help="Write only releases by these artists.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--progress/--no-progress", default=None)
+@workers_option
+@progress_option
 def convert(
     xml: Path, out_dir: Path, library_artists: Path | None, workers: int, progress: bool | None
 ) -> None:
@@ -40,8 +47,9 @@ def convert(
 
 
 @click.command("fix-newlines")
+@log_options
 @click.argument("csv_dir", type=existing_dir)
-@click.argument("out_dir", type=new_dir)
+@click.argument("out_dir", type=writable_dir)
 def fix_newlines(csv_dir: Path, out_dir: Path) -> None:
     """Replace CR/LF inside CSV fields by a space (OUT_DIR may be CSV_DIR)."""
     from discogsography.cache.newlines import fix_directory
@@ -50,8 +58,9 @@ def fix_newlines(csv_dir: Path, out_dir: Path) -> None:
 
 
 @click.command()
+@log_options
 @click.argument("library_db", type=existing_file)
-@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("output", type=writable_file)
 @click.option(
     "--wxyc-db-url",
     default=lambda: load_cache_settings().wxyc_db_url,
@@ -65,9 +74,10 @@ def enrich(library_db: Path, output: Path, wxyc_db_url: str | None) -> None:
 
 
 @click.command("filter")
+@log_options
 @click.argument("library_artists", type=existing_file)
 @click.argument("csv_dir", type=existing_dir)
-@click.argument("out_dir", type=new_dir)
+@click.argument("out_dir", type=writable_dir)
 def filter_command(library_artists: Path, csv_dir: Path, out_dir: Path) -> None:
     """Copy the CSVs of CSV_DIR to OUT_DIR keeping only releases by LIBRARY_ARTISTS."""
     from discogsography.cache.csvfilter import filter_directory
@@ -79,7 +89,8 @@ def filter_command(library_artists: Path, csv_dir: Path, out_dir: Path) -> None:
 
 
 @click.command("create-schema")
-@database_url_option
+@log_options
+@cache_database_url
 def create_schema(database_url: str) -> None:
     """Create extensions, tables and f_unaccent (idempotent); converts an earlier-version cache."""
     from discogsography.cache import cache_database
@@ -88,7 +99,8 @@ def create_schema(database_url: str) -> None:
 
 
 @click.command("migrate")
-@database_url_option
+@log_options
+@cache_database_url
 def migrate(database_url: str) -> None:
     """Convert a cache built by the earlier version of discogsography to the consumers' contract."""
     from discogsography.cache import cache_database
@@ -97,8 +109,9 @@ def migrate(database_url: str) -> None:
 
 
 @click.command("import")
+@log_options
 @click.argument("csv_dir", type=existing_dir)
-@database_url_option
+@cache_database_url
 def import_command(csv_dir: Path, database_url: str) -> None:
     """Replace the cache rows with the CSVs of CSV_DIR (COPY, one transaction)."""
     from discogsography.cache import cache_database
@@ -107,7 +120,8 @@ def import_command(csv_dir: Path, database_url: str) -> None:
 
 
 @click.command("create-indexes")
-@database_url_option
+@log_options
+@cache_database_url
 def create_indexes(database_url: str) -> None:
     """Create foreign-key, trigram and cache_metadata indexes (idempotent)."""
     from discogsography.cache import cache_database
@@ -116,7 +130,8 @@ def create_indexes(database_url: str) -> None:
 
 
 @click.command()
-@database_url_option
+@log_options
+@cache_database_url
 @click.option("--library-labels", type=existing_file, help="CSV artist_name,release_title,label_name.")
 @click.option("--wxyc-db-url", default=None, help="mysql://... catalog to read the library's labels from.")
 def dedup(database_url: str, library_labels: Path | None, wxyc_db_url: str | None) -> None:
@@ -136,7 +151,8 @@ def dedup(database_url: str, library_labels: Path | None, wxyc_db_url: str | Non
 
 
 @click.command("library-labels")
-@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@log_options
+@click.argument("output", type=writable_file)
 @click.option(
     "--wxyc-db-url",
     default=lambda: load_cache_settings().wxyc_db_url,
@@ -154,8 +170,9 @@ def library_labels(output: Path, wxyc_db_url: str) -> None:
 
 
 @click.command()
+@log_options
 @click.argument("library_db", type=existing_file)
-@database_url_option
+@cache_database_url
 @click.option("--prune", is_flag=True, help="Delete PRUNE releases.")
 @click.option("--copy-to", metavar="URL", help="Copy KEEP and REVIEW releases to this cache_database.")
 @click.option(
@@ -195,7 +212,8 @@ def verify(
 
 
 @click.command()
-@database_url_option
+@log_options
+@cache_database_url
 @click.option("--full/--no-full", default=True, show_default=True, help="VACUUM FULL (rewrites tables).")
 def vacuum(database_url: str, full: bool) -> None:
     """Reclaim disk space and refresh planner statistics."""

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 import sys
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NoReturn
 
 from discogsography.runtime import early_stop
 
@@ -17,7 +18,7 @@ if len(sys.argv) > 1 and sys.argv[1] in SERVICES:
 import click  # noqa: E402 - after the handler, which must be in place as early as possible
 
 from discogsography import __version__  # noqa: E402
-from discogsography.errors import DiscogsographyError  # noqa: E402
+from discogsography.errors import ConfigurationError, DiscogsographyError  # noqa: E402
 
 # name -> "module:attribute" of a click command; loaded only when used, so `parse` never
 # imports the database or broker drivers.
@@ -45,6 +46,40 @@ class LazyGroup(click.Group):
             early_stop.install()
         return self._load(cmd_name)
 
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Every user mistake or deliberate error ends as one line on stderr and exit status 1."""
+        prog_name = prog_name or "discogsography"  # also as `python -m discogsography`
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()  # a group without its subcommand: the help, as click shows it
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(130)
+        except click.UsageError as exc:
+            # click's exit status 2 and three lines of usage become the one line of any mistake.
+            where = exc.ctx.command_path if exc.ctx is not None else "discogsography"
+            _report(f"{_one_line(exc.format_message())} (see '{where} --help')")
+        except click.ClickException as exc:
+            _report(_one_line(exc.format_message()))
+        except ConfigurationError as exc:
+            _report(str(exc), plain=True)
+        except DiscogsographyError as exc:
+            _report(str(exc))
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+
     @staticmethod
     def _load(name: str) -> click.Command | None:
         target = SUBCOMMANDS.get(name)
@@ -68,21 +103,20 @@ def cli() -> None:
     """Turn the monthly Discogs data dumps into databases people can query."""
 
 
-def main(argv: list[str] | None = None) -> Any:
-    """Entry point: every deliberate error becomes one line on stderr and exit status 1."""
-    try:
-        return cli.main(args=argv, standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except DiscogsographyError as exc:
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _report(message: str, *, plain: bool = False) -> NoReturn:
+    if plain:
+        click.echo(f"error: {message}", err=True)
+    else:
         from discogsography.runtime.logs import report_error
 
-        report_error(str(exc))  # a JSON line where the command logs JSON
-        sys.exit(1)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        report_error(message)  # a JSON line where a service logs JSON, else `error: ...`
+    sys.exit(1)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point: every deliberate error becomes one line on stderr and exit status 1."""
+    return cli.main(args=argv)

@@ -9,11 +9,14 @@ from __future__ import annotations
 import click
 from click.shell_completion import get_completion_class
 
+from discogsography.cli.shared_options import log_options
+
 PROG = "discogsography"
 COMPLETE_VAR = "_DISCOGSOGRAPHY_COMPLETE"
 
 
 @click.command()
+@log_options
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
 @click.pass_context
 def completion(ctx: click.Context, shell: str) -> None:

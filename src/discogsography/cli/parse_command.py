@@ -11,47 +11,34 @@ from typing import BinaryIO
 
 import click
 
-from discogsography.cli.shared_options import parser_options
+from discogsography.cli.shared_options import existing_file, log_options, parser_options, writable_file
 from discogsography.errors import OutputError, RecordError
 from discogsography.parsing import DumpParser, ParsedRecord, ParseStats
 from discogsography.runtime import atomic
-from discogsography.runtime.logs import configure_command_logging
 from discogsography.runtime.progress_bars import byte_progress
 
 
 @click.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=existing_file)
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="Stop after N records.")
 @click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Write JSON Lines here (default: stdout).",
-)
-@click.option(
-    "--workers",
-    "-w",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Parse in this many processes (2 uses both cores of a 2-core machine).",
+    "--output", "-o", type=writable_file, default=None, help="Write JSON Lines here (default: stdout)."
 )
 @parser_options
+@log_options
 def parse(
     file: Path,
     limit: int | None,
     output: Path | None,
-    workers: int,
     max_consecutive_failures: int,
     max_skipped_share: float,
+    workers: int,
     progress: bool | None,
 ) -> None:
     """Parse a Discogs dump FILE (.xml.gz or .xml, any of the four kinds) into JSON Lines.
 
     Each line is one record with its "sha256". Malformed records are skipped and reported.
     """
-    configure_command_logging("parse")
 
     def report_failure(error: RecordError) -> None:
         click.echo(f"skipped: {error}", err=True)

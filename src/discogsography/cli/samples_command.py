@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from discogsography.cli.shared_options import log_options
 from discogsography.errors import DiscogsographyError
 
 MIRROR_SET = "discogs_20200806"
@@ -23,7 +24,7 @@ def samples_root() -> Path:
     installed = Path(str(resources.files("discogsography"))) / "sample_data"
     if installed.is_dir():
         return installed
-    checkout = Path(__file__).resolve().parents[3] / "samples"  # src/discogsography/commands/ -> repo
+    checkout = Path(__file__).resolve().parents[3] / "samples"  # src/discogsography/cli/ -> the repository
     if (checkout / MIRROR_SET).is_dir():
         return checkout
     raise DiscogsographyError("the sample dumps are not installed with this copy of discogsography")
@@ -35,6 +36,7 @@ def sample_files() -> list[Path]:
 
 
 @click.command()
+@log_options
 @click.option(
     "--source",
     is_flag=True,

@@ -13,14 +13,14 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from discogsography.errors import DiscogsographyError
+from discogsography.errors import ConfigurationError
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Values of these variables are never echoed in an error: they may hold a password.
 _SECRET_HINTS = ("PASSWORD", "URL", "CONNECTION", "DSN")
 
 
-class SettingsError(DiscogsographyError):
+class SettingsError(ConfigurationError):
     """A setting with a value the service cannot use."""
 
 

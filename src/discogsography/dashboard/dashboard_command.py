@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from discogsography.runtime.logs import configure_logging
+from discogsography.cli.shared_options import service_log_options
 
 
 @click.command()
@@ -12,15 +12,12 @@ from discogsography.runtime.logs import configure_logging
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=None, help="Port (default: DASHBOARD_PORT, else 8003)."
 )
-@click.option(
-    "--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR (default: LOG_LEVEL, else INFO)."
-)
-def dashboard(host: str | None, port: int | None, log_level: str | None) -> None:
+@service_log_options
+def dashboard(host: str | None, port: int | None) -> None:
     """Serve a live page of the pipeline: services, queues, files, tables, last errors."""
     from discogsography.config.dashboard_settings import load_settings
     from discogsography.dashboard.server import run
 
-    overrides = {"dashboard_host": host, "dashboard_port": port, "log_level": log_level}
+    overrides = {"dashboard_host": host, "dashboard_port": port}
     settings = load_settings(**{key: value for key, value in overrides.items() if value is not None})
-    configure_logging(level=settings.log_level)
     run(settings)

@@ -8,14 +8,14 @@ import click
 
 from discogsography.bulk.inputs import find_dump_files
 from discogsography.bulk.runs import each_dump, report_skip
-from discogsography.cli.shared_options import parser_options
+from discogsography.cli.shared_options import existing_path, log_options, parser_options, writable_dir
+from discogsography.errors import OutputError
 from discogsography.export.export_run import ExportOptions, Format, export_file
 from discogsography.parsing import ParseStats
-from discogsography.runtime.logs import configure_command_logging
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=existing_path)
 @click.option(
     "--format",
     "-f",
@@ -27,19 +27,19 @@ from discogsography.runtime.logs import configure_command_logging
 @click.option(
     "--output",
     "-o",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=writable_dir,
     required=True,
     help="Directory for <kind>/part-NNNNN.parquet, <kind>.jsonl or <kind>.csv (created when missing).",
 )
-@click.option("--workers", "-w", type=click.IntRange(min=1), default=2, show_default=True)
 @parser_options
+@log_options
 def export(
     paths: tuple[Path, ...],
     fmt: str,
     output: Path,
-    workers: int,
     max_consecutive_failures: int,
     max_skipped_share: float,
+    workers: int,
     progress: bool | None,
 ) -> None:
     """Export dump files (or the newest version in a directory), one output per kind.
@@ -48,9 +48,11 @@ def export(
     fields as nested structs and lists (docs/export.md). JSON Lines: one file, the records as
     `parse` writes them. CSV: one file, the typed columns.
     """
-    configure_command_logging("export")
     dumps = find_dump_files(paths)
-    output.mkdir(parents=True, exist_ok=True)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write into {output}: {exc.strerror or exc}") from None
     options = ExportOptions(Format(fmt), output, workers, max_consecutive_failures, max_skipped_share)
     for dump, pool, advance in each_dump(dumps, workers=workers, progress=progress, verb="exporting"):
         options.pool = pool

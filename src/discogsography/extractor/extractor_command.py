@@ -6,12 +6,14 @@ import asyncio
 
 import click
 
-from discogsography.runtime.logs import configure_logging, get_logger
+from discogsography.cli.shared_options import check_dump_paths, service_log_options
+from discogsography.runtime.logs import get_logger
 from discogsography.runtime.redact import redact_url
 
 
 @click.command()
 @click.option("--once", is_flag=True, help="Run one cycle (find, download, publish) and exit.")
+@service_log_options
 def extractor(once: bool) -> None:
     """Download the newest Discogs dump, verify it and publish every record to RabbitMQ.
 
@@ -22,7 +24,7 @@ def extractor(once: bool) -> None:
     from discogsography.extractor.extractor_service import Extractor
 
     settings = load_settings()
-    configure_logging("extractor", settings.log_level)
+    check_dump_paths(settings.discogs_root, settings.discogs_source)
     log = get_logger("discogsography.extractor")
     log.info(
         "🚀 Starting extractor",

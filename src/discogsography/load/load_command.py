@@ -10,19 +10,18 @@ import psycopg
 
 from discogsography.bulk.inputs import find_dump_files
 from discogsography.bulk.runs import each_dump, report_skip
-from discogsography.cli.shared_options import parser_options
+from discogsography.cli.shared_options import database_url_option, existing_path, log_options, parser_options
 from discogsography.config.tableinator_settings import load_settings
 from discogsography.errors import DiscogsographyError
 from discogsography.load.load_run import FileOutcome, LoadOptions, load_file
 from discogsography.runtime.failures import summary
-from discogsography.runtime.logs import configure_command_logging
 from discogsography.runtime.redact import redact_text
 
 
-def _conninfo(dsn: str | None) -> tuple[str, str]:
+def _conninfo(database_url: str | None) -> tuple[str, str]:
     """The connection string and how a message names the server (no password in it)."""
-    if dsn:
-        return dsn, redact_text(dsn)
+    if database_url:
+        return database_url, redact_text(database_url)
     settings = load_settings()
     return settings.postgres_conninfo(), settings.postgres_target()
 
@@ -38,18 +37,15 @@ def _connector(conninfo: str, where: str) -> Any:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=existing_path)
 @click.option(
     "--from-source",
     is_flag=True,
     help="The newest version at the extractor's DISCOGS_SOURCE, downloaded and verified into DISCOGS_ROOT.",
 )
-@click.option(
-    "--dsn",
-    default=None,
-    help="PostgreSQL conninfo or URL (default: the tableinator's POSTGRES_* variables).",
-)
-@click.option("--workers", "-w", type=click.IntRange(min=1), default=2, show_default=True)
+@database_url_option(show_default="DATABASE_URL or POSTGRES_*, as the tableinator")
+# The earlier name of --database-url, kept for scripts that use it.
+@click.option("--dsn", metavar="URL", default=None, hidden=True)
 @click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True)
 @click.option(
     "--fast/--no-fast",
@@ -58,15 +54,17 @@ def _connector(conninfo: str, where: str) -> Any:
     help="Into empty tables: keys and indexes built after the data (no crash safety while loading).",
 )
 @parser_options
+@log_options
 def load(
     paths: tuple[Path, ...],
     from_source: bool,
+    database_url: str | None,
     dsn: str | None,
-    workers: int,
     batch_size: int,
     fast: bool,
     max_consecutive_failures: int,
     max_skipped_share: float,
+    workers: int,
     progress: bool | None,
 ) -> None:
     """Load dump files (or the newest version in a directory) into PostgreSQL.
@@ -74,17 +72,19 @@ def load(
     Same tables, rows and link tables as the tableinator. Resumable per file, idempotent by
     hash; a newer version loaded over an older one removes the ids it no longer has.
     """
-    configure_command_logging("load")
     if from_source == bool(paths):
         raise click.UsageError("give dump files or directories, or --from-source")
-    conninfo, where = _conninfo(dsn)
-    # Before any download or parse: a wrong DSN, role or database costs seconds.
+    if dsn and database_url:
+        raise click.UsageError("--dsn is the earlier name of --database-url: give one of them")
+    # The files first: a missing or unreadable one is the user's to fix, whatever the server.
+    dumps = find_dump_files(paths) if paths else []
+    conninfo, where = _conninfo(database_url or dsn)
+    # Before any download or parse: a wrong URL, role or database costs seconds.
     _connector(conninfo, where)().close()
     if from_source:
         from discogsography.load.from_source import source_files  # the extractor's code, only when used
 
-        paths = tuple(source_files())
-    dumps = find_dump_files(paths)
+        dumps = find_dump_files(source_files())
     options = LoadOptions(
         _connector(conninfo, where), workers, batch_size, fast, max_consecutive_failures, max_skipped_share
     )

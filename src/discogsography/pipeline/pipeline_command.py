@@ -1,121 +1,23 @@
 """`discogsography pipeline`: one whole run, extractor -> RabbitMQ -> tableinator -> PostgreSQL.
 
-Checks PostgreSQL and RabbitMQ first, starts the tableinator, runs one extractor cycle, waits
-until the tableinator has committed every file the extractor published (completion_wait.py: a
-version already published and held is not waited for), stops it, and prints what the tables
-hold. Both services run as their own processes, configured by the same environment variables as
-in production; this command only orchestrates them. It is the README's quick start and a smoke
-test for a deployment.
+The run itself is pipeline_run.py; this is its command line and its summary. It is the README's
+quick start and a smoke test for a deployment.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-from datetime import UTC, datetime
-from typing import Any
 
 import click
-import httpx
-import psycopg
-from psycopg import sql
 
-from discogsography.amqp.broker_check import check_broker_now
+from discogsography.cli.shared_options import check_dump_paths, service_log_options
 from discogsography.config.extractor_settings import load_settings as load_extractor_settings
-from discogsography.config.tableinator_settings import TableinatorSettings, load_settings
-from discogsography.errors import DiscogsographyError
+from discogsography.config.tableinator_settings import load_settings
 from discogsography.kinds import Kind
-from discogsography.pipeline.completion_wait import (
-    ExtractorRun,
-    KindState,
-    activity,
-    kind_state,
-    read_extractor_run,
-    stuck_message,
-)
-from discogsography.pipeline.stored_progress import Update, run_progress
-from discogsography.relational.connect import check as check_database
-from discogsography.relational.connect import create_database_if_missing
+from discogsography.pipeline.completion_wait import KindState
+from discogsography.pipeline.pipeline_run import RunOptions, run_pipeline
 from discogsography.relational.tables import LINK_TABLES, RECORD_TABLES
-from discogsography.runtime.failures import summary
-from discogsography.runtime.logs import configure_logging, get_logger, relay_lines
-
-log = get_logger("discogsography.pipeline.pipeline_command")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _health_port(service: str, wanted: int) -> int:
-    """The port asked for when it is free (so the dashboard finds the service), else any free one."""
-    if wanted:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("0.0.0.0", wanted))  # noqa: S104 - the services bind all interfaces
-            except OSError:
-                log.warning("⚠️ Health port in use, taking a free one", service=service, port=wanted)
-            else:
-                return wanted
-    return _free_port()
-
-
-def _preflight(settings: TableinatorSettings) -> None:
-    """Before anything downloads or parses: PostgreSQL lets us in and so does RabbitMQ; only then
-    is the database created when missing. A wrong URL, password, role or vhost costs seconds."""
-    conninfo = settings.postgres_conninfo()
-    try:
-        check_database(conninfo, missing_ok=True)
-        check_broker_now(settings.amqp_url)
-        if create_database_if_missing(conninfo):
-            log.info("🆕 Created the database", database=settings.postgres_dbname)
-    except psycopg.Error as exc:
-        raise DiscogsographyError(f"PostgreSQL at {settings.postgres_target()}: {summary(exc)}") from None
-
-
-def _health(port: int) -> dict[str, Any] | None:
-    try:
-        body: dict[str, Any] = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).json()
-    except (httpx.HTTPError, ValueError):
-        return None
-    return body
-
-
-def _held_versions(settings: TableinatorSettings) -> dict[Kind, str | None]:
-    """The dump version the tables hold per kind (none before the tableinator made its schema)."""
-    try:
-        with psycopg.connect(settings.postgres_conninfo(), connect_timeout=10) as conn:
-            rows = conn.execute("SELECT kind, version FROM dump_versions").fetchall()
-    except psycopg.errors.UndefinedTable:
-        return dict.fromkeys(Kind)
-    found = {str(kind): str(version) for kind, version in rows}
-    return {kind: found.get(kind.value) for kind in Kind}
-
-
-def _table_counts(settings: TableinatorSettings) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    with psycopg.connect(settings.postgres_conninfo(), connect_timeout=10) as conn:
-        for table in RECORD_TABLES + LINK_TABLES:
-            row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()
-            counts[table] = int(row[0]) if row else 0
-    return counts
-
-
-def _stop(process: subprocess.Popen[bytes], timeout: float = 60) -> int:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    return int(process.returncode)
+from discogsography.runtime.logs import console, current_level
 
 
 @click.command()
@@ -140,6 +42,7 @@ def _stop(process: subprocess.Popen[bytes], timeout: float = 60) -> int:
     show_default=True,
     help="Port of the tableinator's /health and /metrics while it runs (0, or in use: a free one).",
 )
+@service_log_options
 def pipeline(timeout: float, extractor_health_port: int, tableinator_health_port: int) -> None:
     """Run the extractor once and the tableinator until every published file is stored.
 
@@ -150,96 +53,33 @@ def pipeline(timeout: float, extractor_health_port: int, tableinator_health_port
     so and ends.
     """
     settings = load_settings()
-    configure_logging("pipeline", settings.log_level)
-    root = load_extractor_settings().discogs_root
-    _preflight(settings)
-    base_env = dict(os.environ)
-    tableinator_port = _health_port("tableinator", tableinator_health_port)
-    extractor_port = _health_port("extractor", extractor_health_port)
-    command = [sys.executable, "-m", "discogsography"]
-    # On a terminal the services' lines come through this process, the one writer to it.
-    relayed = subprocess.PIPE if sys.stderr.isatty() else None
-    started, since = time.monotonic(), datetime.now(UTC)
-    tableinator = subprocess.Popen(
-        [*command, "tableinator"],
-        env={**base_env, "HEALTH_CHECK_PORT": str(tableinator_port)},
-        stderr=relayed,
+    extractor_settings = load_extractor_settings()
+    root = extractor_settings.discogs_root
+    check_dump_paths(root, extractor_settings.discogs_source)  # before any server is contacted
+    options = RunOptions(
+        timeout=timeout,
+        extractor_health_port=extractor_health_port,
+        tableinator_health_port=tableinator_health_port,
+        log_level=current_level(),
+        on_terminal=sys.stderr.isatty(),
     )
-    relay = relay_lines(tableinator.stderr) if tableinator.stderr is not None else None
-    showing = relayed is not None  # on a terminal: one bar per kind, records stored of read
-    try:
-        with run_progress(showing) as show:
-            extractor = subprocess.Popen(
-                [*command, "extractor", "--once"],
-                env={**base_env, "HEALTH_CHECK_PORT": str(extractor_port)},
-                stderr=relayed,
-            )
-            extractor_relay = relay_lines(extractor.stderr) if extractor.stderr is not None else None
-            while extractor.poll() is None:
-                if showing:
-                    show(_health(extractor_port), _health(tableinator_port))
-                time.sleep(0.5)
-            if extractor_relay is not None:
-                extractor_relay.join(timeout=10)  # its last lines
-            if extractor.returncode != 0:
-                raise DiscogsographyError(f"the extractor failed (exit status {extractor.returncode})")
-            run = read_extractor_run(root, since)
-            if run is None:
-                raise DiscogsographyError(f"the extractor left no state marker in {root}")
-            states = _wait(tableinator, tableinator_port, settings, run, timeout, show)
-        seconds = time.monotonic() - started
-    finally:
-        status = _stop(tableinator)
-        if relay is not None:
-            relay.join(timeout=10)  # its last lines before the summary
-    if status != 0:
-        raise DiscogsographyError(f"the tableinator exited with status {status}")
-    counts = _table_counts(settings)
-    held = sorted(kind.value for kind, state in states.items() if state is KindState.HELD)
+    result = run_pipeline(settings, root, options, _print_stored)
+    held = sorted(kind.value for kind, state in result.states.items() if state is KindState.HELD)
     if len(held) == len(Kind):
         click.echo(
-            f"\nNothing to do: version {run.version} was already published and the tables hold it "
+            f"\nNothing to do: version {result.run.version} was already published and the tables hold it "
             "(FORCE_REPROCESS=true publishes it again). The tables:"
         )
     else:
-        click.echo(f"\nLoaded into PostgreSQL in {seconds:.1f} s:")
+        click.echo(f"\nLoaded into PostgreSQL in {result.seconds:.1f} s:")
         if held:
-            click.echo(f"  (already held version {run.version}, not published again: {', '.join(held)})")
+            click.echo(
+                f"  (already held version {result.run.version}, not published again: {', '.join(held)})"
+            )
     for table in RECORD_TABLES + LINK_TABLES:
-        click.echo(f"  {table:<16} {counts[table]:>10,} rows")
+        click.echo(f"  {table:<16} {result.counts[table]:>10,} rows")
 
 
-def _wait(
-    tableinator: subprocess.Popen[bytes],
-    port: int,
-    settings: TableinatorSettings,
-    run: ExtractorRun,
-    timeout: float,
-    show: Update,
-) -> dict[Kind, KindState]:
-    """Poll until every kind is stored or held; a stuck kind or the deadline is an error."""
-    deadline = time.monotonic() + timeout
-    last_seen: dict[Kind, tuple[Any, float]] = {}
-    while True:
-        if tableinator.poll() is not None:
-            raise DiscogsographyError(f"the tableinator stopped (exit status {tableinator.returncode})")
-        health = _health(port)
-        show(None, health)
-        stored = set(health.get("completed_kinds", [])) if health is not None else set()
-        held = _held_versions(settings) if health is not None else dict.fromkeys(Kind)
-        now = time.monotonic()
-        states: dict[Kind, KindState] = {}
-        for kind in Kind:
-            seen = activity(health, kind)
-            if health is None or kind not in last_seen or last_seen[kind][0] != seen:
-                last_seen[kind] = (seen, now)
-            quiet_for = now - last_seen[kind][1]
-            states[kind] = kind_state(kind, run, stored=stored, held_version=held[kind], quiet_for=quiet_for)
-        stuck = [kind for kind, state in states.items() if state is KindState.STUCK]
-        if stuck:
-            raise DiscogsographyError(stuck_message(stuck, run, held))
-        if all(state in (KindState.STORED, KindState.HELD) for state in states.values()):
-            return states
-        if now > deadline:
-            raise DiscogsographyError(f"the tableinator did not store every file within {timeout:.0f} s")
-        time.sleep(0.5)
+def _print_stored(kind: Kind, records: int) -> None:
+    """One line per file the tableinator has stored, above the bars."""
+    console().print(f"✅ {kind.value}: {records:,} records stored", highlight=False)

@@ -37,7 +37,9 @@ RECENT_PROBLEMS = 20
 _PROBLEM_LEVELS = frozenset({"warning", "error", "critical"})
 # Loggers that say something at INFO for every request: only their warnings, unless DEBUG.
 _CHATTY_LOGGERS = ("httpx", "httpcore")
-# Broker drivers whose DEBUG is frame by frame: never below INFO, whatever LOG_LEVEL says.
+# Broker drivers: their INFO describes objects, not the run ("Purging queue: <Queue(...)>", with
+# attributes that are not the queue's), their DEBUG is frame by frame. Only their warnings, and
+# at DEBUG their INFO: never below INFO, whatever LOG_LEVEL says.
 _PROTOCOL_LOGGERS = ("aiormq", "aio_pika", "pamqp", "asyncio")
 
 
@@ -229,7 +231,7 @@ def configure_logging(
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(numeric if numeric <= logging.DEBUG else logging.WARNING)
     for name in _PROTOCOL_LOGGERS:
-        logging.getLogger(name).setLevel(max(numeric, logging.INFO))
+        logging.getLogger(name).setLevel(logging.INFO if numeric <= logging.DEBUG else logging.WARNING)
     logging.captureWarnings(True)  # warnings.warn() goes through the same handler
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
@@ -242,11 +244,45 @@ def configure_logging(
         threading.excepthook = _log_uncaught_in_thread
 
 
-def configure_command_logging(service: str) -> None:
-    """For a command without settings of its own (parse, load, export): LOG_LEVEL, plain errors."""
+def command_log_level(option: str | None = None, verbose: int = 0) -> str:
+    """The level a command logs at: ``--log-level``, else ``-v`` (INFO; ``-vv``: DEBUG), else
+    LOG_LEVEL when set (environment or .env), else INFO off a terminal and WARNING on one.
+
+    On a terminal a person sees the command's own lines (bars, summaries), warnings and errors;
+    the services' INFO lines are for logs, which is what a command writes off a terminal.
+    """
+    if option:
+        return option.upper()
+    if verbose:
+        return "INFO" if verbose == 1 else "DEBUG"
     from discogsography.config.settings_base import ServiceSettings, load  # pydantic only when asked
 
-    configure_logging(service, load(ServiceSettings).log_level, plain_errors=True)
+    settings = load(ServiceSettings)
+    if "log_level" in settings.model_fields_set:
+        return settings.log_level
+    return "WARNING" if sys.stderr.isatty() else settings.log_level
+
+
+def current_level() -> str:
+    """The level this process logs at (its services run at the same one)."""
+    return logging.getLevelName(logging.getLogger().getEffectiveLevel())
+
+
+def configure_command_logging(
+    service: str | None = None,
+    *,
+    log_level: str | None = None,
+    verbose: int = 0,
+    plain_errors: bool = True,
+) -> str:
+    """How every command sets up logging (cli/shared_options.py's ``log_options``); returns the level.
+
+    ``plain_errors``: the command's final error is a plain ``error: ...`` line (commands whose
+    stderr is a report); services write it as a JSON line off a terminal, like their other lines.
+    """
+    level = command_log_level(log_level, verbose)
+    configure_logging(service, level, plain_errors=plain_errors)
+    return level
 
 
 def _log_uncaught(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:

@@ -5,23 +5,19 @@ from __future__ import annotations
 import click
 import psycopg
 
+from discogsography.cli.shared_options import database_url_option, log_options, service_log_options
 from discogsography.config.tableinator_settings import load_settings
 from discogsography.errors import DiscogsographyError
 from discogsography.runtime.failures import summary
-from discogsography.runtime.logs import configure_logging
 
 
 @click.command()
-@click.option(
-    "--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR (default: LOG_LEVEL, else INFO)."
-)
-def tableinator(log_level: str | None) -> None:
+@service_log_options
+def tableinator() -> None:
     """Consume the four queues into PostgreSQL tables (configured by environment variables)."""
     from discogsography.tableinator.tableinator_service import run_service
 
-    settings = load_settings(**({"log_level": log_level} if log_level else {}))
-    configure_logging("tableinator", settings.log_level)
-    run_service(settings)
+    run_service(load_settings())
 
 
 @click.group()
@@ -30,11 +26,13 @@ def db() -> None:
 
 
 @db.command("init")
-def init() -> None:
+@database_url_option(show_default="DATABASE_URL or POSTGRES_*, as the tableinator")
+@log_options
+def init(database_url: str | None) -> None:
     """Create or migrate the tables and indexes (idempotent; the service does it at start too)."""
     from discogsography.relational.migrations import ensure_schema, schema_version
 
-    settings = load_settings()
+    settings = load_settings(**({"database_url": database_url} if database_url else {}))
     try:
         with psycopg.connect(settings.postgres_conninfo(), connect_timeout=10) as conn:
             applied = ensure_schema(conn)
