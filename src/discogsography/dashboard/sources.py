@@ -29,6 +29,7 @@ from discogsography.dashboard.page_state import (
 )
 from discogsography.dumps.state_marker import StateMarker, StateMarkerError
 from discogsography.kinds import Kind
+from discogsography.relational.connect import connect_async
 from discogsography.runtime.failures import amqp_summary, summary
 
 TIMEOUT_SECONDS = 3.0
@@ -123,8 +124,8 @@ class TableReader:
     async def read(self) -> TableReading:
         try:
             if self._connection is None or self._connection.closed:
-                self._connection = await psycopg.AsyncConnection.connect(
-                    self._conninfo, autocommit=True, connect_timeout=int(TIMEOUT_SECONDS)
+                self._connection = await connect_async(
+                    self._conninfo, autocommit=True, timeout=int(TIMEOUT_SECONDS)
                 )
             cursor = await self._connection.execute(TABLE_STATISTICS)
             rows = [

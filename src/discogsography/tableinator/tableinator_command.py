@@ -32,11 +32,12 @@ def db() -> None:
 @db.command("init")
 def init() -> None:
     """Create or migrate the tables and indexes (idempotent; the service does it at start too)."""
+    from discogsography.relational.connect import connect
     from discogsography.relational.migrations import ensure_schema, schema_version
 
     settings = load_settings()
     try:
-        with psycopg.connect(settings.postgres_conninfo(), connect_timeout=10) as conn:
+        with connect(settings.postgres_conninfo()) as conn:
             applied = ensure_schema(conn)
             version = schema_version(conn)
     except psycopg.Error as exc:

@@ -32,6 +32,7 @@ from discogsography.amqp.messages import FileComplete
 from discogsography.amqp.topology import Topology
 from discogsography.config.tableinator_settings import TableinatorSettings
 from discogsography.kinds import Kind
+from discogsography.relational.connect import connect
 from discogsography.relational.copy_writer import is_transient
 from discogsography.relational.migrations import ensure_schema
 from discogsography.runtime import early_stop, metrics
@@ -186,7 +187,7 @@ class Tableinator:
     # --- database ------------------------------------------------------------------------
 
     def _connect_database(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(self.settings.postgres_conninfo(), autocommit=True, connect_timeout=10)
+        return connect(self.settings.postgres_conninfo(), autocommit=True)
 
     def _database_state(self, ok: bool, error: str | None) -> None:
         if ok:
