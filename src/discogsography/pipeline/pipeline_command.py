@@ -26,6 +26,7 @@ from psycopg import sql
 
 from discogsography.amqp.broker_check import check_broker_now
 from discogsography.config.extractor_settings import load_settings as load_extractor_settings
+from discogsography.config.service_ports import EXTRACTOR_HEALTH_PORT, TABLEINATOR_HEALTH_PORT
 from discogsography.config.tableinator_settings import TableinatorSettings, load_settings
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
@@ -129,14 +130,14 @@ def _stop(process: subprocess.Popen[bytes], timeout: float = 60) -> int:
 @click.option(
     "--extractor-health-port",
     type=click.IntRange(0, 65535),
-    default=8000,
+    default=EXTRACTOR_HEALTH_PORT,
     show_default=True,
     help="Port of the extractor's /health and /metrics while it runs (0, or in use: a free one).",
 )
 @click.option(
     "--tableinator-health-port",
     type=click.IntRange(0, 65535),
-    default=8002,
+    default=TABLEINATOR_HEALTH_PORT,
     show_default=True,
     help="Port of the tableinator's /health and /metrics while it runs (0, or in use: a free one).",
 )
