@@ -7,7 +7,7 @@ from typing import TypeVar
 
 import click
 
-from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
+from discogsography.parsing.skip_guard import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
 
 F = TypeVar("F", bound=Callable[..., object])
 

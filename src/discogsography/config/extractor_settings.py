@@ -15,7 +15,7 @@ from pydantic import Field, field_validator
 from discogsography.config.amqp_settings import AmqpSettings
 from discogsography.config.service_ports import EXTRACTOR_HEALTH_PORT
 from discogsography.config.settings_base import SettingsError, load
-from discogsography.parsing.parser import DEFAULT_MAX_SKIPPED_SHARE
+from discogsography.parsing.skip_guard import DEFAULT_MAX_SKIPPED_SHARE
 
 __all__ = ["DEFAULT_SOURCE", "ExtractorSettings", "SettingsError", "load_settings"]
 
