@@ -1,4 +1,4 @@
-"""The start method of the workers of `load` and `export` (bulk/workers.py): fork only when safe."""
+"""The start method of the worker processes (runtime/process_pool.py): fork only when safe."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import sys
 
 PROBE = """
 import threading, time
-from discogsography.bulk.workers import _start_method, worker_pool
+from discogsography.runtime.process_pool import start_method, worker_pool
 import pyarrow  # starts jemalloc's background thread, which does not count
-print(_start_method().get_start_method())
+print(start_method().get_start_method())
 with worker_pool(2) as pool:
     print(sorted(pool.map(abs, [-1, -2, 3])))
 stop = threading.Event()
 threading.Thread(target=stop.wait, daemon=True).start()
-print(_start_method().get_start_method())
+print(start_method().get_start_method())
 with worker_pool(2) as pool:
     print(sorted(pool.map(abs, [-1, -2, 3])))
 stop.set()

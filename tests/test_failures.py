@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import aiormq.exceptions
 import psycopg
 import pytest
@@ -60,23 +58,6 @@ def test_an_unknown_vhost_is_named_not_shown_as_an_object() -> None:
     assert "'novhost'" in line and "object at" not in line
 
 
-def test_backoff_grows_and_is_capped() -> None:
-    delays = [failures.delay_for_attempt(n, initial=1, cap=30) for n in range(1, 12)]
-    assert delays[0] < delays[3] < delays[5]
-    assert max(delays) == 30
-
-
-def test_wait_or_stop_returns_at_once_when_stopped() -> None:
-    async def run() -> tuple[bool, bool]:
-        stop = asyncio.Event()
-        slept = await failures.wait_or_stop(stop, 0.01)
-        asyncio.get_running_loop().call_later(0.01, stop.set)
-        stopped = await failures.wait_or_stop(stop, 30)
-        return slept, stopped
-
-    assert asyncio.run(asyncio.wait_for(run(), 5)) == (False, True)
-
-
 @pytest.mark.parametrize(
     "exc",
     [
@@ -89,65 +70,3 @@ def test_wait_or_stop_returns_at_once_when_stopped() -> None:
 )
 def test_a_server_on_its_way_down_or_up_is_transient(exc: BaseException) -> None:
     assert not failures.is_permanent(exc)
-
-
-def _retry(
-    outcomes: list[BaseException | str], stop: asyncio.Event | None = None, **options: object
-) -> tuple[object, int, list[float]]:
-    """Run retry_transient over a call that raises or returns ``outcomes`` in turn."""
-    calls = 0
-    delays: list[float] = []
-
-    async def call() -> str:
-        nonlocal calls
-        outcome = outcomes[min(calls, len(outcomes) - 1)]
-        calls += 1
-        if isinstance(outcome, BaseException):
-            raise outcome
-        return outcome
-
-    async def run() -> object:
-        try:
-            return await failures.retry_transient(
-                call,
-                stop=stop or asyncio.Event(),
-                retry_on=(ConnectionError, psycopg.OperationalError),
-                on_retry=lambda _error, delay: delays.append(delay),
-                initial=0.01,
-                cap=0.05,
-                **options,  # type: ignore[arg-type]
-            )
-        except Exception as exc:
-            return exc
-
-    return asyncio.run(asyncio.wait_for(run(), 10)), calls, delays
-
-
-def test_retry_transient_retries_outages_with_the_capped_backoff() -> None:
-    refused = ConnectionRefusedError(111, "Connection refused")
-    result, calls, delays = _retry([refused, refused, refused, refused, "stored"])
-    assert (result, calls) == ("stored", 5)
-    assert len(delays) == 4 and all(0.0 < delay <= 0.05 for delay in delays)
-
-
-def test_retry_transient_raises_a_permanent_failure_at_once() -> None:
-    missing = psycopg.OperationalError('connection failed: FATAL:  database "x" does not exist')
-    result, calls, delays = _retry([missing, "stored"])
-    assert (result, calls, delays) == (missing, 1, [])
-
-
-def test_retry_transient_raises_what_it_is_not_told_to_retry_at_once() -> None:
-    bug = KeyError("no such key")
-    result, calls, _ = _retry([bug, "stored"])
-    assert (result, calls) == (bug, 1)
-
-
-def test_retry_transient_stops_trying_once_stopped() -> None:
-    stop = asyncio.Event()
-    stop.set()
-    refused = ConnectionRefusedError(111, "Connection refused")
-    result, calls, _ = _retry([refused], stop)
-    assert isinstance(result, failures.Stopped) and calls == 0
-    # With tries left for after the stop (a final flush): those, then the last error.
-    result, calls, _ = _retry([refused], stop, tries_after_stop=3)
-    assert result is refused and calls == 3

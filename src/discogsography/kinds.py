@@ -33,11 +33,3 @@ KIND_SPECS: dict[Kind, KindSpec] = {
 }
 
 KIND_BY_ROOT_TAG: dict[str, Kind] = {spec.root_tag: kind for kind, spec in KIND_SPECS.items()}
-
-
-def kind_of_dump_file(name: str) -> Kind | None:
-    """The kind of a dump file named discogs_<version>_<kind>.xml.gz; None for any other name."""
-    for kind in Kind:
-        if name.endswith(f"_{kind.value}.xml.gz"):
-            return kind
-    return None

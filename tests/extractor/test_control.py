@@ -1,4 +1,4 @@
-"""The extractor's retryer, stop signal and marker bookkeeping (pure logic, no servers)."""
+"""The shared retryer and stop signal as the extractor uses them, and marker bookkeeping (no servers)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,15 @@ from discogsography.amqp.topology import Topology
 from discogsography.dumps.file_stats import FileStats
 from discogsography.dumps.marker_book import MarkerBook
 from discogsography.dumps.state_marker import StateMarker
-from discogsography.extractor.control import Stop, retrying
 from discogsography.extractor.startup_checks import wait_for_broker
+from discogsography.runtime.retry import Stopped, retrying
+from discogsography.runtime.stop_signal import StopSignal
 from tests.support.waits import within
 
 
-async def _tries(stop: Stop, attempts: int | None, fail: type[Exception], **kwargs: object) -> list[float]:
+async def _tries(
+    stop: StopSignal, attempts: int | None, fail: type[Exception], **kwargs: object
+) -> list[float]:
     moments: list[float] = []
     async for attempt in retrying(stop, attempts=attempts, initial=0.01, **kwargs):  # type: ignore[arg-type]
         with attempt:
@@ -30,7 +33,7 @@ async def _tries(stop: Stop, attempts: int | None, fail: type[Exception], **kwar
 
 def test_retrying_gives_up_after_its_tries_and_raises_the_error_itself() -> None:
     with pytest.raises(ConnectionError, match="boom"):
-        asyncio.run(_tries(Stop(), 3, ConnectionError, worth_retrying=lambda exc: True))
+        asyncio.run(_tries(StopSignal(), 3, ConnectionError, worth_retrying=lambda exc: True))
 
 
 def test_retrying_does_not_retry_what_is_not_worth_it() -> None:
@@ -41,16 +44,15 @@ def test_retrying_does_not_retry_what_is_not_worth_it() -> None:
         return False
 
     with pytest.raises(ValueError):
-        asyncio.run(_tries(Stop(), None, ValueError, worth_retrying=worth))
+        asyncio.run(_tries(StopSignal(), None, ValueError, worth_retrying=worth))
     assert len(calls) == 1
 
 
 def test_a_stop_ends_an_endless_retry_without_waiting_out_the_backoff() -> None:
     async def run() -> None:
-        stop = Stop()
-        stop.bind()
+        stop = StopSignal()
         asyncio.get_running_loop().call_later(0.2, stop.set)  # during the first backoff
-        with pytest.raises(ConnectionError):
+        with pytest.raises(Stopped):
             async for attempt in retrying(stop, attempts=None, initial=30.0, worth_retrying=lambda exc: True):
                 with attempt:
                     raise ConnectionError("down")
@@ -65,8 +67,7 @@ def test_waiting_for_a_closed_port_returns_false_on_stop() -> None:
         port = sock.getsockname()[1]  # closed again once the block ends
 
     async def run() -> bool:
-        stop = Stop()
-        stop.bind()
+        stop = StopSignal()
         asyncio.get_running_loop().call_later(0.5, stop.set)
         return await wait_for_broker(
             f"amqp://guest:guest@127.0.0.1:{port}/", Topology("x-"), stop, attempts=None, initial=0.05

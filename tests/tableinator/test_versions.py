@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from discogsography.amqp.messages import Increment
+from discogsography.dumps.names import version_of_dump_file
 from discogsography.kinds import Kind
-from discogsography.relational.table_versions import applies, refusal, version_of_file
+from discogsography.relational.table_versions import applies, refusal
 
 STEP = Increment("20260201", "20260101")
 
@@ -24,5 +25,5 @@ def test_a_refusal_names_both_versions() -> None:
 
 
 def test_the_version_of_a_dump_file_name() -> None:
-    assert version_of_file("discogs_20260101_releases.xml.gz") == "20260101"
-    assert version_of_file("releases.xml.gz") is None
+    assert version_of_dump_file("discogs_20260101_releases.xml.gz") == "20260101"
+    assert version_of_dump_file("releases.xml.gz") is None

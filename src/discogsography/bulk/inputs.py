@@ -6,17 +6,14 @@ otherwise are taken as they are, unversioned (their kind comes from their root e
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from discogsography.dumps.names import DUMP_SUFFIXES, version_of_dump_file
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
 from discogsography.parsing.source import DumpSource
-
-_NAME = re.compile(r"^discogs_(\d{8})_(artists|labels|masters|releases)\.xml(?:\.gz)?$")
-_DUMP_SUFFIXES = (".xml.gz", ".xml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,17 +23,12 @@ class DumpFile:
     version: str | None  # YYYYMMDD from the file name, None when it is not named by Discogs' rule
 
 
-def file_version(path: Path) -> str | None:
-    match = _NAME.match(path.name)
-    return match.group(1) if match else None
-
-
 def _dump_files_in(folder: Path) -> list[Path]:
-    found = sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(_DUMP_SUFFIXES))
-    versions = {file_version(p) for p in found} - {None}
+    found = sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(DUMP_SUFFIXES))
+    versions = {version_of_dump_file(p.name) for p in found} - {None}
     if versions:  # the newest version only: older ones may sit beside it (KEEP_VERSIONS)
         newest = max(v for v in versions if v is not None)
-        found = [p for p in found if file_version(p) == newest]
+        found = [p for p in found if version_of_dump_file(p.name) == newest]
     if not found:
         raise DiscogsographyError(f"{folder}: no dump files (*.xml.gz) in this directory")
     return found
@@ -62,7 +54,7 @@ def find_dump_files(paths: Iterable[Path]) -> list[DumpFile]:
             raise DiscogsographyError(f"{path}: no such file or directory")
     by_kind: dict[Kind, DumpFile] = {}
     for path in files:
-        dump = DumpFile(path, _kind_of(path), file_version(path))
+        dump = DumpFile(path, _kind_of(path), version_of_dump_file(path.name))
         if dump.kind in by_kind:
             raise DiscogsographyError(f"two {dump.kind} files given: {by_kind[dump.kind].path} and {path}")
         by_kind[dump.kind] = dump

@@ -11,9 +11,10 @@ from typing import Protocol
 import click
 
 from discogsography.bulk.inputs import DumpFile
-from discogsography.bulk.workers import SkipGuard, worker_pool
 from discogsography.errors import RecordError
 from discogsography.parsing import DumpParser
+from discogsography.parsing.skip_guard import SkipGuard
+from discogsography.runtime.process_pool import worker_pool
 from discogsography.runtime.progress_bars import byte_progress
 
 
@@ -47,5 +48,6 @@ def guarded_parser(
         workers=limits.workers,
         max_consecutive_failures=limits.max_consecutive_failures,
         max_skipped_share=limits.max_skipped_share,
+        on_failure=on_failure,
     )
-    return parser, SkipGuard(parser, on_failure)
+    return parser, parser.guard

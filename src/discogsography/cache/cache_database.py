@@ -16,6 +16,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import TupleRow
 
 from discogsography.cache.cache_errors import CacheError
 from discogsography.cache.csv_tables import RELEASE, TABLES
@@ -55,9 +56,9 @@ def _cannot_connect(url: str, exc: psycopg.Error) -> CacheError:
     return CacheError(f"cannot connect to {redact_url(url)}: {summary(exc)}")
 
 
-def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:
+def connect(url: str, *, autocommit: bool = False) -> psycopg.Connection[TupleRow]:
     try:
-        return psycopg.connect(url, autocommit=autocommit)
+        return shared_database.connect(url, autocommit=autocommit)
     except psycopg.OperationalError as exc:
         raise _cannot_connect(url, exc) from None
 

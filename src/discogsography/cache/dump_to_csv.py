@@ -17,7 +17,7 @@ from discogsography.cache.matching import ArtistMatcher
 from discogsography.errors import RecordError
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
-from discogsography.parsing.parser import DEFAULT_MAX_SKIPPED_SHARE
+from discogsography.parsing.skip_guard import DEFAULT_MAX_SKIPPED_SHARE
 from discogsography.runtime.logs import get_logger
 from discogsography.runtime.progress_bars import byte_progress
 

@@ -67,8 +67,8 @@ def classify_database(url: str, index: LibraryIndex, decisions: Decisions | None
         cur.itersize = 10_000
         cur.execute(RELEASES_WITH_ARTISTS)
         for release_id, title, artists in cur:
-            rid = int(release_id)  # type: ignore[call-overload]
-            names = [str(a) for a in artists]  # type: ignore[attr-defined]
+            rid = int(release_id)
+            names = [str(a) for a in artists]
             text = title if isinstance(title, str) else ""
             found = index.classify(names, text)
             verdict = found.verdict
@@ -167,4 +167,4 @@ def copy_releases(source_url: str, target_url: str, release_ids: list[int]) -> i
                     writer.write(block)
         copied = target.execute("SELECT count(*) FROM release").fetchone()
     cache_database.create_indexes(target_url)
-    return int(copied[0]) if copied else 0  # type: ignore[call-overload]
+    return int(copied[0]) if copied else 0

@@ -103,7 +103,7 @@ def database_url_option(
 
 def parser_options(command: F) -> F:
     """--max-consecutive-failures, --max-skipped-share, --workers and --progress/--no-progress."""
-    from discogsography.parsing.parser import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
+    from discogsography.parsing.skip_guard import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
 
     command = progress_option(command)
     command = workers_option(command)

@@ -9,6 +9,12 @@ from pydantic import Field, field_validator
 
 from discogsography.config.amqp_settings import AmqpSettings
 from discogsography.config.postgres_settings import PostgresSettings
+from discogsography.config.service_ports import (
+    DASHBOARD_PORT,
+    EXTRACTOR_HEALTH_PORT,
+    TABLEINATOR_HEALTH_PORT,
+    local_url,
+)
 from discogsography.config.settings_base import load
 
 
@@ -23,13 +29,13 @@ class DashboardSettings(AmqpSettings, PostgresSettings):
     )
     dashboard_port: Annotated[
         int, Field(ge=0, le=65535, description="Port of the dashboard's page (0: any free port).")
-    ] = 8003
+    ] = DASHBOARD_PORT
     extractor_health_url: str = Field(
-        default="http://127.0.0.1:8000",
+        default=local_url(EXTRACTOR_HEALTH_PORT),
         description="The extractor's health server; the dashboard reads `/health` and `/metrics` there.",
     )
     tableinator_health_url: str = Field(
-        default="http://127.0.0.1:8002",
+        default=local_url(TABLEINATOR_HEALTH_PORT),
         description="The tableinator's health server; the dashboard reads `/health` and `/metrics` there.",
     )
     discogs_root: Path = Field(default=Path("/discogs-data"), description="Dump files and state markers.")

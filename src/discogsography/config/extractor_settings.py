@@ -13,8 +13,9 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from discogsography.config.amqp_settings import AmqpSettings
+from discogsography.config.service_ports import EXTRACTOR_HEALTH_PORT
 from discogsography.config.settings_base import SettingsError, load
-from discogsography.parsing.parser import DEFAULT_MAX_SKIPPED_SHARE
+from discogsography.parsing.skip_guard import DEFAULT_MAX_SKIPPED_SHARE
 
 __all__ = ["DEFAULT_SOURCE", "ExtractorSettings", "SettingsError", "load_settings"]
 
@@ -36,7 +37,7 @@ class ExtractorSettings(AmqpSettings):
     ] = 15
     health_check_port: Annotated[
         int, Field(ge=0, le=65535, description="Port of `GET /health` (0: any free port).")
-    ] = 8000
+    ] = EXTRACTOR_HEALTH_PORT
     force_reprocess: bool = Field(default=False, description="Republish the newest version (first cycle).")
     s3_endpoint: str | None = Field(
         default=None, description="Endpoint of an S3-compatible mirror (empty: AWS, derived from the bucket)."

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from discogsography.config.amqp_settings import AmqpSettings
 from discogsography.config.postgres_settings import PostgresSettings
+from discogsography.config.service_ports import TABLEINATOR_HEALTH_PORT
 from discogsography.config.settings_base import load
 from discogsography.runtime.redact import redact_url
 
@@ -24,7 +25,10 @@ class TableinatorSettings(AmqpSettings, PostgresSettings):
     application_name = "discogsography-tableinator"
 
     health_check_port: int = Field(
-        default=8002, ge=0, le=65535, description="Port of `GET /health` (0: any free port)."
+        default=TABLEINATOR_HEALTH_PORT,
+        ge=0,
+        le=65535,
+        description="Port of `GET /health` (0: any free port).",
     )
     consumer_cancel_delay: float = Field(
         default=300,

@@ -13,6 +13,7 @@ from typing import Any
 from discogsography.amqp.topology import Topology
 from discogsography.dashboard import metrics_text
 from discogsography.dashboard.rates import RateTracker
+from discogsography.dumps.names import kind_of_dump_file
 from discogsography.kinds import Kind
 from discogsography.runtime.redact import redact_url
 
@@ -178,10 +179,8 @@ def marker_files(marker: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _kind_order(file_name: str) -> tuple[int, str]:
-    for position, kind in enumerate(Kind):
-        if file_name.endswith(f"{kind.value}.xml.gz"):
-            return position, file_name
-    return len(Kind), file_name
+    kind = kind_of_dump_file(file_name)
+    return (list(Kind).index(kind) if kind is not None else len(Kind)), file_name
 
 
 def file_state(marker: MarkerReading, extractor: ServiceReading | None) -> dict[str, Any]:

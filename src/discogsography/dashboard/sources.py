@@ -27,8 +27,9 @@ from discogsography.dashboard.page_state import (
     TableReading,
     TableRow,
 )
-from discogsography.dumps.state_marker import StateMarker, StateMarkerError
+from discogsography.dumps.state_marker import StateMarker, StateMarkerError, marker_paths
 from discogsography.kinds import Kind
+from discogsography.relational.connect import connect_async
 from discogsography.runtime.failures import amqp_summary, summary
 
 TIMEOUT_SECONDS = 3.0
@@ -123,8 +124,8 @@ class TableReader:
     async def read(self) -> TableReading:
         try:
             if self._connection is None or self._connection.closed:
-                self._connection = await psycopg.AsyncConnection.connect(
-                    self._conninfo, autocommit=True, connect_timeout=int(TIMEOUT_SECONDS)
+                self._connection = await connect_async(
+                    self._conninfo, autocommit=True, timeout=int(TIMEOUT_SECONDS)
                 )
             cursor = await self._connection.execute(TABLE_STATISTICS)
             rows = [
@@ -146,9 +147,7 @@ class TableReader:
 def read_marker(discogs_root: Path) -> MarkerReading:
     """The most recently written state marker in ``discogs_root`` (none there: an empty reading)."""
     try:
-        candidates = sorted(
-            discogs_root.glob(".extraction_status_*.json"), key=lambda path: path.stat().st_mtime
-        )
+        candidates = sorted(marker_paths(discogs_root), key=lambda path: path.stat().st_mtime)
     except OSError as exc:
         return MarkerReading(error=f"{discogs_root}: {exc.strerror or exc}")
     if not candidates:

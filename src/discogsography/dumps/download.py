@@ -18,14 +18,14 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity import AsyncRetrying, RetryCallState
 
 from discogsography.dumps.names import destination
 from discogsography.errors import DiscogsographyError
 from discogsography.runtime import atomic, metrics
-from discogsography.runtime.failures import backoff
 from discogsography.runtime.logs import get_logger
 from discogsography.runtime.redact import redact_url
+from discogsography.runtime.retry import backoff, retrying, upcoming_error
 
 log = get_logger(__name__)
 
@@ -63,7 +63,7 @@ class RetryPolicy:
 
     def wait(self, state: RetryCallState) -> float:
         """Retry-After when the server gave one (a 429, a 503; capped), the shared backoff otherwise."""
-        error = state.outcome.exception() if state.outcome is not None else None
+        error = upcoming_error(state)
         if isinstance(error, RetryableStatusError) and error.retry_after is not None:
             return float(min(error.retry_after, self.max_retry_after_seconds))
         return float(backoff(initial=self.backoff_seconds, cap=self.max_backoff_seconds)(state))
@@ -105,7 +105,7 @@ def _check_status(response: httpx.Response, url: str) -> None:
 
 def _retrying(policy: RetryPolicy, what: str) -> AsyncRetrying:
     def before_sleep(state: RetryCallState) -> None:
-        error = state.outcome.exception() if state.outcome is not None else None
+        error = upcoming_error(state)
         metrics.current().count_error("download_failed")  # an attempt failed
         log.warning(
             "⚠️ Retrying after an error",
@@ -115,12 +115,12 @@ def _retrying(policy: RetryPolicy, what: str) -> AsyncRetrying:
             wait_seconds=round(state.upcoming_sleep, 1),
         )
 
-    return AsyncRetrying(
-        stop=stop_after_attempt(policy.attempts),
+    return retrying(
+        None,
+        worth_retrying=_is_retryable,
+        attempts=policy.attempts,
         wait=policy.wait,
-        retry=retry_if_exception(_is_retryable),
         before_sleep=before_sleep,
-        reraise=True,
     )
 
 

@@ -16,8 +16,11 @@ from pathlib import Path
 from discogsography.errors import DiscogsographyError
 from discogsography.kinds import Kind
 
-DATA_FILE = re.compile(r"discogs_(?P<version>\d{8})_(?P<kind>artists|labels|masters|releases)\.xml\.gz")
+_KINDS = "|".join(kind.value for kind in Kind)
+# discogs_YYYYMMDD_<kind>.xml.gz as Discogs publishes it; .xml once a user has inflated it.
+DATA_FILE = re.compile(rf"discogs_(?P<version>\d{{8}})_(?P<kind>{_KINDS})\.xml(?P<gz>\.gz)?")
 CHECKSUM_FILE = re.compile(r"discogs_(?P<version>\d{8})_CHECKSUM\.txt")
+DUMP_SUFFIXES = (".xml.gz", ".xml")
 
 
 class UnsafeFileNameError(DiscogsographyError):
@@ -31,10 +34,29 @@ class DumpFileName:
     kind: Kind | None  # None for the CHECKSUM file
 
 
-def parse_file_name(name: str) -> DumpFileName:
-    """The version and kind of a dump file name; UnsafeFileNameError for anything else."""
+def data_file_name(name: str) -> DumpFileName | None:
+    """The version and kind of a data file's name (compressed or not); None for any other name."""
     match = DATA_FILE.fullmatch(name)
-    if match is not None:
+    return DumpFileName(name, match["version"], Kind(match["kind"])) if match is not None else None
+
+
+def kind_of_dump_file(name: str) -> Kind | None:
+    """The kind of a data file named by Discogs' rule; None for any other name."""
+    parsed = data_file_name(name)
+    return parsed.kind if parsed is not None else None
+
+
+def version_of_dump_file(name: str) -> str | None:
+    """The version (YYYYMMDD) of a data file named by Discogs' rule; None for any other name."""
+    parsed = data_file_name(name)
+    return parsed.version if parsed is not None else None
+
+
+def parse_file_name(name: str) -> DumpFileName:
+    """The version and kind of a file a source lists (``.xml.gz`` or CHECKSUM only);
+    UnsafeFileNameError for anything else."""
+    match = DATA_FILE.fullmatch(name)
+    if match is not None and match["gz"]:
         return DumpFileName(name, match["version"], Kind(match["kind"]))
     match = CHECKSUM_FILE.fullmatch(name)
     if match is not None:

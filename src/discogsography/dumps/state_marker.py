@@ -12,6 +12,7 @@ their defaults; unknown fields are kept out of the way and ignored.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -19,11 +20,24 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from discogsography.amqp.messages import ChangeCounts
+from discogsography.dumps.names import kind_of_dump_file
 from discogsography.errors import DiscogsographyError
-from discogsography.kinds import kind_of_dump_file
 from discogsography.runtime import atomic, metrics
 
 MARKER_FORMAT_VERSION = "1.0"
+# The marker's file name, as StateMarker.path_for spells it.
+_MARKER_NAME = re.compile(r"\.extraction_status_(?P<version>\d{8})\.json")
+
+
+def marker_version(path: Path) -> str | None:
+    """The version a marker file is named for; None when ``path`` is not named as a marker."""
+    match = _MARKER_NAME.fullmatch(path.name)
+    return match["version"] if match is not None else None
+
+
+def marker_paths(discogs_root: Path) -> list[Path]:
+    """Every marker file in ``discogs_root``, oldest version first."""
+    return sorted(path for path in discogs_root.glob(".extraction_status_*") if marker_version(path))
 
 
 class StateMarkerError(DiscogsographyError):
@@ -135,6 +149,7 @@ class StateMarker(_Model):
 
     @staticmethod
     def path_for(discogs_root: Path, version: str) -> Path:
+        """Where the marker of ``version`` lives in ``discogs_root``."""
         return discogs_root / f".extraction_status_{version}.json"
 
     @classmethod

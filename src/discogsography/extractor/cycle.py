@@ -17,14 +17,15 @@ from discogsography.amqp.topology import Topology
 from discogsography.config.extractor_settings import ExtractorSettings
 from discogsography.dumps.fetching import Fetcher, check_root
 from discogsography.dumps.marker_book import MarkerBook
+from discogsography.dumps.names import kind_of_dump_file
 from discogsography.dumps.state_marker import StateMarker
-from discogsography.extractor.control import Stop
 from discogsography.extractor.files import FileProcessor
 from discogsography.extractor.kind_progress import ExtractionProgress, log_report
 from discogsography.extractor.publish_stats import PublishOptions
 from discogsography.extractor.retention import remove_old_versions
 from discogsography.extractor.startup_checks import wait_for_broker
 from discogsography.runtime.logs import get_logger
+from discogsography.runtime.stop_signal import StopSignal
 
 log = get_logger(__name__)
 
@@ -56,7 +57,7 @@ class Cycle:
         topology: Topology,
         options: PublishOptions,
         *,
-        stop: Stop,
+        stop: StopSignal,
         status: Status,
         progress: ExtractionProgress,
         force: bool,
@@ -129,8 +130,8 @@ class Cycle:
         status.cycle_finished_at = now()
         log_report(self.progress.report())
         marker = book.marker
-        changes = {  # keyed by kind: names are discogs_<version>_<kind>.xml.gz
-            name.rsplit("_", 1)[-1].removesuffix(".xml.gz"): {
+        changes = {
+            str(kind_of_dump_file(name)): {
                 "mode": entry.mode,
                 "base_version": entry.base_version,
                 **asdict(entry.counts),

@@ -23,7 +23,6 @@ from discogsography.amqp.topology import Topology
 from discogsography.config.extractor_settings import ExtractorSettings
 from discogsography.dumps.state_marker import StateMarker
 from discogsography.errors import DiscogsographyError, VersionFailedError
-from discogsography.extractor.control import Stop
 from discogsography.extractor.cycle import WAITING_FOR_BROKER, Cycle, Status, now
 from discogsography.extractor.kind_progress import ExtractionProgress, report_every
 from discogsography.extractor.publish_stats import PublishOptions
@@ -32,6 +31,7 @@ from discogsography.runtime.failures import PermanentFailure
 from discogsography.runtime.health import HealthServer
 from discogsography.runtime.logs import get_logger
 from discogsography.runtime.redact import redact_text, redact_url
+from discogsography.runtime.stop_signal import StopSignal
 
 log = get_logger(__name__)
 
@@ -49,7 +49,7 @@ class Extractor:
         self.settings = settings
         self.topology = topology or Topology(prefix=settings.amqp_prefix)
         self.show_progress = sys.stderr.isatty() if show_progress is None else show_progress
-        self.stop = Stop()
+        self.stop = StopSignal()
         self.status = Status()
         self.progress = ExtractionProgress(stall_seconds=settings.stall_seconds)
         self.publish_options = PublishOptions(
@@ -86,7 +86,6 @@ class Extractor:
         """
         metrics.activate("extractor")  # served on /metrics by the health server
         loop = asyncio.get_running_loop()
-        self.stop.bind()
         installed = []
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):

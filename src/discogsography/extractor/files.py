@@ -20,7 +20,6 @@ from discogsography.config.extractor_settings import ExtractorSettings
 from discogsography.dumps.fetching import PROCESSING_ORDER
 from discogsography.dumps.marker_book import MarkerBook
 from discogsography.errors import DiscogsographyError, VersionFailedError
-from discogsography.extractor.control import Stop, retrying, upcoming_error
 from discogsography.extractor.index import IndexBuilder
 from discogsography.extractor.kind_progress import ExtractionProgress
 from discogsography.extractor.prefilter import KnownRecords
@@ -31,6 +30,8 @@ from discogsography.extractor.startup_checks import broker_problem
 from discogsography.kinds import Kind
 from discogsography.runtime.failures import PermanentFailure, is_permanent, summary
 from discogsography.runtime.logs import get_logger
+from discogsography.runtime.retry import Stopped, retrying, upcoming_error
+from discogsography.runtime.stop_signal import StopSignal
 
 log = get_logger(__name__)
 
@@ -45,7 +46,7 @@ class FileProcessor:
         options: PublishOptions,
         book: MarkerBook,
         *,
-        stop: Stop,
+        stop: StopSignal,
         progress: ExtractionProgress,
     ) -> None:
         self.settings = settings
@@ -135,9 +136,9 @@ class FileProcessor:
                 before_sleep=before_sleep,
             ):
                 with attempt:
-                    if self.stop.is_set():
-                        return
                     await self._publish_file(kind, path, plan, attempt.retry_state.attempt_number)
+        except Stopped:
+            return
         except Exception as exc:  # the broker, the file: every failure is retried or reported
             error = self.describe(exc)
             if self.book.file_is_completed(name):

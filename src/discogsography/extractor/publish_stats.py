@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from discogsography.parsing.parser import DEFAULT_MAX_SKIPPED_SHARE
+from discogsography.parsing.skip_guard import DEFAULT_MAX_SKIPPED_SHARE
 
 
 @dataclass(frozen=True, slots=True)

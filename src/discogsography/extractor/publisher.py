@@ -29,17 +29,21 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractExchange
 
-from discogsography.amqp.messages import (
-    BATCH_TYPE,
-    ChangeCounts,
-    Increment,
-    encode_deletions,
-    encode_records,
-)
+from discogsography.amqp.messages import ChangeCounts, Increment
 from discogsography.amqp.topology import Topology
 from discogsography.dumps.file_stats import FileStats
 from discogsography.errors import DiscogsographyError
-from discogsography.extractor.index import CHANGED, NEW, UNCHANGED, IndexBuilder
+from discogsography.extractor.index import IndexBuilder
+from discogsography.extractor.message_packing import (
+    PROGRESS_EVERY_RECORDS,
+    Packed,
+    chunk_records,
+    fill_messages,
+    next_progress_at,
+    pack_deletions,
+    pack_records,
+    select_changed,
+)
 from discogsography.extractor.prefilter import KnownRecords
 from discogsography.extractor.publish_channel import (
     PUBLISH_TIMEOUT_SECONDS,
@@ -49,7 +53,15 @@ from discogsography.extractor.publish_channel import (
     publish_file_complete,
 )
 from discogsography.extractor.publish_stats import PublishOptions
-from discogsography.extractor.reading import END, QUEUE_CHUNKS, AbortedError, Chunk, open_reader
+from discogsography.extractor.reading import (
+    END,
+    QUEUE_CHUNKS,
+    AbortedError,
+    Chunk,
+    ProcessReader,
+    ThreadReader,
+    open_reader,
+)
 from discogsography.kinds import Kind
 from discogsography.runtime import metrics
 from discogsography.runtime.logs import get_logger
@@ -57,9 +69,6 @@ from discogsography.runtime.progress_bars import byte_progress
 
 log = get_logger(__name__)
 
-PROGRESS_EVERY_RECORDS = 5_000
-# Records per hand-over from the reading thread; at most QUEUE_CHUNKS chunks wait.
-CHUNK_TARGET_RECORDS = 1_000
 # Bytes of unconfirmed message bodies, at most: with big batch messages the window in messages
 # alone would let a slow broker pin a lot of memory.
 MAX_UNCONFIRMED_BYTES = 16 << 20
@@ -86,6 +95,52 @@ class _InFlight:
     batch: bool
     size: int
     removed: int = 0
+
+
+Reader = ThreadReader | ProcessReader
+
+
+class _Handoff:
+    """The reading thread's chunks, selected in that thread, handed to the event loop over a
+    bounded queue (at most QUEUE_CHUNKS wait), so memory stays flat however far the broker lags."""
+
+    def __init__(self, select: Callable[[Chunk], _ToPublish]) -> None:
+        self.queue: asyncio.Queue[object] = asyncio.Queue(maxsize=QUEUE_CHUNKS)
+        self._select = select
+        self._loop = asyncio.get_running_loop()
+        self._abort = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(
+        self, reader: Reader, records: int, stop: threading.Event, advance: Callable[[int], None], kind: Kind
+    ) -> None:
+        self._thread = threading.Thread(
+            target=reader.run, args=(records, stop, self.put, advance), name=f"read-{kind.value}", daemon=True
+        )
+        self._thread.start()
+
+    def put(self, item: object) -> None:
+        """In the reading thread: select a chunk's records (SQLite releases the GIL), then wait
+        for room in the queue; AbortedError once the publisher has gone."""
+        if isinstance(item, Chunk):
+            item = self._select(item)
+        pending = asyncio.run_coroutine_threadsafe(self.queue.put(item), self._loop)
+        while True:
+            try:
+                pending.result(timeout=0.5)
+                return
+            except concurrent.futures.TimeoutError:
+                if self._abort.is_set():
+                    pending.cancel()
+                    raise AbortedError from None
+
+    async def close(self) -> None:
+        """Let the reading thread go (what waits is dropped) and wait for it to end."""
+        self._abort.set()
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        if self._thread is not None:
+            await asyncio.to_thread(self._thread.join)
 
 
 class FilePublisher:
@@ -157,8 +212,7 @@ class FilePublisher:
     async def publish_records(self) -> FileStats:
         """Parse the file and publish every record; returns once every message is confirmed."""
         assert self._exchange is not None
-        options = self.options
-        stats = self.stats
+        options, stats = self.options, self.stats
         counted = metrics.current()  # the reading thread does not see the service's context
 
         def on_failure(error: str) -> None:
@@ -169,27 +223,6 @@ class FilePublisher:
             self.path, options.parser_workers, on_failure, options.max_skipped_share, self.known
         )
         kind = self.kind = reader.kind
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[object] = asyncio.Queue(maxsize=QUEUE_CHUNKS)
-        per_message = options.records_per_message
-        chunk_records = max(per_message, (CHUNK_TARGET_RECORDS // per_message) * per_message)
-
-        abort = threading.Event()
-
-        def handover(item: object) -> None:
-            if isinstance(item, Chunk):
-                item = self._select(item)  # in the reading thread: SQLite releases the GIL
-            pending = asyncio.run_coroutine_threadsafe(queue.put(item), loop)
-            while True:
-                try:
-                    pending.result(timeout=0.5)
-                    return
-                except concurrent.futures.TimeoutError:
-                    if abort.is_set():
-                        pending.cancel()
-                        raise AbortedError from None
-
-        next_progress = PROGRESS_EVERY_RECORDS
         counted.file_bytes(kind, read=0, total=reader.compressed_size)
         with byte_progress(options.show_progress, reader.compressed_size, f"{kind.value:>8}") as bar:
 
@@ -197,71 +230,69 @@ class FilePublisher:
                 bar(position)
                 counted.file_bytes(kind, read=position)
 
-            thread = threading.Thread(
-                target=reader.run,
-                args=(chunk_records, self.stop, handover, advance),
-                name=f"read-{kind.value}",
-                daemon=True,
-            )
-            thread.start()
-            # Lines left over from earlier chunks: in incremental mode a chunk keeps only a few of
-            # its records, so messages are filled across chunks rather than sent one per chunk.
-            carry: list[bytes] = []
+            handoff = _Handoff(self._select)
+            handoff.start(reader, chunk_records(options.records_per_message), self.stop, advance, kind)
             try:
-                while True:
-                    item = await queue.get()
-                    if item is END:
-                        if carry:
-                            await self._publish_lines(carry)
-                        break
-                    if isinstance(item, BaseException):
-                        # The records read before a damaged part are good: published and
-                        # confirmed first, the ones held back to fill a message included.
-                        if carry:
-                            await self._publish_lines(carry)
-                        await self._reap(asyncio.ALL_COMPLETED)
-                        raise item
-                    assert isinstance(item, _ToPublish)
-                    carry.extend(item.lines)
-                    whole = len(carry) - len(carry) % per_message
-                    for start in range(0, whole, per_message):
-                        await self._publish_lines(carry[start : start + per_message])
-                    del carry[:whole]
-                    stats.records_read += item.read
-                    if self.on_records is not None:
-                        self.on_records(kind, item.read)
-                    if stats.records_read >= next_progress:
-                        next_progress = (
-                            stats.records_read // PROGRESS_EVERY_RECORDS + 1
-                        ) * PROGRESS_EVERY_RECORDS
-                        stats.records_skipped = reader.counters.skipped
-                        stats.skipped_refs = reader.counters.skipped_refs
-                        if self.on_progress is not None:
-                            self.on_progress(stats)
-                await self._reap(asyncio.ALL_COMPLETED)
+                await self._publish_chunks(handoff.queue, reader)
             finally:
-                abort.set()
-                while not queue.empty():
-                    queue.get_nowait()
-                await asyncio.to_thread(thread.join)
+                await handoff.close()
                 # Also when the file failed: the marker names what was skipped either way.
-                stats.records_skipped = reader.counters.skipped
-                stats.skipped_refs = reader.counters.skipped_refs
+                self._take_skips(reader)
                 stats.xml_bytes = reader.counters.xml_bytes
                 stats.interrupted = self.stop.is_set()
-                if self.on_progress is not None:
-                    self.on_progress(stats)
+                self._report()
         self._raise_failures()
+        await self._finish()
+        return stats
+
+    async def _publish_chunks(self, queue: asyncio.Queue[object], reader: Reader) -> None:
+        """Publish what the reading thread hands over, until its end or its error."""
+        assert self.kind is not None
+        stats, per_message = self.stats, self.options.records_per_message
+        next_progress = PROGRESS_EVERY_RECORDS
+        carry: list[bytes] = []  # lines held back to fill a message with the next chunk's
+        while True:
+            item = await queue.get()
+            if item is END or isinstance(item, BaseException):
+                # The records read before a damaged part are good: published and confirmed
+                # first, the ones held back to fill a message included.
+                if carry:
+                    await self._publish_lines(carry)
+                await self._reap(asyncio.ALL_COMPLETED)
+                if isinstance(item, BaseException):
+                    raise item
+                return
+            assert isinstance(item, _ToPublish)
+            messages, carry = fill_messages(carry, item.lines, per_message)
+            for lines in messages:
+                await self._publish_lines(lines)
+            stats.records_read += item.read
+            if self.on_records is not None:
+                self.on_records(self.kind, item.read)
+            if stats.records_read >= next_progress:
+                next_progress = next_progress_at(stats.records_read)
+                self._take_skips(reader)
+                self._report()
+
+    def _take_skips(self, reader: Reader) -> None:
+        self.stats.records_skipped = reader.counters.skipped
+        self.stats.skipped_refs = reader.counters.skipped_refs
+
+    def _report(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.stats)
+
+    async def _finish(self) -> None:
+        """Once the whole file is read and confirmed: the deletions, then the index put in place."""
+        stats = self.stats
         if not stats.interrupted:  # the whole file was read: what the base has beyond it is gone
             await self._publish_deletions()
             stats.interrupted = self.stop.is_set()
         self._raise_failures()
-        if self.on_progress is not None:
-            self.on_progress(stats)
+        self._report()
         if not stats.interrupted and self.index is not None:
             await asyncio.to_thread(self.index.commit)
             self._index_done = True
-        return stats
 
     def _select(self, chunk: Chunk) -> _ToPublish:
         """Index a chunk's records; keep those to publish (all in full mode)."""
@@ -275,12 +306,11 @@ class FilePublisher:
         if self.increment is None:
             stats.new += len(chunk)
             return _ToPublish(chunk.lines, len(chunk))
-        kept = [line for line, state in zip(chunk.lines, states, strict=True) if state != UNCHANGED]
-        changed = states.count(CHANGED)
-        stats.changed += changed
-        stats.new += states.count(NEW)
-        stats.unchanged += len(states) - len(kept)
-        return _ToPublish(kept, len(chunk))
+        selection = select_changed(chunk.lines, states)
+        stats.changed += selection.changed
+        stats.new += selection.new
+        stats.unchanged += selection.unchanged
+        return _ToPublish(selection.lines, len(chunk))
 
     async def _publish_deletions(self) -> None:
         if self.index is None or self.increment is None:
@@ -290,26 +320,26 @@ class FilePublisher:
             ids = await asyncio.to_thread(next, batches, None)
             if ids is None:
                 break
-            amqp_type, body = encode_deletions(self.kind or Kind.RELEASES, ids, self.increment)
-            await self._publish(body, amqp_type, _InFlight(0, False, len(body), removed=len(ids)))
+            await self._publish(pack_deletions(self.kind or Kind.RELEASES, ids, self.increment))
         await self._reap(asyncio.ALL_COMPLETED)
 
     async def _publish_lines(self, lines: list[bytes]) -> None:
         assert self.kind is not None
-        amqp_type, body = encode_records(self.kind, lines, self.increment)
-        await self._publish(body, amqp_type, _InFlight(len(lines), amqp_type == BATCH_TYPE, len(body)))
+        await self._publish(pack_records(self.kind, lines, self.increment))
 
-    async def _publish(self, body: bytes, amqp_type: str, what: _InFlight) -> None:
+    async def _publish(self, message: Packed) -> None:
         """Publish one message; waits while the confirm window (messages or bytes) is full."""
         assert self._exchange is not None and self.kind is not None
         future = asyncio.ensure_future(
             self._exchange.publish(
-                persistent_message(body, amqp_type),
+                persistent_message(message.body, message.amqp_type),
                 self.topology.routing_key(self.kind),
                 mandatory=True,
                 timeout=PUBLISH_TIMEOUT_SECONDS,
             )
         )
+        # What the confirm counts, without the body (the broker's client holds that meanwhile).
+        what = _InFlight(message.records, message.batch, message.size, message.removed)
         self._pending[future] = what
         self._pending_bytes += what.size
         while (

@@ -8,16 +8,13 @@ or unreadable give full mode, which publishes every record as the spec describes
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from discogsography.amqp.messages import FULL_MODE, INCREMENTAL_MODE, Increment
-from discogsography.dumps.state_marker import StateMarker, StateMarkerError
+from discogsography.dumps.state_marker import StateMarker, StateMarkerError, marker_paths, marker_version
 from discogsography.extractor.index import IndexUnusableError, check_base, index_path
 from discogsography.kinds import Kind
-
-_MARKER = re.compile(r"\.extraction_status_(\d{8})\.json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,11 +27,7 @@ class FilePlan:
 
 def previous_completed_version(root: Path, version: str) -> str | None:
     """The newest version older than ``version`` whose extraction completed."""
-    older = []
-    for path in root.glob(".extraction_status_*.json"):
-        match = _MARKER.fullmatch(path.name)
-        if match is not None and match[1] < version:
-            older.append(match[1])
+    older = [found for path in marker_paths(root) if (found := marker_version(path)) and found < version]
     for candidate in sorted(older, reverse=True):
         try:
             marker = StateMarker.load(StateMarker.path_for(root, candidate))

@@ -16,11 +16,12 @@ from tenacity import RetryCallState
 
 from discogsography.amqp.topology import Topology
 from discogsography.errors import VersionFailedError
-from discogsography.extractor.control import Stop, retrying, upcoming_error
 from discogsography.extractor.publish_channel import check_broker
 from discogsography.runtime.failures import PermanentFailure, amqp_summary, is_permanent
 from discogsography.runtime.logs import get_logger
 from discogsography.runtime.redact import redact_text, redact_url
+from discogsography.runtime.retry import Stopped, retrying, upcoming_error
+from discogsography.runtime.stop_signal import StopSignal
 
 log = get_logger(__name__)
 
@@ -41,7 +42,7 @@ def broker_problem(exc: BaseException, amqp_url: str) -> str:
 async def wait_for_broker(
     amqp_url: str,
     topology: Topology,
-    stop: Stop,
+    stop: StopSignal,
     *,
     attempts: int | None,
     initial: float,
@@ -72,9 +73,9 @@ async def wait_for_broker(
             before_sleep=before_sleep,
         ):
             with attempt:
-                if stop.is_set():
-                    return False
                 await check_broker(amqp_url, topology)
+    except Stopped:
+        return False
     except Exception as exc:
         problem = broker_problem(exc, amqp_url)
         if is_permanent(exc):

@@ -14,6 +14,7 @@ from discogsography.cli.shared_options import database_url_option, existing_path
 from discogsography.config.tableinator_settings import load_settings
 from discogsography.errors import DiscogsographyError
 from discogsography.load.load_run import FileOutcome, LoadOptions, load_file
+from discogsography.relational.connect import connect as connect_to_postgres
 from discogsography.runtime.failures import summary
 from discogsography.runtime.redact import redact_text
 
@@ -29,7 +30,7 @@ def _conninfo(database_url: str | None) -> tuple[str, str]:
 def _connector(conninfo: str, where: str) -> Any:
     def connect() -> psycopg.Connection[Any]:
         try:
-            return psycopg.connect(conninfo, connect_timeout=10)
+            return connect_to_postgres(conninfo)
         except psycopg.Error as exc:
             raise DiscogsographyError(f"PostgreSQL at {where}: {summary(exc)}") from None
 

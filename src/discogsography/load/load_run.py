@@ -24,6 +24,7 @@ from discogsography.load import fastpath
 from discogsography.load.block_rows import row_block
 from discogsography.load.kind_store import LoadStore
 from discogsography.load.load_state import KindState, ensure_state_table, mark_loading, read_state
+from discogsography.parsing.skip_guard import DEFAULT_MAX_CONSECUTIVE_FAILURES, DEFAULT_MAX_SKIPPED_SHARE
 from discogsography.relational.copy_binary import EncodedRows
 from discogsography.relational.migrations import ensure_schema
 from discogsography.relational.table_versions import read_version
@@ -37,8 +38,8 @@ class LoadOptions:
     workers: int = 2
     batch_size: int = 1000
     fast: bool = False
-    max_consecutive_failures: int = 100
-    max_skipped_share: float = 0.001
+    max_consecutive_failures: int = DEFAULT_MAX_CONSECUTIVE_FAILURES
+    max_skipped_share: float = DEFAULT_MAX_SKIPPED_SHARE
     pool: ProcessPoolExecutor | None = None  # shared by the files of one command
 
 

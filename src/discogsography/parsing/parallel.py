@@ -2,23 +2,20 @@
 
 A block is about a megabyte of whole records; a worker splits it, parses, converts and hashes
 each record and sends back plain tuples (id, sha256, JSON line, offset), which pickle far more
-cheaply than dicts. At most ``workers * IN_FLIGHT_PER_WORKER`` blocks are in flight, so memory
-stays bounded however fast the main process reads; results come back in file order.
+cheaply than dicts. The blocks go through the bounded, ordered map of runtime/process_pool.py, so
+memory stays bounded however fast the main process reads; results come back in file order.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from collections import deque
+import functools
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 
 from discogsography.errors import RecordError
 from discogsography.kinds import Kind
 from discogsography.parsing.records import ParsedRecord, parse_block
 from discogsography.parsing.splitter import Block
-
-IN_FLIGHT_PER_WORKER = 3
+from discogsography.runtime.process_pool import map_in_order
 
 _Result = tuple[int, str, bytes, int] | RecordError
 
@@ -33,26 +30,6 @@ def _parse_block(kind: Kind, block: Block) -> list[_Result]:
 def parse_in_workers(
     kind: Kind, blocks: Iterable[Block], workers: int
 ) -> Iterator[ParsedRecord | RecordError]:
-    iterator = iter(blocks)
-    window = workers * IN_FLIGHT_PER_WORKER
-    pending: deque[Future[list[_Result]]] = deque()
-    # forkserver, not fork: services call this from processes that run threads.
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        try:
-            while True:
-                while len(pending) < window:
-                    block = next(iterator, None)
-                    if block is None:
-                        break
-                    pending.append(pool.submit(_parse_block, kind, block))
-                if not pending:
-                    return
-                for result in pending.popleft().result():
-                    if isinstance(result, RecordError):
-                        yield result
-                    else:
-                        yield ParsedRecord(kind, *result)
-        finally:
-            for future in pending:
-                future.cancel()
+    for results in map_in_order(functools.partial(_parse_block, kind), blocks, workers):
+        for result in results:
+            yield result if isinstance(result, RecordError) else ParsedRecord(kind, *result)

@@ -1,9 +1,7 @@
 """Dump file to records: split, parse each record on its own, convert, hash.
 
-A record that fails is skipped, counted and reported with its id or byte offset. Two limits turn
-skips into a failure of the file: ``max_consecutive_failures`` in a row (the file is broken, raised
-at once), and more than ``max_skipped_share`` of the file's records skipped (raised after the last
-record, so every good record is still delivered, but the file is never taken as complete).
+A record that fails is skipped, counted and reported with its id or byte offset; the parser's
+``guard`` (skip_guard.py) turns too many skips into a failure of the file.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from discogsography.errors import BrokenDumpError, RecordError, TooManySkippedError
+from discogsography.errors import RecordError
 from discogsography.kinds import Kind
 from discogsography.parsing.canonical import HASH_KEY
 from discogsography.parsing.parallel import parse_in_workers
@@ -25,11 +23,14 @@ from discogsography.parsing.records import (
     parse_block_with,
     parse_raw_dict,
 )
+from discogsography.parsing.skip_guard import (
+    DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    DEFAULT_MAX_SKIPPED_SHARE,
+    SkipGuard,
+)
 from discogsography.parsing.source import CHUNK_SIZE, DumpSource
 from discogsography.parsing.splitter import Block, RecordSplitter
 
-DEFAULT_MAX_CONSECUTIVE_FAILURES = 100
-DEFAULT_MAX_SKIPPED_SHARE = 0.001  # 0.1 % of a file's records
 _MAX_REPORTED_FAILURES = 1000
 T = TypeVar("T")
 
@@ -75,7 +76,8 @@ class DumpParser:
 
     ``workers`` > 1 parses in that many worker processes (see parallel.py); results still come
     back in file order. ``on_failure`` is called for every skipped record (for logging).
-    ``prefilter`` (one process only) may answer for a record before it is parsed.
+    ``prefilter`` (one process only) may answer for a record before it is parsed. ``guard``
+    holds the limits on skipped records (`load` and `export` apply it to blocks' outcomes).
     """
 
     def __init__(
@@ -92,12 +94,16 @@ class DumpParser:
         self.path = Path(path)
         self.prefilter = prefilter
         self.workers = workers
-        self.max_consecutive_failures = max_consecutive_failures
-        self.max_skipped_share = max_skipped_share
-        self.on_failure = on_failure
         self.source = DumpSource(self.path, chunk_size)
         self.kind = self.source.kind
         self.stats = ParseStats(kind=self.kind)
+        self.guard = SkipGuard(
+            self.path,
+            self.stats,
+            max_consecutive_failures=max_consecutive_failures,
+            max_skipped_share=max_skipped_share,
+            on_failure=on_failure,
+        )
 
     def blocks(self) -> Iterator[Block]:
         """Blocks of whole raw records, in file order."""
@@ -126,35 +132,18 @@ class DumpParser:
 
     def _counted(self, results: Iterable[T | RecordError]) -> Iterator[T]:
         """The good results; every failure counted, reported and held to the limits."""
+        guard = self.guard
         try:
-            consecutive = 0
             for result in results:
                 if isinstance(result, RecordError):
-                    consecutive += 1
-                    self.stats.record_failure(result)
-                    if self.on_failure is not None:
-                        self.on_failure(result)
-                    if consecutive >= self.max_consecutive_failures:
-                        raise BrokenDumpError(
-                            f"{self.path}: {consecutive} records in a row failed to parse, "
-                            f"the file is broken (last: {result})"
-                        )
+                    guard.count(result)
                     continue
-                consecutive = 0
-                self.stats.records += 1
+                guard.count(None)
                 yield result
-            self._check_skipped_share()
+            guard.finish()
         finally:
             self.stats.finished = time.monotonic()
             self.source.close()
-
-    def _check_skipped_share(self) -> None:
-        stats = self.stats
-        if stats.skipped_share > self.max_skipped_share:
-            raise TooManySkippedError(
-                f"{self.path}: {stats.skipped} of {stats.records + stats.skipped} records skipped "
-                f"({stats.skipped_share:.2%}), more than the {self.max_skipped_share:.2%} allowed"
-            )
 
     def _parse_here(self) -> Iterator[ParsedRecord | RecordError]:
         for block in self.blocks():

@@ -20,6 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from discogsography.dumps.names import kind_of_dump_file
 from discogsography.kinds import Kind
 
 # How long a kind the extractor did not publish in this run may show no activity at the
@@ -57,9 +58,9 @@ def kind_state(
 
 def read_extractor_run(root: Path, since: datetime) -> ExtractorRun | None:
     """The marker the extractor touched last in ``root``; kinds it processed at or after ``since``."""
-    from discogsography.dumps.state_marker import StateMarker
+    from discogsography.dumps.state_marker import StateMarker, marker_paths
 
-    markers = [(path, StateMarker.load(path)) for path in sorted(root.glob(".extraction_status_*.json"))]
+    markers = [(path, StateMarker.load(path)) for path in marker_paths(root)]
     found = [(path, marker) for path, marker in markers if marker is not None]
     if not found:
         return None
@@ -67,8 +68,7 @@ def read_extractor_run(root: Path, since: datetime) -> ExtractorRun | None:
     published = frozenset(
         kind
         for name, entry in marker.processing_phase.progress_by_file.items()
-        for kind in Kind
-        if name.endswith(f"_{kind.value}.xml.gz")
+        if (kind := kind_of_dump_file(name)) is not None
         and entry.started_at is not None
         and entry.started_at >= since
     )

@@ -12,6 +12,7 @@ import click
 
 from discogsography.cli.shared_options import check_dump_paths, service_log_options
 from discogsography.config.extractor_settings import load_settings as load_extractor_settings
+from discogsography.config.service_ports import EXTRACTOR_HEALTH_PORT, TABLEINATOR_HEALTH_PORT
 from discogsography.config.tableinator_settings import load_settings
 from discogsography.kinds import Kind
 from discogsography.pipeline.completion_wait import KindState
@@ -31,14 +32,14 @@ from discogsography.runtime.logs import console, current_level
 @click.option(
     "--extractor-health-port",
     type=click.IntRange(0, 65535),
-    default=8000,
+    default=EXTRACTOR_HEALTH_PORT,
     show_default=True,
     help="Port of the extractor's /health and /metrics while it runs (0, or in use: a free one).",
 )
 @click.option(
     "--tableinator-health-port",
     type=click.IntRange(0, 65535),
-    default=8002,
+    default=TABLEINATOR_HEALTH_PORT,
     show_default=True,
     help="Port of the tableinator's /health and /metrics while it runs (0, or in use: a free one).",
 )

@@ -39,7 +39,7 @@ from discogsography.pipeline.completion_wait import (
 )
 from discogsography.pipeline.stored_progress import Update, run_progress
 from discogsography.relational.connect import check as check_database
-from discogsography.relational.connect import create_database_if_missing
+from discogsography.relational.connect import connect, create_database_if_missing
 from discogsography.relational.tables import LINK_TABLES, RECORD_TABLES
 from discogsography.runtime.failures import summary
 from discogsography.runtime.logs import get_logger, relay_lines
@@ -167,7 +167,7 @@ def _health(port: int) -> dict[str, Any] | None:
 def _held_versions(settings: TableinatorSettings) -> dict[Kind, str | None]:
     """The dump version the tables hold per kind (none before the tableinator made its schema)."""
     try:
-        with psycopg.connect(settings.postgres_conninfo(), connect_timeout=10) as conn:
+        with connect(settings.postgres_conninfo()) as conn:
             rows = conn.execute("SELECT kind, version FROM dump_versions").fetchall()
     except psycopg.errors.UndefinedTable:
         return dict.fromkeys(Kind)
@@ -177,7 +177,7 @@ def _held_versions(settings: TableinatorSettings) -> dict[Kind, str | None]:
 
 def _table_counts(settings: TableinatorSettings) -> dict[str, int]:
     counts: dict[str, int] = {}
-    with psycopg.connect(settings.postgres_conninfo(), connect_timeout=10) as conn:
+    with connect(settings.postgres_conninfo()) as conn:
         for table in RECORD_TABLES + LINK_TABLES:
             row = conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(table))).fetchone()
             counts[table] = int(row[0]) if row else 0

@@ -1,6 +1,7 @@
-"""PostgreSQL as every command reaches it: the check before long work, and the database made if missing.
+"""PostgreSQL as every command reaches it: the one way to open a connection (with the connect
+timeout), the check before long work, and the database made if missing.
 
-Both raise psycopg's own errors; callers name the server in their one line (``failures.summary``).
+All raise psycopg's own errors; callers name the server in their one line (``failures.summary``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import re
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import TupleRow
 
 from discogsography.errors import DiscogsographyError
 
@@ -30,12 +32,12 @@ def check(conninfo: str, *, missing_ok: bool = False) -> None:
     database accepts us instead (the command creates it); the first error is raised otherwise.
     """
     try:
-        _connect(conninfo).close()
+        connect(conninfo).close()
     except psycopg.OperationalError as first:
         if not (missing_ok and _is_missing_database(first)):
             raise
         try:
-            _connect(make_conninfo(conninfo, dbname="postgres")).close()
+            connect(make_conninfo(conninfo, dbname="postgres")).close()
         except psycopg.Error:
             raise first from None
 
@@ -46,7 +48,7 @@ def create_database_if_missing(conninfo: str) -> bool:
     if not name:
         raise DiscogsographyError("no database name in the PostgreSQL settings")
     admin = make_conninfo(conninfo, dbname="postgres")
-    with _connect(admin, autocommit=True) as conn:
+    with connect(admin, autocommit=True) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             return False
         try:
@@ -56,8 +58,16 @@ def create_database_if_missing(conninfo: str) -> bool:
         return True
 
 
-def _connect(conninfo: str, *, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:
+def connect(conninfo: str, *, autocommit: bool = False) -> psycopg.Connection[TupleRow]:
+    """A connection that gives up after CONNECT_TIMEOUT seconds when the server does not answer."""
     return psycopg.connect(conninfo, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT)
+
+
+async def connect_async(
+    conninfo: str, *, autocommit: bool = False, timeout: int = CONNECT_TIMEOUT
+) -> psycopg.AsyncConnection[TupleRow]:
+    """``connect`` for asyncio (the dashboard waits less than a command does: ``timeout``)."""
+    return await psycopg.AsyncConnection.connect(conninfo, autocommit=autocommit, connect_timeout=timeout)
 
 
 def _is_missing_database(exc: psycopg.Error) -> bool:

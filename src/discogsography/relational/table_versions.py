@@ -45,11 +45,3 @@ def refusal(kind: Kind, db_version: str | None, increment: Increment) -> str:
         f"{kind.value}: an incremental message of version {increment.version} applies to base "
         f"{increment.base_version}, but the database holds {held}"
     )
-
-
-def version_of_file(name: str) -> str | None:
-    """The version in a dump file name (file_complete messages from before versions were sent)."""
-    parts = name.split("_")
-    if len(parts) == 3 and parts[0] == "discogs" and len(parts[1]) == 8 and parts[1].isdigit():
-        return parts[1]
-    return None

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import signal
 
-_requested = False
+from discogsography.runtime.stop_signal import StopSignal
+
+_requested = StopSignal()
 
 
 def _stop_while_starting(signum: int, frame: object) -> None:
-    global _requested
-    _requested = True
+    _requested.set()
     raise SystemExit(0)
 
 
@@ -23,4 +24,4 @@ def install() -> None:
 
 
 def requested() -> bool:
-    return _requested
+    return _requested.is_set()

@@ -28,9 +28,9 @@ class HealthServer:
     def __init__(
         self,
         report: HealthReport,
-        host: str = "0.0.0.0",  # noqa: S104
-        port: int = 8000,
         *,
+        port: int,
+        host: str = "0.0.0.0",  # noqa: S104
         service_metrics: metrics.ServiceMetrics | None = None,
     ) -> None:
         self._report = report

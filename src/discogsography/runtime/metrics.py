@@ -25,7 +25,8 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
-from discogsography.kinds import Kind, kind_of_dump_file
+from discogsography.dumps.names import kind_of_dump_file
+from discogsography.kinds import Kind
 
 # The text format every Prometheus understands (the names here need nothing newer).
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4

@@ -1,6 +1,6 @@
 """Batch decisions, kept pure: when to flush, how many messages to prefetch, how long to wait.
 
-The backoff of retries is the shared one (``discogsography.runtime.failures.backoff``)."""
+The backoff of retries is the shared one (``discogsography.runtime.retry.backoff``)."""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ import contextlib
 from typing import Any
 
 from discogsography.kinds import Kind
-from discogsography.runtime.failures import wait_or_stop
 from discogsography.runtime.logs import get_logger
+from discogsography.runtime.stop_signal import StopSignal
 from discogsography.tableinator.batching import prefetch_for
 from discogsography.tableinator.pending import records_in
 
@@ -24,9 +24,7 @@ START_POLL_SECONDS = (0.05, 1.0)
 
 
 class QueueBinding:
-    def __init__(
-        self, kind: Kind, inbox: asyncio.Queue[Any], stopping: asyncio.Event, batch_size: int
-    ) -> None:
+    def __init__(self, kind: Kind, inbox: asyncio.Queue[Any], stopping: StopSignal, batch_size: int) -> None:
         self.kind = kind
         self.batch_size = batch_size
         self._inbox = inbox
@@ -60,7 +58,7 @@ class QueueBinding:
                 if not records:
                     message = await queue.get(no_ack=False, fail=False)
                     if message is None:
-                        await wait_or_stop(self._stopping, poll)
+                        await self._stopping.sleep(poll)
                         poll = min(poll * 2, START_POLL_SECONDS[1])
                         continue
                     self._inbox.put_nowait(message)
@@ -75,7 +73,7 @@ class QueueBinding:
                 return
             except Exception as exc:  # a channel closing under it: try again until detached
                 log.debug("consumer start failed, retrying", data_type=self.kind.value, error=str(exc))
-                await wait_or_stop(self._stopping, START_POLL_SECONDS[1])
+                await self._stopping.sleep(START_POLL_SECONDS[1])
 
     async def stop_deliveries(self) -> None:
         """basic.cancel only: what was delivered is still processed and settled (shutdown)."""

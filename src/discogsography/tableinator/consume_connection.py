@@ -2,7 +2,7 @@
 connect again after a loss.
 
 Transient failures (a refused connection, a broker restarting, a timeout) are retried with the
-shared capped backoff (``failures.retry_transient``) and logged once when the broker goes away
+shared capped backoff (``retry.retry_transient``) and logged once when the broker goes away
 and once when it is back. A permanent one (a refused login, an unknown virtual host, a missing
 permission) is raised as PermanentFailure, named in one line by ``failures.amqp_summary``:
 retrying cannot heal it, so the service stops and exits 1.
@@ -21,15 +21,11 @@ from discogsography.amqp.broker_check import drop_driver_connect_errors
 from discogsography.amqp.topology import Topology, declare
 from discogsography.kinds import Kind
 from discogsography.runtime import metrics
-from discogsography.runtime.failures import (
-    PermanentFailure,
-    Stopped,
-    amqp_summary,
-    is_permanent,
-    retry_transient,
-)
+from discogsography.runtime.failures import PermanentFailure, amqp_summary, is_permanent
 from discogsography.runtime.logs import get_logger
 from discogsography.runtime.redact import redact_url
+from discogsography.runtime.retry import Stopped, retry_transient
+from discogsography.runtime.stop_signal import StopSignal
 from discogsography.tableinator.consumer import KindConsumer
 from discogsography.tableinator.queue_depths import read_depths
 from discogsography.tableinator.status import ServerState
@@ -48,7 +44,7 @@ class BrokerLink:
         topology: Topology,
         consumers: Mapping[Kind, KindConsumer],
         *,
-        stop: asyncio.Event,
+        stop: StopSignal,
         on_permanent: Callable[[PermanentFailure], None],
         max_backoff: float = 30.0,
     ) -> None:

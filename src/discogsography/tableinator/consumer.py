@@ -22,13 +22,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from discogsography.amqp.messages import Deletions, FileComplete, Increment, MessageError, decode_raw
+from discogsography.dumps.names import version_of_dump_file
 from discogsography.kinds import Kind
 from discogsography.relational import table_versions
 from discogsography.relational.copy_writer import Item
 from discogsography.relational.table_rows import RowError, removals, rows_from_json
 from discogsography.runtime import metrics
-from discogsography.runtime.failures import PermanentFailure, Stopped, retry_transient
+from discogsography.runtime.failures import PermanentFailure
 from discogsography.runtime.logs import get_logger
+from discogsography.runtime.retry import Stopped, retry_transient
+from discogsography.runtime.stop_signal import StopSignal
 from discogsography.tableinator.batch_store import DatabaseUnavailable, KindStore, StoreOutcome
 from discogsography.tableinator.batching import seconds_until_flush, should_flush
 from discogsography.tableinator.binding import QueueBinding
@@ -75,7 +78,7 @@ class KindConsumer:
         self._max_backoff = max_backoff
         self._inbox: asyncio.Queue[Any] = asyncio.Queue()
         self._pending = Pending()
-        self._stopping = asyncio.Event()
+        self._stopping = StopSignal()
         self.binding = QueueBinding(kind, self._inbox, self._stopping, batch_size)
         # Set when a final flush gave up: later messages must not be acked either, since a
         # multiple ack would settle the uncommitted ones delivered before them.
@@ -220,7 +223,7 @@ class KindConsumer:
 
     async def _record_version(self, message: FileComplete) -> bool:
         """After a file is stored: the database now reflects its version (False: outage, stop)."""
-        version = message.version or table_versions.version_of_file(message.file)
+        version = message.version or version_of_dump_file(message.file)
         if version is None:
             return True  # an extractor that sends no version: nothing to record
         try:

@@ -4,7 +4,7 @@ Every DEPTH_REFRESH_SECONDS it declares each queue passively on a connection of 
 sets ``discogsography_queue_depth{queue}`` from the declaration's message count: the messages
 ready, as the consumer sees them (unacked deliveries are not counted). While the broker is
 away the gauges keep their last values and it tries again after the shared capped backoff
-(runtime/failures.py, up to MAX_WAIT_SECONDS); it never declares a queue that does not exist.
+(runtime/retry.py, up to MAX_WAIT_SECONDS); it never declares a queue that does not exist.
 """
 
 from __future__ import annotations
@@ -18,13 +18,14 @@ import aio_pika
 from discogsography.amqp.topology import Topology
 from discogsography.kinds import Kind
 from discogsography.runtime import metrics
-from discogsography.runtime.failures import delay_for_attempt
 from discogsography.runtime.logs import get_logger
+from discogsography.runtime.retry import retrying
 
 log = get_logger("discogsography.tableinator")
 
 DEPTH_REFRESH_SECONDS = 5.0
 MAX_WAIT_SECONDS = 60.0
+RETRIABLE = (TimeoutError, aio_pika.exceptions.AMQPError, OSError)
 
 
 def queue_names(topology: Topology) -> list[str]:
@@ -56,30 +57,35 @@ async def watch_queue_depths(
     sink = metrics.current()
     names = queue_names(topology)
     connection: Any = None
-    failed = 0  # tries in a row that failed
+
+    async def refresh() -> None:
+        nonlocal connection
+        try:
+            if connection is None or connection.is_closed:
+                connection = await aio_pika.connect(
+                    amqp_url,
+                    timeout=10,
+                    client_properties={"connection_name": f"discogsography-queue-depths {topology.prefix}"},
+                )
+            sink.set_queue_depths(await read_depths(connection, names))
+        except RETRIABLE as exc:
+            # The service's own connection reports the broker's state; this stays quiet.
+            log.debug("queue depth refresh failed", error=str(exc) or type(exc).__name__)
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    await connection.close()
+            connection = None
+            raise
+
     try:
         while True:
-            try:
-                if connection is None or connection.is_closed:
-                    connection = await aio_pika.connect(
-                        amqp_url,
-                        timeout=10,
-                        client_properties={
-                            "connection_name": f"discogsography-queue-depths {topology.prefix}"
-                        },
-                    )
-                sink.set_queue_depths(await read_depths(connection, names))
-                failed = 0
-            except (TimeoutError, aio_pika.exceptions.AMQPError, OSError) as exc:
-                # The service's own connection reports the broker's state; this stays quiet.
-                log.debug("queue depth refresh failed", error=str(exc) or type(exc).__name__)
-                if connection is not None:
-                    with contextlib.suppress(Exception):
-                        await connection.close()
-                connection = None
-                failed += 1
-            wait = delay_for_attempt(failed, initial=interval, cap=MAX_WAIT_SECONDS) if failed else interval
-            await asyncio.sleep(wait)
+            await retrying(
+                None,
+                worth_retrying=lambda exc: isinstance(exc, RETRIABLE),
+                initial=interval,
+                cap=MAX_WAIT_SECONDS,
+            )(refresh)
+            await asyncio.sleep(interval)
     finally:
         if connection is not None:
             with contextlib.suppress(Exception):

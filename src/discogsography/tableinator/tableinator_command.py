@@ -30,11 +30,12 @@ def db() -> None:
 @log_options
 def init(database_url: str | None) -> None:
     """Create or migrate the tables and indexes (idempotent; the service does it at start too)."""
+    from discogsography.relational.connect import connect
     from discogsography.relational.migrations import ensure_schema, schema_version
 
     settings = load_settings(**({"database_url": database_url} if database_url else {}))
     try:
-        with psycopg.connect(settings.postgres_conninfo(), connect_timeout=10) as conn:
+        with connect(settings.postgres_conninfo()) as conn:
             applied = ensure_schema(conn)
             version = schema_version(conn)
     except psycopg.Error as exc:

@@ -32,20 +32,15 @@ from discogsography.amqp.messages import FileComplete
 from discogsography.amqp.topology import Topology
 from discogsography.config.tableinator_settings import TableinatorSettings
 from discogsography.kinds import Kind
+from discogsography.relational.connect import connect
 from discogsography.relational.copy_writer import is_transient
 from discogsography.relational.migrations import ensure_schema
 from discogsography.runtime import early_stop, metrics
-from discogsography.runtime.failures import (
-    PermanentFailure,
-    Stopped,
-    amqp_summary,
-    is_permanent,
-    retry_transient,
-    summary,
-    wait_or_stop,
-)
+from discogsography.runtime.failures import PermanentFailure, amqp_summary, is_permanent, summary
 from discogsography.runtime.health import HealthServer
 from discogsography.runtime.logs import get_logger
+from discogsography.runtime.retry import Stopped, retry_transient
+from discogsography.runtime.stop_signal import StopSignal
 from discogsography.tableinator.batch_store import KindStore
 from discogsography.tableinator.consume_connection import BrokerLink
 from discogsography.tableinator.consumer import KindConsumer
@@ -85,7 +80,7 @@ class Tableinator:
         self._max_backoff = max_backoff
         self._install_signal_handlers = install_signal_handlers
         self._cancel_timers: dict[Kind, asyncio.Task[None]] = {}
-        self._stop = asyncio.Event()
+        self._stop = StopSignal()
         self._closing: asyncio.Task[None] | None = None
         self.health: HealthServer | None = None
         where = f"PostgreSQL at {settings.postgres_target()}"
@@ -186,7 +181,7 @@ class Tableinator:
     # --- database ------------------------------------------------------------------------
 
     def _connect_database(self) -> psycopg.Connection[Any]:
-        return psycopg.connect(self.settings.postgres_conninfo(), autocommit=True, connect_timeout=10)
+        return connect(self.settings.postgres_conninfo(), autocommit=True)
 
     def _database_state(self, ok: bool, error: str | None) -> None:
         if ok:
@@ -276,7 +271,7 @@ class Tableinator:
         self._cancel_timers.pop(kind, None)
 
     async def _queue_check_loop(self) -> None:
-        while not await wait_or_stop(self._stop, self.settings.queue_check_interval):
+        while not await self._stop.sleep(self.settings.queue_check_interval):
             try:
                 await self._queue_check()
             except PermanentFailure as failure:
@@ -303,7 +298,7 @@ class Tableinator:
             await self.broker.resume(waiting)
 
     async def _progress_loop(self) -> None:
-        while not await wait_or_stop(self._stop, self._progress_interval):
+        while not await self._stop.sleep(self._progress_interval):
             if self.completed == set(Kind):
                 continue  # silent when idle
             log.info(
