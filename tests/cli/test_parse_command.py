@@ -132,11 +132,12 @@ def test_bad_files_give_one_line_and_exit_1(tmp_path: Path, content: bytes, mess
     assert "Traceback" not in stderr
 
 
-def test_truncated_gzip_exits_1_after_streaming_the_good_records(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_truncated_gzip_exits_1_after_streaming_the_good_records(tmp_path: Path, workers: str) -> None:
     data = (SAMPLES_2020 / "discogs_20200806_artists.xml.gz").read_bytes()
     path = tmp_path / "cut.xml.gz"
     path.write_bytes(data[: len(data) // 2])
-    streamed = run(path)
+    streamed = run(path, "--workers", workers)
     assert streamed.returncode == 1
     assert "truncated" in streamed.stderr.decode()
     assert "Traceback" not in streamed.stderr.decode()

@@ -26,11 +26,10 @@ from discogsography.config.settings_base import LOG_LEVELS
 F = TypeVar("F", bound=Callable[..., Any])
 
 # In every command (parse, load, export, cache build/convert) a worker is a parser process
-# feeding the one process that writes, and 1 parses in that process: records come out as they
-# are read, so a damaged file's good records before the damage all come out (in worker mode the
-# block holding the damage fails whole), with no process to start and the least memory, on any
-# machine. More is faster on more cores (2: 1.5 times the releases, README's parser table).
-DEFAULT_WORKERS = 1
+# feeding the one process that writes; 1 parses in that process. 2 uses both cores of the small
+# machines this is sized for (docs/sizing.md); a damaged file's good records before the damage
+# come out either way (runtime/process_pool.py hands back every block read before an error).
+DEFAULT_WORKERS = 2
 
 
 def _with_logging(command: F, *, plain_errors: bool) -> F:

@@ -23,7 +23,7 @@ _R = TypeVar("_R")
 
 @contextlib.contextmanager
 def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """One pool for every file of a command (starting workers costs about a second each time);
+    """One pool for every file of a command (starting workers is not free: docs/performance.md);
     None for ``workers`` <= 1, where items are mapped in this process."""
     if workers <= 1:
         yield None
@@ -41,10 +41,9 @@ def start_method() -> multiprocessing.context.BaseContext:
     Forking a process that runs other threads (Python's or a library's) can copy a lock one of
     them holds. Where this process runs no other thread, on Linux, the workers are forked: they
     start with the modules already imported, touch only the pages they use, and need neither a
-    fork server nor a resource tracker (two processes of about 12 MB each). `export`'s three
-    processes peaked at 232 MB where the fork server's five took 289 (10,000 releases). The
-    background thread of pyarrow's jemalloc does not count: jemalloc's own fork handlers hold its
-    locks across the fork.
+    fork server nor a resource tracker (the memory this saves: docs/performance.md, "Worker
+    processes: fork or fork server"). The background thread of pyarrow's jemalloc does not
+    count: jemalloc's own fork handlers hold its locks across the fork.
     """
     return multiprocessing.get_context("fork" if _only_thread() else "forkserver")
 
@@ -83,11 +82,20 @@ def map_in_order(
     iterator = iter(items)
     window = workers * IN_FLIGHT_PER_WORKER
     pending: deque[Future[_R]] = deque()
+    failure: Exception | None = None
     try:
         while True:
-            for item in itertools.islice(iterator, window - len(pending)):
-                pending.append(pool.submit(function, item))
+            if failure is None:
+                try:
+                    for item in itertools.islice(iterator, window - len(pending)):
+                        pending.append(pool.submit(function, item))
+                except Exception as exc:  # raised again below, after the items read before it
+                    # Items end in an error (a truncated file): what was read before it still comes
+                    # back first, as it does when mapped in this process.
+                    failure = exc
             if not pending:
+                if failure is not None:
+                    raise failure
                 return
             yield pending.popleft().result()
     finally:

@@ -1,9 +1,15 @@
-"""The start method of the worker processes (runtime/process_pool.py): fork only when safe."""
+"""The one ordered process map (runtime/process_pool.py): fork only when safe, items read before an error all mapped."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Iterator
+
+import pytest
+
+from discogsography.errors import DumpError
+from discogsography.runtime.process_pool import map_in_order
 
 PROBE = """
 import threading, time
@@ -27,3 +33,17 @@ def test_workers_are_forked_only_while_no_other_thread_runs() -> None:
         [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.split("\n")[:4] == ["fork", "[1, 2, 3]", "forkserver", "[1, 2, 3]"]
+
+
+def _items_then_error(count: int) -> Iterator[int]:
+    yield from range(count)
+    raise DumpError("the file is truncated")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_item_read_before_an_error_is_mapped_before_the_error_is_raised(workers: int) -> None:
+    mapped: list[int] = []
+    with pytest.raises(DumpError, match="truncated"):
+        for result in map_in_order(abs, _items_then_error(20), workers):
+            mapped.append(result)
+    assert mapped == list(range(20))
