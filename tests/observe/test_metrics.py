@@ -71,7 +71,7 @@ def test_the_marker_progress_per_file() -> None:
     marker.start_download(4)
     marker.start_file_download(releases)
     marker.file_downloaded(labels, 5000)
-    sink.observe_marker(marker)
+    marker.report_to(sink)
     got = samples(sink.render().decode())
     assert got[("discogsography_file_status", (("kind", "releases"), ("status", "downloading")))] == 1
     assert got[("discogsography_file_status", (("kind", "labels"), ("status", "downloaded")))] == 1
@@ -79,14 +79,14 @@ def test_the_marker_progress_per_file() -> None:
     marker.start_processing(4)
     marker.start_file_processing(labels)
     marker.update_file_progress(labels, 2500, 25)
-    sink.observe_marker(marker)
+    marker.report_to(sink)
     got = samples(sink.render().decode())
     assert got[("discogsography_file_status", (("kind", "labels"), ("status", "processing")))] == 1
     assert got[("discogsography_file_status", (("kind", "labels"), ("status", "downloaded")))] == 0
     assert got[("discogsography_file_records", (("kind", "labels"),))] == 2500
     marker.complete_file_processing(labels, 3000)
     marker.fail_file_processing(releases, "broken")
-    sink.observe_marker(marker)
+    marker.report_to(sink)
     got = samples(sink.render().decode())
     assert got[("discogsography_file_status", (("kind", "labels"), ("status", "completed")))] == 1
     assert got[("discogsography_file_status", (("kind", "releases"), ("status", "failed")))] == 1

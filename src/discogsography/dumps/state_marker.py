@@ -26,6 +26,9 @@ from discogsography.runtime import atomic, metrics
 
 MARKER_FORMAT_VERSION = "1.0"
 # The marker's file name, as StateMarker.path_for spells it.
+# The file statuses of /metrics (runtime/metrics.FILE_STATUSES) from the marker's phases.
+_PROCESSING_STATUS = {"in_progress": "processing", "completed": "completed", "failed": "failed"}
+_DOWNLOAD_STATUS = {"in_progress": "downloading", "completed": "downloaded", "failed": "failed"}
 _MARKER_NAME = re.compile(r"\.extraction_status_(?P<version>\d{8})\.json")
 
 
@@ -174,7 +177,27 @@ class StateMarker(_Model):
         """Write atomically: a temporary file in the same directory, fsync, rename over the old one."""
         self.last_updated = _now()
         atomic.write_bytes(path, self.model_dump_json(indent=2).encode())
-        metrics.current().observe_marker(self)  # the per-file gauges follow what was saved
+        self.report_to(metrics.current())  # the per-file gauges follow what was saved
+
+    def report_to(self, sink: metrics.ServiceMetrics) -> None:
+        """Each file's status, records and downloaded bytes, as the /metrics gauges show them."""
+        downloads = self.download_phase.downloads_by_file
+        processing = self.processing_phase.progress_by_file
+        for name in {*downloads, *processing}:
+            kind = kind_of_dump_file(name)
+            if kind is None:
+                continue
+            entry, download = processing.get(name), downloads.get(name)
+            status = _PROCESSING_STATUS.get(str(entry.status) if entry is not None else "") or (
+                _DOWNLOAD_STATUS.get(str(download.status) if download is not None else "", "pending")
+            )
+            completed = download is not None and str(download.status) == "completed"
+            sink.observe_file(
+                kind.value,
+                status,
+                entry.records_extracted if entry is not None else 0,
+                download.bytes_downloaded if download is not None and completed else None,
+            )
 
     # --- download phase ----------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextvars import ContextVar
-from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -25,7 +24,6 @@ from prometheus_client import (
 )
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
-from discogsography.dumps.names import kind_of_dump_file
 from discogsography.kinds import Kind
 
 # The text format every Prometheus understands (the names here need nothing newer).
@@ -42,8 +40,6 @@ ERRORS = {
     "tableinator": ("broker_unavailable", "database_unavailable", "malformed_message", "record_refused"),
 }
 # A file's status from the marker: its processing status once it has one, else its download's.
-_PROCESSING = {"in_progress": "processing", "completed": "completed", "failed": "failed"}
-_DOWNLOAD = {"in_progress": "downloading", "completed": "downloaded", "failed": "failed"}
 
 
 def _kind(kind: Kind | str) -> str:
@@ -153,24 +149,13 @@ class ServiceMetrics:
         if total:
             self.file_bytes_total.labels(_kind(kind)).set(total)
 
-    def observe_marker(self, marker: Any) -> None:
-        """The per-file progress of a state marker (dumps/state_marker.py), after each save."""
-        downloads = marker.download_phase.downloads_by_file
-        processing = marker.processing_phase.progress_by_file
-        for name in {*downloads, *processing}:
-            found = kind_of_dump_file(name)
-            if found is None:
-                continue
-            kind = found.value
-            entry, download = processing.get(name), downloads.get(name)
-            status = _PROCESSING.get(str(entry.status) if entry is not None else "") or _DOWNLOAD.get(
-                str(download.status) if download is not None else "", "pending"
-            )
-            for candidate in FILE_STATUSES:
-                self.file_status.labels(kind, candidate).set(1 if candidate == status else 0)
-            self.file_records.labels(kind).set(entry.records_extracted if entry is not None else 0)
-            if download is not None and str(download.status) == "completed":
-                self.file_bytes_total.labels(kind).set(download.bytes_downloaded)
+    def observe_file(self, kind: str, status: str, records: int, downloaded_bytes: int | None) -> None:
+        """One dump file's progress as its state marker records it (dumps/state_marker.py)."""
+        for candidate in FILE_STATUSES:
+            self.file_status.labels(kind, candidate).set(1 if candidate == status else 0)
+        self.file_records.labels(kind).set(records)
+        if downloaded_bytes is not None:
+            self.file_bytes_total.labels(kind).set(downloaded_bytes)
 
     def render(self) -> bytes:
         """The Prometheus text format of every metric of this service."""
