@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 from prometheus_client.parser import text_string_to_metric_families
 
-RECORDS = "discogsography_records_total"
-MESSAGES = "discogsography_messages_total"
-QUEUE_DEPTH = "discogsography_queue_depth"
-ERRORS = "discogsography_errors_total"
+from discogsography.runtime import metrics
+
+# The services' metric names, as the text format shows them (a counter with _total).
+RECORDS = f"{metrics.RECORDS_METRIC}_total"
+MESSAGES = f"{metrics.MESSAGES_METRIC}_total"
+QUEUE_DEPTH = metrics.QUEUE_DEPTH_METRIC
+ERRORS = f"{metrics.ERRORS_METRIC}_total"
 
 
 @dataclass(frozen=True, slots=True)

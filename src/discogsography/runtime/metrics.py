@@ -30,6 +30,11 @@ from discogsography.kinds import Kind
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 # No `*_created` series beside each counter and histogram: nothing here reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
+# The names the dashboard reads back (a counter is exposed with the suffix _total).
+RECORDS_METRIC = "discogsography_records"
+MESSAGES_METRIC = "discogsography_messages"
+ERRORS_METRIC = "discogsography_errors"
+QUEUE_DEPTH_METRIC = "discogsography_queue_depth"
 # A batch of 100 records takes tens of milliseconds; outages make it take much longer.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 FILE_STATUSES = ("pending", "downloading", "downloaded", "processing", "completed", "failed")
@@ -64,16 +69,16 @@ class ServiceMetrics:
             return Gauge(name, doc, labels, registry=registry)
 
         self.records = counter(
-            "discogsography_records",
+            RECORDS_METRIC,
             "Records handled: published (extractor) or stored (tableinator).",
             ("service", "kind"),
         )
         self.messages = counter(
-            "discogsography_messages",
+            MESSAGES_METRIC,
             "Messages by outcome: published (extractor); acked, dead_lettered, requeued (tableinator).",
             ("service", "kind", "outcome"),
         )
-        self.errors = counter("discogsography_errors", "Errors by kind of error.", ("service", "error"))
+        self.errors = counter(ERRORS_METRIC, "Errors by kind of error.", ("service", "error"))
         self.batches = counter("discogsography_batches", "Batches stored and settled.", ("kind",))
         self.deletions = counter("discogsography_deletions", "Rows deleted by deletion messages.", ("kind",))
         self.batch_duration = histogram(
@@ -85,7 +90,7 @@ class ServiceMetrics:
             "One PostgreSQL transaction of a batch, from its first statement to its commit.",
         )
         self.queue_depth = gauge(
-            "discogsography_queue_depth", "Messages ready in a queue, as the consumer sees it.", ("queue",)
+            QUEUE_DEPTH_METRIC, "Messages ready in a queue, as the consumer sees it.", ("queue",)
         )
         self.file_records = gauge(
             "discogsography_file_records", "Records extracted so far from the kind's file (state marker)."
