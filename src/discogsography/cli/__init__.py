@@ -11,7 +11,7 @@ from discogsography.runtime import early_stop
 
 # Services shut down cleanly on SIGTERM once they run; one stopped while it is still starting
 # stops cleanly too (runtime/early_stop.py). The handler goes in before the slower imports.
-SERVICES = frozenset({"extractor", "tableinator", "dashboard"})
+SERVICES = frozenset({"extractor", "tableinator", "dashboard", "serve"})
 if len(sys.argv) > 1 and sys.argv[1] in SERVICES:
     early_stop.install()
 
@@ -34,6 +34,7 @@ SUBCOMMANDS: dict[str, str] = {
     "samples": "discogsography.cli.samples_command:samples",
     "completion": "discogsography.cli.completion_command:completion",
     "dashboard": "discogsography.dashboard.dashboard_command:dashboard",
+    "serve": "discogsography.api.api_command:serve",
 }
 
 

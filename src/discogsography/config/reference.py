@@ -26,6 +26,7 @@ SETTINGS_CLASSES = (
     "discogsography.config.tableinator_settings:TableinatorSettings",
     "discogsography.config.cache_settings:CacheSettings",
     "discogsography.config.dashboard_settings:DashboardSettings",
+    "discogsography.config.api_settings:ApiSettings",
 )
 # The shared parts, in the order they are listed; then each service's own variables.
 SHARED = (ServiceSettings, AmqpSettings, PostgresSettings)

@@ -201,3 +201,49 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         ELSE '[]'::jsonb || (container -> tag)  -- a non-array joined to [] is [value]
     END
 $$;
+
+-- migration 6: the local Discogs API's lookups (docs/api.md)
+-- A catalogue number or barcode compared as Discogs' search does: letters and digits only,
+-- case folded ("SK 032" finds "SK032").
+CREATE OR REPLACE FUNCTION discogs_code(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT nullif(lower(regexp_replace(value, '[^[:alnum:]]+', '', 'g')), '')
+$$;
+-- A release's barcodes (its identifiers of type Barcode), as discogs_code gives them.
+CREATE OR REPLACE FUNCTION discogs_barcodes(data jsonb) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT array_agg(DISTINCT code) FROM (
+        SELECT discogs_code(identifier ->> 'value') AS code
+        FROM jsonb_array_elements(coalesce(discogs_items(data -> 'identifiers', 'identifier'), '[]'))
+            AS identifiers (identifier)
+        WHERE jsonb_typeof(identifier) = 'object' AND identifier ->> 'type' = 'Barcode'
+    ) codes WHERE code IS NOT NULL
+$$;
+-- The words of a release's formats, lower case: names ("vinyl") and descriptions ("lp", "12\"").
+CREATE OR REPLACE FUNCTION discogs_format_words(formats jsonb) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT array_agg(DISTINCT lower(word)) FROM (
+        SELECT format ->> 'name' AS word FROM jsonb_array_elements(coalesce(formats, '[]')) AS f (format)
+        WHERE jsonb_typeof(format) = 'object'
+        UNION ALL
+        SELECT description FROM jsonb_array_elements(coalesce(formats, '[]')) AS f (format),
+            jsonb_array_elements_text(coalesce(discogs_items(
+                CASE WHEN jsonb_typeof(format) = 'object' THEN format -> 'descriptions' END,
+                'description'), '[]')) AS d (description)
+    ) words WHERE word IS NOT NULL
+$$;
+-- Lists by artist, label and master come in id order straight from these (index-only ranges);
+-- each replaces the one-column index it extends.
+CREATE INDEX IF NOT EXISTS release_artists_artist_release ON release_artists (artist_id, extra, release_id);
+DROP INDEX IF EXISTS release_artists_artist_id;
+CREATE INDEX IF NOT EXISTS release_labels_label_release ON release_labels (label_id, release_id);
+DROP INDEX IF EXISTS release_labels_label_id;
+CREATE INDEX IF NOT EXISTS master_artists_artist_master ON master_artists (artist_id, master_id);
+DROP INDEX IF EXISTS master_artists_artist_id;
+CREATE INDEX IF NOT EXISTS releases_master_release ON releases (master_id, id);
+DROP INDEX IF EXISTS releases_master_id;
+-- Search filters (api/search_query.py).
+CREATE INDEX IF NOT EXISTS release_labels_catno_code ON release_labels (discogs_code(catno));
+CREATE INDEX IF NOT EXISTS releases_country_lower ON releases (lower(country));
+CREATE INDEX IF NOT EXISTS releases_barcodes ON releases USING gin (discogs_barcodes(data));
+CREATE INDEX IF NOT EXISTS releases_format_words ON releases USING gin (discogs_format_words(formats));

@@ -306,6 +306,16 @@ def reset_logging() -> None:
     _state = _State()
 
 
+def writes_json() -> bool:
+    """Whether this process logs JSON lines (off a terminal) rather than lines for people."""
+    return _state.json_output
+
+
+def service_name() -> str:
+    """The ``service`` field of this process's lines."""
+    return _state.service
+
+
 def report_error(message: str) -> None:
     """A command's final error: one JSON line where it logs JSON, else ``error: message``."""
     if _state.configured and _state.json_output and not _state.plain_errors:

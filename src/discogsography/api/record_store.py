@@ -1,0 +1,202 @@
+"""The API's reads from the tableinator's tables: one pool of read-only connections per process.
+
+Every query here is fixed text with parameters (the search's conditions are composed in
+search_query.py); lists are counted only up to the API's item cap, so a label with millions of
+releases costs no more to page than one with ten thousand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.types.json import set_json_loads
+from psycopg_pool import AsyncConnectionPool
+
+from discogsography.api.paging import Page
+from discogsography.api.search_query import KindSearch
+from discogsography.relational.connect import CONNECT_TIMEOUT
+
+Record = dict[str, Any]
+
+_RELEASE = "SELECT data, hash, updated_at FROM releases WHERE id = %s"
+_ARTIST = "SELECT data, hash, updated_at FROM artists WHERE id = %s"
+_LABEL = "SELECT data, hash, updated_at FROM labels WHERE id = %s"
+_MASTER = (
+    "SELECT m.data, m.hash, m.updated_at, r.data, r.hash FROM masters m"
+    " LEFT JOIN releases r ON r.id = m.main_release WHERE m.id = %s"
+)
+_MASTER_VERSIONS_COUNT = "SELECT count(*) FROM (SELECT 1 FROM releases WHERE master_id = %s LIMIT %s) capped"
+_MASTER_VERSIONS = "SELECT data FROM releases WHERE master_id = %s ORDER BY id LIMIT %s OFFSET %s"
+_LABEL_RELEASES_COUNT = (
+    "SELECT count(*) FROM (SELECT DISTINCT release_id FROM release_labels WHERE label_id = %s LIMIT %s) capped"
+)
+_LABEL_RELEASES = (
+    "SELECT r.data FROM releases r JOIN (SELECT DISTINCT release_id FROM release_labels WHERE label_id = %s"
+    " ORDER BY release_id LIMIT %s OFFSET %s) page ON r.id = page.release_id ORDER BY r.id"
+)
+# An artist's releases as Discogs lists them: their masters, then their releases outside a
+# master (main credits; extra artists' credits are not in this list).
+_ARTIST_MASTERS_COUNT = (
+    "SELECT count(*) FROM (SELECT DISTINCT master_id FROM master_artists WHERE artist_id = %s LIMIT %s) capped"
+)
+_ARTIST_MASTERS = (
+    "SELECT m.data FROM masters m JOIN (SELECT DISTINCT master_id FROM master_artists WHERE artist_id = %s"
+    " ORDER BY master_id LIMIT %s OFFSET %s) page ON m.id = page.master_id ORDER BY m.id"
+)
+_ARTIST_SINGLES_COUNT = (
+    "SELECT count(*) FROM (SELECT 1 FROM releases r WHERE r.master_id IS NULL AND r.id IN"
+    " (SELECT release_id FROM release_artists WHERE artist_id = %s AND NOT extra) LIMIT %s) capped"
+)
+_ARTIST_SINGLES = (
+    "SELECT r.data FROM releases r WHERE r.master_id IS NULL AND r.id IN"
+    " (SELECT release_id FROM release_artists WHERE artist_id = %s AND NOT extra)"
+    " ORDER BY r.id LIMIT %s OFFSET %s"
+)
+_SCHEMA_VERSION = "SELECT coalesce(max(version), 0) FROM schema_version"
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    """A record as the tables hold it: its data, its sha256 and when it was last stored."""
+
+    data: Record
+    hash: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMaster:
+    master: Stored
+    main_release: Record | None
+    main_release_hash: str | None
+
+
+def read_only_conninfo(conninfo: str, statement_timeout_ms: int) -> str:
+    """The conninfo with read-only transactions and the statement timeout added to its options."""
+    options = str(conninfo_to_dict(conninfo).get("options") or "")
+    added = f"-c default_transaction_read_only=on -c statement_timeout={statement_timeout_ms}"
+    return make_conninfo(conninfo, options=f"{options} {added}".strip())
+
+
+async def _configure(conn: psycopg.AsyncConnection[Any]) -> None:
+    set_json_loads(orjson.loads, conn)  # jsonb straight to dicts, several times faster than json
+
+
+def slices(page: Page, counts: list[int]) -> list[tuple[int, int, int]]:
+    """Where a page falls in lists served one after another: (list, limit, offset) for each part."""
+    parts = []
+    start, wanted = page.offset, page.per_page
+    for index, count in enumerate(counts):
+        if wanted <= 0:
+            break
+        if start >= count:
+            start -= count
+            continue
+        take = min(wanted, count - start)
+        parts.append((index, take, start))
+        wanted -= take
+        start = 0
+    return parts
+
+
+class RecordStore:
+    """Reads records, pages of lists and searches; every method returns plain records."""
+
+    def __init__(self, conninfo: str, pool_size: int, max_items: int, statement_timeout_ms: int) -> None:
+        self.max_items = max_items
+        self.pool = AsyncConnectionPool(
+            read_only_conninfo(conninfo, statement_timeout_ms),
+            min_size=pool_size,
+            max_size=pool_size,
+            open=False,
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT},
+            configure=_configure,
+            timeout=statement_timeout_ms / 1000,
+            name="discogsography-api",
+        )
+
+    async def open(self) -> None:
+        await self.pool.open(wait=False)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def _one(self, query: str, record_id: int) -> tuple[Any, ...] | None:
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(query, (record_id,))
+            return await cursor.fetchone()
+
+    async def _records(self, query: Any, params: tuple[Any, ...]) -> list[Record]:
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(query, params)
+            return [row[-1] for row in await cursor.fetchall()]
+
+    async def _count(self, query: Any, params: tuple[Any, ...]) -> int:
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(query, params)
+            row = await cursor.fetchone()
+            return int(row[0]) if row else 0
+
+    async def _stored(self, query: str, record_id: int) -> Stored | None:
+        row = await self._one(query, record_id)
+        return None if row is None else Stored(row[0], row[1], row[2])
+
+    async def release(self, release_id: int) -> Stored | None:
+        return await self._stored(_RELEASE, release_id)
+
+    async def artist(self, artist_id: int) -> Stored | None:
+        return await self._stored(_ARTIST, artist_id)
+
+    async def label(self, label_id: int) -> Stored | None:
+        return await self._stored(_LABEL, label_id)
+
+    async def master(self, master_id: int) -> StoredMaster | None:
+        row = await self._one(_MASTER, master_id)
+        if row is None:
+            return None
+        return StoredMaster(Stored(row[0], row[1], row[2]), row[3], row[4])
+
+    async def master_versions(self, master_id: int, page: Page) -> tuple[int, list[Record]]:
+        items = await self._count(_MASTER_VERSIONS_COUNT, (master_id, self.max_items))
+        if page.offset >= items:
+            return items, []
+        return items, await self._records(_MASTER_VERSIONS, (master_id, page.per_page, page.offset))
+
+    async def label_releases(self, label_id: int, page: Page) -> tuple[int, list[Record]]:
+        items = await self._count(_LABEL_RELEASES_COUNT, (label_id, self.max_items))
+        if page.offset >= items:
+            return items, []
+        return items, await self._records(_LABEL_RELEASES, (label_id, page.per_page, page.offset))
+
+    async def artist_releases(self, artist_id: int, page: Page) -> tuple[int, list[tuple[str, Record]]]:
+        """The artist's masters, then their releases outside a master: (kind, record) each."""
+        masters = await self._count(_ARTIST_MASTERS_COUNT, (artist_id, self.max_items))
+        singles = await self._count(_ARTIST_SINGLES_COUNT, (artist_id, self.max_items - masters))
+        found: list[tuple[str, Record]] = []
+        for part, limit, offset in slices(page, [masters, singles]):
+            kind, query = ("master", _ARTIST_MASTERS) if part == 0 else ("release", _ARTIST_SINGLES)
+            found += [(kind, record) for record in await self._records(query, (artist_id, limit, offset))]
+        return masters + singles, found
+
+    async def search(self, searches: list[KindSearch], page: Page) -> tuple[int, list[tuple[str, Record]]]:
+        """A search over one kind or several served one after another: (kind, record) each."""
+        counts: list[int] = []
+        for search in searches:
+            left = self.max_items - sum(counts)
+            counts.append(await self._count(*search.count(left)) if left > 0 else 0)
+        found: list[tuple[str, Record]] = []
+        for part, limit, offset in slices(page, counts):
+            search = searches[part]
+            found += [(search.kind, record) for record in await self._records(*search.page(limit, offset))]
+        return sum(counts), found
+
+    async def schema_version(self) -> int:
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(_SCHEMA_VERSION)
+            row = await cursor.fetchone()
+            return int(row[0]) if row else 0
