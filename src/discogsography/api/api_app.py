@@ -84,7 +84,11 @@ class Api:
         )
 
     def page_url(self, request: Request, number: int, per_page: int) -> str:
-        params = [(key, value) for key, value in request.query_params.multi_items() if key not in ("page", "per_page")]
+        params = [
+            (key, value)
+            for key, value in request.query_params.multi_items()
+            if key not in ("page", "per_page")
+        ]
         params += [("page", str(number)), ("per_page", str(per_page))]
         return f"{self.base_url}{request.url.path}?{urlencode(params)}"
 
@@ -126,12 +130,17 @@ def _id(request: Request, kind: str) -> int:
     return found
 
 
-def record_response(request: Request, body: Callable[[], dict[str, Any]], stored: Stored, *hashes: str) -> Response:
+def record_response(
+    request: Request, body: Callable[[], dict[str, Any]], stored: Stored, *hashes: str
+) -> Response:
     """A record's answer with its ETag and Last-Modified, or 304 when the client's copy is current."""
     etag = entity_tag(stored.hash, *hashes)
     headers = {"ETag": etag, "Last-Modified": http_date(stored.updated_at)}
     current = not_modified(
-        etag, stored.updated_at, request.headers.get("if-none-match"), request.headers.get("if-modified-since")
+        etag,
+        stored.updated_at,
+        request.headers.get("if-none-match"),
+        request.headers.get("if-modified-since"),
     )
     if current:
         return Response(status_code=304, headers=headers)
@@ -227,7 +236,11 @@ async def search(request: Request) -> Response:
 
 async def health(request: Request) -> Response:
     api = _api(request)
-    body: dict[str, Any] = {"service": "serve", "database": api.settings.postgres_target(), "pid": os.getpid()}
+    body: dict[str, Any] = {
+        "service": "serve",
+        "database": api.settings.postgres_target(),
+        "pid": os.getpid(),
+    }
     try:
         body["schema_version"] = await api.store.schema_version()
     except (psycopg.Error, psycopg_pool.PoolTimeout):

@@ -13,7 +13,9 @@ from discogsography.cli.shared_options import service_log_options
 
 @click.command()
 @click.option("--host", default=None, help="Address to listen on (default: API_HOST, else 127.0.0.1).")
-@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default: API_PORT, else 8080).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=None, help="Port (default: API_PORT, else 8080)."
+)
 @click.option(
     "--processes",
     type=click.IntRange(1, 64),

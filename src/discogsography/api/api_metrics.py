@@ -45,11 +45,17 @@ class ApiMetrics:
         self.multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
-            REQUESTS_METRIC, "Requests answered, by route and status.", ["route", "status"], registry=self.registry
+            REQUESTS_METRIC,
+            "Requests answered, by route and status.",
+            ["route", "status"],
+            registry=self.registry,
         )
         self.duration = Histogram(
-            DURATION_METRIC, "Seconds from request to the answer's last byte, by route.", ["route"],
-            buckets=BUCKETS, registry=self.registry,
+            DURATION_METRIC,
+            "Seconds from request to the answer's last byte, by route.",
+            ["route"],
+            buckets=BUCKETS,
+            registry=self.registry,
         )
 
     def observe(self, route: str, status: int, seconds: float) -> None:

@@ -39,7 +39,11 @@ def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
 
 
 def _errors(*statuses: int) -> dict[str, Any]:
-    words = {400: "A parameter the API cannot use.", 404: "Not found.", 503: "The database is unavailable or the query took too long."}
+    words = {
+        400: "A parameter the API cannot use.",
+        404: "Not found.",
+        503: "The database is unavailable or the query took too long.",
+    }
     return {str(status): _json(_ref("Message"), words[status]) for status in statuses}
 
 
@@ -67,7 +71,11 @@ def _record(kind: str) -> dict[str, Any]:
             "summary": f"One {kind} by id",
             "operationId": f"get_{kind}",
             "parameters": [_ID],
-            "responses": {"200": ok, "304": {"description": "The client's copy is current."}, **_errors(404, 503)},
+            "responses": {
+                "200": ok,
+                "304": {"description": "The client's copy is current."},
+                **_errors(404, 503),
+            },
         }
     }
 
@@ -92,15 +100,24 @@ def _search() -> dict[str, Any]:
     text = {"type": "string", "maxLength": MAX_VALUE_LENGTH}
     parameters: list[dict[str, Any]] = [
         {"name": "type", "in": "query", "schema": {"type": "string", "enum": list(SEARCH_TYPES)}},
-        *({"name": name, "in": "query", "schema": text, "description": _FILTER_HELP[name]} for name in TEXT_FILTERS),
-        *({"name": name, "in": "query", "schema": text, "description": _FILTER_HELP[name]} for name in EXACT_FILTERS),
+        *(
+            {"name": name, "in": "query", "schema": text, "description": _FILTER_HELP[name]}
+            for name in TEXT_FILTERS
+        ),
+        *(
+            {"name": name, "in": "query", "schema": text, "description": _FILTER_HELP[name]}
+            for name in EXACT_FILTERS
+        ),
         {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 9999}},
         *_PAGE,
     ]
     answer = {
         "type": "object",
         "required": ["pagination", "results"],
-        "properties": {"pagination": _ref("Pagination"), "results": {"type": "array", "items": _ref("SearchResult")}},
+        "properties": {
+            "pagination": _ref("Pagination"),
+            "results": {"type": "array", "items": _ref("SearchResult")},
+        },
     }
     return {
         "get": {

@@ -33,7 +33,8 @@ _MASTER = (
 _MASTER_VERSIONS_COUNT = "SELECT count(*) FROM (SELECT 1 FROM releases WHERE master_id = %s LIMIT %s) capped"
 _MASTER_VERSIONS = "SELECT data FROM releases WHERE master_id = %s ORDER BY id LIMIT %s OFFSET %s"
 _LABEL_RELEASES_COUNT = (
-    "SELECT count(*) FROM (SELECT DISTINCT release_id FROM release_labels WHERE label_id = %s LIMIT %s) capped"
+    "SELECT count(*) FROM (SELECT DISTINCT release_id FROM release_labels WHERE label_id = %s"
+    " LIMIT %s) capped"
 )
 _LABEL_RELEASES = (
     "SELECT r.data FROM releases r JOIN (SELECT DISTINCT release_id FROM release_labels WHERE label_id = %s"
@@ -42,7 +43,8 @@ _LABEL_RELEASES = (
 # An artist's releases as Discogs lists them: their masters, then their releases outside a
 # master (main credits; extra artists' credits are not in this list).
 _ARTIST_MASTERS_COUNT = (
-    "SELECT count(*) FROM (SELECT DISTINCT master_id FROM master_artists WHERE artist_id = %s LIMIT %s) capped"
+    "SELECT count(*) FROM (SELECT DISTINCT master_id FROM master_artists WHERE artist_id = %s"
+    " LIMIT %s) capped"
 )
 _ARTIST_MASTERS = (
     "SELECT m.data FROM masters m JOIN (SELECT DISTINCT master_id FROM master_artists WHERE artist_id = %s"

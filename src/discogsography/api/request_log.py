@@ -88,4 +88,6 @@ class RequestLog:
             self.stream.write(request_line(method, path, route, status, size, seconds))
             self.stream.flush()
         else:
-            log.info("request", method=method, path=path, status=status, bytes=size, ms=round(seconds * 1000, 2))
+            log.info(
+                "request", method=method, path=path, status=status, bytes=size, ms=round(seconds * 1000, 2)
+            )

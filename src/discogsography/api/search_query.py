@@ -28,7 +28,10 @@ _OWN_TEXT = {
     "artist": ("q", "title", "artist"),
     "label": ("q", "title", "label"),
 }
-_EXACT = {"release": {"genre", "style", "country", "format", "catno", "barcode"}, "master": {"genre", "style"}}
+_EXACT = {
+    "release": {"genre", "style", "country", "format", "catno", "barcode"},
+    "master": {"genre", "style"},
+}
 
 _RELEASES_BY_ARTIST = sql.SQL(
     "t.id IN (SELECT ra.release_id FROM release_artists ra JOIN artists a ON a.id = ra.artist_id"
@@ -46,7 +49,8 @@ _EXACT_CONDITIONS = {
     "country": sql.SQL("lower(t.country) = lower(%s)"),
     "format": sql.SQL("discogs_format_words(t.formats) @> ARRAY[lower(%s)]"),
     "catno": sql.SQL(
-        "t.id IN (SELECT rl.release_id FROM release_labels rl WHERE discogs_code(rl.catno) = discogs_code(%s))"
+        "t.id IN (SELECT rl.release_id FROM release_labels rl"
+        " WHERE discogs_code(rl.catno) = discogs_code(%s))"
     ),
     "barcode": sql.SQL("discogs_barcodes(t.data) @> ARRAY[discogs_code(%s)]"),
 }
