@@ -20,13 +20,14 @@ def credit(artist: Mapping[str, Any], links: Links) -> dict[str, Any]:
     have a few) gets id 0 and no resource URL rather than being dropped, so the list keeps its
     order and length.
     """
-    artist_id = integer(artist.get("id"))
+    get = artist.get  # the hottest function of a release's answer: fields read directly
+    artist_id = integer(get("id"))
     return {
-        "name": field(artist, "name"),
-        "anv": field(artist, "anv"),
-        "join": field(artist, "join"),
-        "role": field(artist, "role"),
-        "tracks": field(artist, "tracks"),
+        "name": text(get("name")),
+        "anv": text(get("anv")),
+        "join": text(get("join")),
+        "role": text(get("role")),
+        "tracks": text(get("tracks")),
         "id": artist_id,
         "resource_url": links.artist(artist_id) if artist_id else "",
     }
@@ -94,17 +95,26 @@ def track_type(track: Mapping[str, Any]) -> str:
 
 def track(entry: Mapping[str, Any], links: Links) -> dict[str, Any]:
     """One tracklist entry; artists, extraartists and sub_tracks only where the dump has them."""
+    get = entry.get
+    position, duration = text(get("position")), text(get("duration"))
+    sub_tracks = mappings(entry, "sub_tracks", "track") if "sub_tracks" in entry else []
+    if sub_tracks:
+        kind = "index"
+    elif not position.strip() and not duration.strip():
+        kind = "heading"
+    else:
+        kind = "track"
     answer: dict[str, Any] = {
-        "position": field(entry, "position"),
-        "type_": track_type(entry),
-        "title": field(entry, "title"),
-        "duration": field(entry, "duration"),
+        "position": position,
+        "type_": kind,
+        "title": text(get("title")),
+        "duration": duration,
     }
     for container in ("artists", "extraartists"):
-        found = credits(entry, container, links)
-        if found:
-            answer[container] = found
-    sub_tracks = mappings(entry, "sub_tracks", "track")
+        if container in entry:
+            found = credits(entry, container, links)
+            if found:
+                answer[container] = found
     if sub_tracks:
         answer["sub_tracks"] = [track(sub_track, links) for sub_track in sub_tracks]
     return answer

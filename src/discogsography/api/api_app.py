@@ -193,7 +193,7 @@ async def master_versions(request: Request) -> Response:
     api = _api(request)
     master_id = _id(request, "master")
     page = page_of(request.query_params, api.settings.api_max_items)
-    if await api.store.master(master_id) is None:
+    if not await api.store.exists("master", master_id):
         return message(404, NOT_FOUND["master"])
     items, records = await api.store.master_versions(master_id, page)
     versions = [master_answer.version(record, api.links) for record in records]
@@ -205,7 +205,7 @@ async def artist_releases(request: Request) -> Response:
     api = _api(request)
     artist_id = _id(request, "artist")
     page = page_of(request.query_params, api.settings.api_max_items)
-    if await api.store.artist(artist_id) is None:
+    if not await api.store.exists("artist", artist_id):
         return message(404, NOT_FOUND["artist"])
     items, found = await api.store.artist_releases(artist_id, page)
     releases = [artist_answer.artist_release(record, kind, api.links, "Main") for kind, record in found]
@@ -217,7 +217,7 @@ async def label_releases(request: Request) -> Response:
     api = _api(request)
     label_id = _id(request, "label")
     page = page_of(request.query_params, api.settings.api_max_items)
-    if await api.store.label(label_id) is None:
+    if not await api.store.exists("label", label_id):
         return message(404, NOT_FOUND["label"])
     items, records = await api.store.label_releases(label_id, page)
     releases = [label_answer.label_release(record, api.links, label_id) for record in records]

@@ -14,7 +14,7 @@ from discogsography.api.record_values import field, integer, mappings, record_id
 def label_reference(entry: Any, links: Links) -> dict[str, Any] | None:
     """A sub-label or parent label (``{"id": "N", "#text": "Name"}``). None for the older dumps'
     bare names and empty entries: without an id there is nothing to link to."""
-    if not isinstance(entry, Mapping):
+    if not isinstance(entry, dict):
         return None
     label_id = integer(entry.get("id"))
     if not label_id:

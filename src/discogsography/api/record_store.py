@@ -30,6 +30,11 @@ _MASTER = (
     "SELECT m.data, m.hash, m.updated_at, r.data, r.hash FROM masters m"
     " LEFT JOIN releases r ON r.id = m.main_release WHERE m.id = %s"
 )
+_EXISTS = {
+    "master": "SELECT EXISTS (SELECT 1 FROM masters WHERE id = %s)",
+    "artist": "SELECT EXISTS (SELECT 1 FROM artists WHERE id = %s)",
+    "label": "SELECT EXISTS (SELECT 1 FROM labels WHERE id = %s)",
+}
 _MASTER_VERSIONS_COUNT = "SELECT count(*) FROM (SELECT 1 FROM releases WHERE master_id = %s LIMIT %s) capped"
 _MASTER_VERSIONS = "SELECT data FROM releases WHERE master_id = %s ORDER BY id LIMIT %s OFFSET %s"
 _LABEL_RELEASES_COUNT = (
@@ -162,6 +167,11 @@ class RecordStore:
         if row is None:
             return None
         return StoredMaster(Stored(row[0], row[1], row[2]), row[3], row[4])
+
+    async def exists(self, kind: str, record_id: int) -> bool:
+        """Whether the table of ``kind`` (master, artist, label) holds the record."""
+        row = await self._one(_EXISTS[kind], record_id)
+        return bool(row and row[0])
 
     async def master_versions(self, master_id: int, page: Page) -> tuple[int, list[Record]]:
         items = await self._count(_MASTER_VERSIONS_COUNT, (master_id, self.max_items))
