@@ -42,17 +42,18 @@ class Links:
         """Our API's URL of one release, master, artist or label (``kind`` singular)."""
         return f"{self.base_url}/{_API_PATHS[kind]}/{entity_id}"
 
+    # One f-string each: an answer builds dozens of these (every credit, label and company).
     def release(self, release_id: int) -> str:
-        return self.resource_url("release", release_id)
+        return f"{self.base_url}/releases/{release_id}"
 
     def master(self, master_id: int) -> str:
-        return self.resource_url("master", master_id)
+        return f"{self.base_url}/masters/{master_id}"
 
     def artist(self, artist_id: int) -> str:
-        return self.resource_url("artist", artist_id)
+        return f"{self.base_url}/artists/{artist_id}"
 
     def label(self, label_id: int) -> str:
-        return self.resource_url("label", label_id)
+        return f"{self.base_url}/labels/{label_id}"
 
     def master_versions(self, master_id: int) -> str:
         return f"{self.master(master_id)}/versions"
