@@ -87,11 +87,17 @@ def videos(record: Mapping[str, Any] | None) -> list[dict[str, Any]]:
 
 
 def track_type(track: Mapping[str, Any]) -> str:
-    """The API's ``type_``: the dumps do not say it, the shape does. An index track holds
-    sub-tracks; a heading has neither position nor duration; anything else is a track."""
-    if mappings(track, "sub_tracks", "track"):
+    """The API's ``type_``: the dumps do not say it, the shape does."""
+    return _type_of(
+        field(track, "position"), field(track, "duration"), bool(mappings(track, "sub_tracks", "track"))
+    )
+
+
+def _type_of(position: str, duration: str, has_sub_tracks: bool) -> str:
+    # An index track holds sub-tracks; a heading has neither position nor duration.
+    if has_sub_tracks:
         return "index"
-    if not field(track, "position").strip() and not field(track, "duration").strip():
+    if not position.strip() and not duration.strip():
         return "heading"
     return "track"
 
@@ -101,20 +107,14 @@ def track(entry: Mapping[str, Any], links: Links) -> dict[str, Any]:
     get = entry.get
     position, duration = text(get("position")), text(get("duration"))
     sub_tracks = mappings(entry, "sub_tracks", "track") if "sub_tracks" in entry else []
-    if sub_tracks:
-        kind = "index"
-    elif not position.strip() and not duration.strip():
-        kind = "heading"
-    else:
-        kind = "track"
     answer: dict[str, Any] = {
         "position": position,
-        "type_": kind,
+        "type_": _type_of(position, duration, bool(sub_tracks)),
         "title": text(get("title")),
         "duration": duration,
     }
     for container in ("artists", "extraartists"):
-        if container in entry:
+        if container in entry:  # most tracks have neither: no call for them
             found = credits(entry, container, links)
             if found:
                 answer[container] = found
