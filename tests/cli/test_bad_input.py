@@ -119,6 +119,11 @@ BAD_OPTIONS = {
     "tableinator --log-level": (["tableinator", "--log-level", "nope"], "'nope' is not one of"),
     "db init --log-level": (["db", "init", "--log-level", "nope"], "'nope' is not one of"),
     "samples --log-level": (["samples", "--log-level", "nope"], "'nope' is not one of"),
+    "serve --port": (["serve", "--port", "70000"], "70000 is not in the range"),
+    "serve --processes": (["serve", "--processes", "0"], "0 is not in the range"),
+    "serve --log-level": (["serve", "--log-level", "nope"], "'nope' is not one of"),
+    "serve API_PORT": (["serve", "API_PORT=-1"], "API_PORT"),
+    "serve API_PUBLIC_URL": (["serve", "API_PUBLIC_URL=ftp://x"], "API_PUBLIC_URL"),
     "completion": (["completion", "tcsh"], "'tcsh' is not one of"),
     "an unknown command": (["nope"], "No such command 'nope'"),
     "an unknown option": (["parse", str(RELEASES), "--nope"], "No such option '--nope'"),
@@ -189,3 +194,18 @@ def test_the_hidden_earlier_name_of_database_url_still_works(tmp_path: Path) -> 
     assert result.returncode == 1
     assert "PostgreSQL at" in result.stderr
     assert "--dsn" not in run(["load", "--help"], tmp_path).stdout
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [[], [f"DATABASE_URL=postgresql://postgres:pw-not-shown@{NOBODY}/x"]],
+    ids=["POSTGRES_ADDRESS", "DATABASE_URL with a password"],
+)
+def test_serve_pointed_at_a_dead_port_is_one_line_and_exit_1(settings: list[str], tmp_path: Path) -> None:
+    result = run(["serve", "--port", "0", *settings], tmp_path)
+    lines = result.stderr.splitlines()
+    assert result.returncode == 1, result.stderr
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "PostgreSQL at " in lines[0] and f"@{NOBODY}/" in lines[0]
+    assert "pw-not-shown" not in result.stderr

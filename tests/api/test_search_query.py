@@ -1,0 +1,102 @@
+"""`/database/search` as SQL: which kinds a request can return, each condition and its parameters
+(values always parameters, never text of the query), and LIKE patterns that match literally."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from discogsography.api.request_params import search_request
+from discogsography.api.search_query import KIND_ORDER, kind_searches, like_pattern
+from tests.servers import server_unavailable
+from tests.support.servers import SHARED
+
+
+def kinds(**params: str) -> list[str]:
+    return [search.kind for search in kind_searches(search_request(params))]
+
+
+def test_which_kinds_a_search_returns() -> None:
+    assert kinds() == list(KIND_ORDER)
+    assert kinds(q="deep") == ["release", "master", "artist", "label"]
+    assert kinds(type="artist", q="deep") == ["artist"]
+    assert kinds(genre="Electronic") == ["release", "master"]
+    assert kinds(barcode="123", year="1999") == ["release"]
+    assert kinds(year="1999") == ["release", "master"]
+    assert kinds(artist="persuader") == ["release", "master", "artist"]
+    assert kinds(label="svek") == ["release", "label"]
+    assert kinds(type="label", genre="Electronic") == []
+    assert kinds(type="artist", release_title="stockholm") == []
+
+
+def test_a_release_searchs_sql_holds_every_value_as_a_parameter() -> None:
+    (search,) = kind_searches(
+        search_request(
+            {"type": "release", "q": "deep house", "artist": "pers", "catno": "SK 032", "year": "1999"}
+        )
+    )
+    query, params = search.page(5, 10)
+    text = query.as_string(None)
+    assert text == (
+        'SELECT t.id, t.data FROM "releases" t WHERE t."title" ILIKE %s AND t."title" ILIKE %s'
+        " AND t.id IN (SELECT ra.release_id FROM release_artists ra JOIN artists a ON a.id = ra.artist_id"
+        " WHERE NOT ra.extra AND a.name ILIKE %s)"
+        " AND t.id IN (SELECT rl.release_id FROM release_labels rl WHERE discogs_code(rl.catno) = discogs_code(%s))"
+        " AND t.year = %s ORDER BY t.id LIMIT %s OFFSET %s"
+    )
+    assert params == ("%deep%", "%house%", "%pers%", "SK 032", 1999, 5, 10)
+    count, count_params = search.count(100)
+    assert count.as_string(None).startswith('SELECT count(*) FROM (SELECT 1 FROM "releases" t WHERE ')
+    assert count_params == (*params[:-2], 100)
+
+
+def test_a_hostile_value_never_enters_the_querys_text() -> None:
+    hostile = "x'); DROP TABLE releases; --"
+    for search in kind_searches(search_request({"q": hostile, "country": hostile})):
+        query, params = search.page(1, 0)
+        assert "DROP" not in query.as_string(None)
+        assert hostile in params or like_pattern("x');") in params
+
+
+def test_a_search_with_no_filter_is_every_record_by_id() -> None:
+    search = kind_searches(search_request({"type": "label"}))[0]
+    query, params = search.page(3, 0)
+    assert (
+        query.as_string(None)
+        == 'SELECT t.id, t.data FROM "labels" t WHERE true ORDER BY t.id LIMIT %s OFFSET %s'
+    )
+    assert params == (3, 0)
+
+
+@pytest.mark.parametrize(
+    ("word", "pattern"),
+    [
+        ("abc", "%abc%"),
+        ("50%", "%50\\%%"),
+        ("a_b", "%a\\_b%"),
+        ("c:\\x", "%c:\\\\x%"),
+        ("%_\\", "%\\%\\_\\\\%"),
+    ],
+)
+def test_like_pattern_escapes_wildcards(word: str, pattern: str) -> None:
+    assert like_pattern(word) == pattern
+
+
+def test_like_patterns_match_literally_in_postgresql() -> None:
+    try:
+        conn = psycopg.connect(SHARED.conninfo(), autocommit=True)
+    except psycopg.OperationalError as exc:
+        server_unavailable(f"PostgreSQL at {SHARED.postgres_address}", exc)
+    with conn:
+
+        def matches(text: str, word: str) -> bool:
+            row = conn.execute("SELECT %s ILIKE %s", (text, like_pattern(word))).fetchone()
+            return bool(row and row[0])
+
+        assert matches("100% Pure", "0%")
+        assert not matches("1000 Pure", "0%")
+        assert matches("a_b", "A_B")
+        assert not matches("axb", "a_b")
+        assert matches("back\\slash", "k\\s")
+        assert not matches("backslash", "k\\s")
+        assert matches("Ünïcödé", "ÜNÏ")
