@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from discogsography.api.list_query import PageWalk
 from discogsography.api.paging import Page, pagination
-from discogsography.api.record_store import slices
 
 
 def url(number: int) -> str:
@@ -37,20 +37,39 @@ def test_the_first_middle_last_and_beyond_pages() -> None:
     assert pagination(Page(1, 10), 0, url) == {"page": 1, "pages": 1, "per_page": 10, "items": 0, "urls": {}}
 
 
+def read_page(counts: list[int], page: Page, cap: int) -> tuple[int, list[tuple[int, int]]]:
+    """What the record store does with a PageWalk, over lists of ``counts`` items."""
+    walk = PageWalk(page.offset, page.per_page, cap)
+    got: list[tuple[int, int]] = []
+    for index, count in enumerate(counts):
+        asked = walk.ask()
+        if asked is None:
+            break
+        limit, offset, left = asked
+        held = min(count, left)
+        records = list(range(offset, min(offset + limit, held)))
+        walk.took(held, len(records))
+        got += [(index, n) for n in records]
+    return walk.total, got
+
+
 def test_a_page_across_two_lists() -> None:
-    assert slices(Page(1, 5), [3, 10]) == [(0, 3, 0), (1, 2, 0)]
-    assert slices(Page(2, 5), [3, 10]) == [(1, 5, 2)]
-    assert slices(Page(3, 5), [3, 10]) == [(1, 3, 7)]
-    assert slices(Page(4, 5), [3, 10]) == []
-    assert slices(Page(1, 5), [0, 0, 2]) == [(2, 2, 0)]
+    assert read_page([3, 10], Page(1, 5), 100) == (13, [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)])
+    assert read_page([3, 10], Page(2, 5), 100) == (13, [(1, n) for n in range(2, 7)])
+    assert read_page([3, 10], Page(3, 5), 100) == (13, [(1, n) for n in range(7, 10)])
+    assert read_page([3, 10], Page(4, 5), 100) == (13, [])
+    assert read_page([0, 0, 2], Page(1, 5), 100) == (2, [(2, 0), (2, 1)])
+    # The cap counts the lists together: the second list is read only up to what is left.
+    assert read_page([8, 10], Page(2, 5), 10) == (10, [(0, 5), (0, 6), (0, 7), (1, 0), (1, 1)])
 
 
 def test_every_item_of_lists_is_on_exactly_one_page() -> None:
     for counts in ([0], [7], [3, 0, 5], [1, 1, 1, 1], [10, 10]):
         for per_page in (1, 2, 3, 5, 50):
             items = [(index, n) for index, count in enumerate(counts) for n in range(count)]
-            seen = []
+            seen: list[tuple[int, int]] = []
             for number in range(1, Page(1, per_page).pages(sum(counts)) + 2):
-                for index, limit, offset in slices(Page(number, per_page), counts):
-                    seen += [(index, n) for n in range(offset, offset + limit)]
+                total, got = read_page(counts, Page(number, per_page), 1000)
+                assert total == sum(counts)
+                seen += got
             assert seen == items, (counts, per_page)

@@ -35,37 +35,41 @@ def test_a_release_searchs_sql_holds_every_value_as_a_parameter() -> None:
             {"type": "release", "q": "deep house", "artist": "pers", "catno": "SK 032", "year": "1999"}
         )
     )
-    query, params = search.page(5, 10)
-    text = query.as_string(None)
-    assert text == (
-        'SELECT t.id, t.data FROM "releases" t WHERE t."title" ILIKE %s AND t."title" ILIKE %s'
+    matches = search.matches()
+    ids = (
+        'SELECT t.id FROM "releases" t WHERE t."title" ILIKE %s AND t."title" ILIKE %s'
         " AND t.id IN (SELECT ra.release_id FROM release_artists ra JOIN artists a ON a.id = ra.artist_id"
         " WHERE NOT ra.extra AND a.name ILIKE %s)"
         " AND t.id IN (SELECT rl.release_id FROM release_labels rl WHERE discogs_code(rl.catno) = discogs_code(%s))"
-        " AND t.year = %s ORDER BY t.id LIMIT %s OFFSET %s"
+        " AND t.year = %s ORDER BY t.id"
     )
-    assert params == ("%deep%", "%house%", "%pers%", "SK 032", 1999, 5, 10)
-    count, count_params = search.count(100)
-    assert count.as_string(None).startswith('SELECT count(*) FROM (SELECT 1 FROM "releases" t WHERE ')
-    assert count_params == (*params[:-2], 100)
+    assert matches.ids.as_string(None) == ids
+    assert matches.table == "releases"
+    query, params = matches.page(5, 10, 100)
+    assert query.as_string(None) == (
+        "SELECT r.data, page.total FROM (SELECT id, total FROM (SELECT id, count(*) OVER () AS total"
+        f" FROM ({ids} LIMIT %s) capped) counted ORDER BY id LIMIT %s OFFSET %s) page"
+        ' JOIN "releases" r ON r.id = page.id ORDER BY r.id'
+    )
+    assert params == ("%deep%", "%house%", "%pers%", "SK 032", 1999, 100, 5, 10)
+    count, count_params = matches.count(100)
+    assert count.as_string(None) == f"SELECT count(*) FROM ({ids} LIMIT %s) capped"
+    assert count_params == (*params[:-3], 100)
 
 
 def test_a_hostile_value_never_enters_the_querys_text() -> None:
     hostile = "x'); DROP TABLE releases; --"
     for search in kind_searches(search_request({"q": hostile, "country": hostile})):
-        query, params = search.page(1, 0)
+        query, params = search.matches().page(1, 0, 10)
         assert "DROP" not in query.as_string(None)
         assert hostile in params or like_pattern("x');") in params
 
 
 def test_a_search_with_no_filter_is_every_record_by_id() -> None:
     search = kind_searches(search_request({"type": "label"}))[0]
-    query, params = search.page(3, 0)
-    assert (
-        query.as_string(None)
-        == 'SELECT t.id, t.data FROM "labels" t WHERE true ORDER BY t.id LIMIT %s OFFSET %s'
-    )
-    assert params == (3, 0)
+    matches = search.matches()
+    assert matches.ids.as_string(None) == 'SELECT t.id FROM "labels" t WHERE true ORDER BY t.id'
+    assert matches.page(3, 0, 10)[1] == (10, 3, 0)
 
 
 @pytest.mark.parametrize(

@@ -13,10 +13,12 @@ from typing import Any
 
 import orjson
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
+from discogsography.api.list_query import IdList, PageWalk
 from discogsography.api.paging import Page
 from discogsography.api.search_query import KindSearch
 from discogsography.relational.connect import CONNECT_TIMEOUT
@@ -35,34 +37,19 @@ _EXISTS = {
     "artist": "SELECT EXISTS (SELECT 1 FROM artists WHERE id = %s)",
     "label": "SELECT EXISTS (SELECT 1 FROM labels WHERE id = %s)",
 }
-_MASTER_VERSIONS_COUNT = "SELECT count(*) FROM (SELECT 1 FROM releases WHERE master_id = %s LIMIT %s) capped"
-_MASTER_VERSIONS = "SELECT data FROM releases WHERE master_id = %s ORDER BY id LIMIT %s OFFSET %s"
-_LABEL_RELEASES_COUNT = (
-    "SELECT count(*) FROM (SELECT DISTINCT release_id FROM release_labels WHERE label_id = %s"
-    " LIMIT %s) capped"
-)
-_LABEL_RELEASES = (
-    "SELECT r.data FROM releases r JOIN (SELECT DISTINCT release_id FROM release_labels WHERE label_id = %s"
-    " ORDER BY release_id LIMIT %s OFFSET %s) page ON r.id = page.release_id ORDER BY r.id"
+# The lists, as the ordered ids of their records (list_query.py reads a page and the count).
+_MASTER_VERSIONS = sql.SQL("SELECT id FROM releases WHERE master_id = %s ORDER BY id")
+_LABEL_RELEASES = sql.SQL(
+    "SELECT DISTINCT release_id AS id FROM release_labels WHERE label_id = %s ORDER BY release_id"
 )
 # An artist's releases as Discogs lists them: their masters, then their releases outside a
 # master (main credits; extra artists' credits are not in this list).
-_ARTIST_MASTERS_COUNT = (
-    "SELECT count(*) FROM (SELECT DISTINCT master_id FROM master_artists WHERE artist_id = %s"
-    " LIMIT %s) capped"
+_ARTIST_MASTERS = sql.SQL(
+    "SELECT DISTINCT master_id AS id FROM master_artists WHERE artist_id = %s ORDER BY master_id"
 )
-_ARTIST_MASTERS = (
-    "SELECT m.data FROM masters m JOIN (SELECT DISTINCT master_id FROM master_artists WHERE artist_id = %s"
-    " ORDER BY master_id LIMIT %s OFFSET %s) page ON m.id = page.master_id ORDER BY m.id"
-)
-_ARTIST_SINGLES_COUNT = (
-    "SELECT count(*) FROM (SELECT 1 FROM releases r WHERE r.master_id IS NULL AND r.id IN"
-    " (SELECT release_id FROM release_artists WHERE artist_id = %s AND NOT extra) LIMIT %s) capped"
-)
-_ARTIST_SINGLES = (
-    "SELECT r.data FROM releases r WHERE r.master_id IS NULL AND r.id IN"
-    " (SELECT release_id FROM release_artists WHERE artist_id = %s AND NOT extra)"
-    " ORDER BY r.id LIMIT %s OFFSET %s"
+_ARTIST_SINGLES = sql.SQL(
+    "SELECT r.id FROM releases r WHERE r.master_id IS NULL AND r.id IN"
+    " (SELECT release_id FROM release_artists WHERE artist_id = %s AND NOT extra) ORDER BY r.id"
 )
 _SCHEMA_VERSION = "SELECT coalesce(max(version), 0) FROM schema_version"
 
@@ -94,23 +81,6 @@ async def _configure(conn: psycopg.AsyncConnection[Any]) -> None:
     set_json_loads(orjson.loads, conn)  # jsonb straight to dicts, several times faster than json
 
 
-def slices(page: Page, counts: list[int]) -> list[tuple[int, int, int]]:
-    """Where a page falls in lists served one after another: (list, limit, offset) for each part."""
-    parts = []
-    start, wanted = page.offset, page.per_page
-    for index, count in enumerate(counts):
-        if wanted <= 0:
-            break
-        if start >= count:
-            start -= count
-            continue
-        take = min(wanted, count - start)
-        parts.append((index, take, start))
-        wanted -= take
-        start = 0
-    return parts
-
-
 class RecordStore:
     """Reads records, pages of lists and searches; every method returns plain records."""
 
@@ -137,11 +107,6 @@ class RecordStore:
         async with self.pool.connection() as conn:
             cursor = await conn.execute(query, (record_id,))
             return await cursor.fetchone()
-
-    async def _records(self, query: Any, params: tuple[Any, ...]) -> list[Record]:
-        async with self.pool.connection() as conn:
-            cursor = await conn.execute(query, params)
-            return [row[-1] for row in await cursor.fetchall()]
 
     async def _count(self, query: Any, params: tuple[Any, ...]) -> int:
         async with self.pool.connection() as conn:
@@ -174,38 +139,49 @@ class RecordStore:
         return bool(row and row[0])
 
     async def master_versions(self, master_id: int, page: Page) -> tuple[int, list[Record]]:
-        items = await self._count(_MASTER_VERSIONS_COUNT, (master_id, self.max_items))
-        if page.offset >= items:
-            return items, []
-        return items, await self._records(_MASTER_VERSIONS, (master_id, page.per_page, page.offset))
+        items, found = await self._walk([IdList(_MASTER_VERSIONS, (master_id,), "releases")], page)
+        return items, [record for _, record in found]
 
     async def label_releases(self, label_id: int, page: Page) -> tuple[int, list[Record]]:
-        items = await self._count(_LABEL_RELEASES_COUNT, (label_id, self.max_items))
-        if page.offset >= items:
-            return items, []
-        return items, await self._records(_LABEL_RELEASES, (label_id, page.per_page, page.offset))
+        items, found = await self._walk([IdList(_LABEL_RELEASES, (label_id,), "releases")], page)
+        return items, [record for _, record in found]
 
     async def artist_releases(self, artist_id: int, page: Page) -> tuple[int, list[tuple[str, Record]]]:
         """The artist's masters, then their releases outside a master: (kind, record) each."""
-        masters = await self._count(_ARTIST_MASTERS_COUNT, (artist_id, self.max_items))
-        singles = await self._count(_ARTIST_SINGLES_COUNT, (artist_id, self.max_items - masters))
-        found: list[tuple[str, Record]] = []
-        for part, limit, offset in slices(page, [masters, singles]):
-            kind, query = ("master", _ARTIST_MASTERS) if part == 0 else ("release", _ARTIST_SINGLES)
-            found += [(kind, record) for record in await self._records(query, (artist_id, limit, offset))]
-        return masters + singles, found
+        lists = [
+            IdList(_ARTIST_MASTERS, (artist_id,), "masters"),
+            IdList(_ARTIST_SINGLES, (artist_id,), "releases"),
+        ]
+        items, found = await self._walk(lists, page)
+        return items, [("master" if index == 0 else "release", record) for index, record in found]
 
     async def search(self, searches: list[KindSearch], page: Page) -> tuple[int, list[tuple[str, Record]]]:
         """A search over one kind or several served one after another: (kind, record) each."""
-        counts: list[int] = []
-        for search in searches:
-            left = self.max_items - sum(counts)
-            counts.append(await self._count(*search.count(left)) if left > 0 else 0)
-        found: list[tuple[str, Record]] = []
-        for part, limit, offset in slices(page, counts):
-            search = searches[part]
-            found += [(search.kind, record) for record in await self._records(*search.page(limit, offset))]
-        return sum(counts), found
+        items, found = await self._walk([search.matches() for search in searches], page)
+        return items, [(searches[index].kind, record) for index, record in found]
+
+    async def _walk(self, lists: list[IdList], page: Page) -> tuple[int, list[tuple[int, Record]]]:
+        """A page out of ``lists`` served one after another: the count and (list, record) each."""
+        walk = PageWalk(page.offset, page.per_page, self.max_items)
+        found: list[tuple[int, Record]] = []
+        for index, ids in enumerate(lists):
+            asked = walk.ask()
+            if asked is None:
+                break
+            limit, offset, cap = asked
+            count, records = await self._list_page(ids, limit, offset, cap)
+            walk.took(count, len(records))
+            found += [(index, record) for record in records]
+        return walk.total, found
+
+    async def _list_page(self, ids: IdList, limit: int, offset: int, cap: int) -> tuple[int, list[Record]]:
+        if limit > 0:
+            async with self.pool.connection() as conn:
+                cursor = await conn.execute(*ids.page(limit, offset, cap))
+                rows = await cursor.fetchall()
+            if rows:
+                return int(rows[0][1]), [row[0] for row in rows]
+        return await self._count(*ids.count(cap)), []
 
     async def schema_version(self) -> int:
         async with self.pool.connection() as conn:

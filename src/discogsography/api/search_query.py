@@ -14,6 +14,7 @@ from typing import Any
 
 from psycopg import sql
 
+from discogsography.api.list_query import IdList
 from discogsography.api.request_params import SearchRequest
 
 # The order kinds come in when a search names no type (Discogs mixes them by relevance; this
@@ -54,8 +55,7 @@ _EXACT_CONDITIONS = {
     ),
     "barcode": sql.SQL("discogs_barcodes(t.data) @> ARRAY[discogs_code(%s)]"),
 }
-_PAGE = sql.SQL("SELECT t.id, t.data FROM {} t WHERE {} ORDER BY t.id LIMIT %s OFFSET %s")
-_COUNT = sql.SQL("SELECT count(*) FROM (SELECT 1 FROM {} t WHERE {} LIMIT %s) capped")
+_IDS = sql.SQL("SELECT t.id FROM {} t WHERE {} ORDER BY t.id")
 
 
 def like_pattern(word: str) -> str:
@@ -72,13 +72,10 @@ class KindSearch:
     condition: sql.Composable
     params: tuple[Any, ...]
 
-    def page(self, limit: int, offset: int) -> tuple[sql.Composed, tuple[Any, ...]]:
-        query = _PAGE.format(sql.Identifier(TABLES[self.kind]), self.condition)
-        return query, (*self.params, limit, offset)
-
-    def count(self, cap: int) -> tuple[sql.Composed, tuple[Any, ...]]:
-        query = _COUNT.format(sql.Identifier(TABLES[self.kind]), self.condition)
-        return query, (*self.params, cap)
+    def matches(self) -> IdList:
+        """The ids of the kind's records that match, in id order."""
+        table = TABLES[self.kind]
+        return IdList(_IDS.format(sql.Identifier(table), self.condition), self.params, table)
 
 
 def _words_match(column: sql.Composable, words: list[str]) -> tuple[sql.Composable, list[str]]:
