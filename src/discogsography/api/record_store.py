@@ -47,9 +47,13 @@ _LABEL_RELEASES = sql.SQL(
 _ARTIST_MASTERS = sql.SQL(
     "SELECT DISTINCT master_id AS id FROM master_artists WHERE artist_id = %s ORDER BY master_id"
 )
+# From the artist's credits in release order, each checked for a master by an index-only lookup:
+# a prolific artist ("Various") is read only up to the cap, never by scanning every release
+# without a master.
 _ARTIST_SINGLES = sql.SQL(
-    "SELECT r.id FROM releases r WHERE r.master_id IS NULL AND r.id IN"
-    " (SELECT release_id FROM release_artists WHERE artist_id = %s AND NOT extra) ORDER BY r.id"
+    "SELECT DISTINCT ra.release_id AS id FROM release_artists ra WHERE ra.artist_id = %s AND NOT ra.extra"
+    " AND EXISTS (SELECT 1 FROM releases s WHERE s.id = ra.release_id AND s.master_id IS NULL)"
+    " ORDER BY ra.release_id"
 )
 _SCHEMA_VERSION = "SELECT coalesce(max(version), 0) FROM schema_version"
 
