@@ -312,8 +312,12 @@ class Server:
             return [self.process.pid]
         return [pid for pid in descendants(self.process.pid) if _runs_app(pid)]
 
-    def peak_rss_mb(self) -> list[float]:
-        return [_status_mb(pid, "VmHWM") for pid in [self.process.pid, *descendants(self.process.pid)]]
+    def peak_rss_mb(self) -> dict[str, float]:
+        """Peak RSS (VmHWM) of each process answering requests, and of the supervisor."""
+        peaks = {f"process {pid}": _status_mb(pid, "VmHWM") for pid in self.workers()}
+        if self.processes > 1:
+            peaks["supervisor"] = _status_mb(self.process.pid, "VmHWM")
+        return peaks
 
     def tail(self) -> str:
         self.log.flush()
@@ -542,7 +546,12 @@ def summarize(stacks: Counter[tuple[str, ...]], top: int = 30) -> str:
         packages[_package(stack[-1])] += count
         for name in {_function(frame) for frame in stack}:
             within[name] += count
-    lines = ["where the samples stop (self time), by package:"]
+    lines = [
+        "py-spy samples Python stacks: time in C (uvloop's loop and socket writes, libpq, orjson)",
+        "is counted to the Python function that called it.",
+        "",
+        "where the samples stop (self time), by package:",
+    ]
     lines += [f"  {count / total:6.1%}  {name}" for name, count in packages.most_common(top)]
     lines += ["", "self time, by function:"]
     lines += [f"  {count / total:6.1%}  {name}" for name, count in own.most_common(top)]
@@ -676,7 +685,7 @@ def main() -> int:
     print(table(measures, ratios))
     print(
         f"API / pgbench by round: {', '.join(f'{r:.3f}' for r in ratios)};"
-        f" serve's peak RSS (VmHWM): {', '.join(f'{mb:.0f}' for mb in peak)} MB;"
+        f" serve's peak RSS (VmHWM): {', '.join(f'{name} {mb:.0f}' for name, mb in peak.items())} MB;"
         f" load average {load_before[0]:.1f} before, {load_after[0]:.1f} after"
     )
     stamp = time.strftime("%Y%m%d-%H%M%S")
