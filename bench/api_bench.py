@@ -27,6 +27,7 @@ round, side by side), and the server processes' peak RSS (VmHWM). JSON in bench/
 --profile: one more by-id run with py-spy attached to each server process (`record --format
 raw`): the collapsed stacks, a speedscope file of them (open at https://www.speedscope.app) and
 a text summary of where the time goes (by function and by package), in bench/out/api_profile/.
+--profile-scenario NAME (repeatable) profiles that scenario instead, e.g. "search, distinct title".
 """
 
 from __future__ import annotations
@@ -461,30 +462,22 @@ def py_spy() -> str:
     return done.stdout.strip()
 
 
-def profile(args: argparse.Namespace, server: Server, requests: Requests) -> dict[str, Any]:
-    """The by-id scenario with py-spy sampling every server process; the stacks summarized."""
+def profile(args: argparse.Namespace, server: Server, requests: Requests, scenario: str) -> dict[str, Any]:
+    """One scenario with py-spy sampling every server process; the stacks summarized."""
     folder = HERE / "out" / "api_profile"
     folder.mkdir(parents=True, exist_ok=True)
+    stem = re.sub(r"\W+", "_", scenario)
     spy = py_spy()
     recorders = {}
     for pid in server.workers():
-        raw = folder / f"by_id_{pid}.txt"
-        argv = [
-            spy,
-            "record",
-            "--pid",
-            str(pid),
-            "--format",
-            "raw",
-            "--rate",
-            "200",
-            "--nonblocking",
-            "-o",
-            str(raw),
-        ]
-        recorders[pid] = (raw, subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+        raw = folder / f"{stem}_{pid}.txt"
+        argv = [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "200", "--nonblocking"]
+        recorders[pid] = (
+            raw,
+            subprocess.Popen([*argv, "-o", str(raw)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE),
+        )
     time.sleep(2)  # py-spy attached
-    measured = run_wrk(args, server.base_url, BY_ID, requests.files[BY_ID], args.seconds, 0)
+    measured = run_wrk(args, server.base_url, scenario, requests.files[scenario], args.seconds, 0)
     stacks: Counter[tuple[str, ...]] = Counter()
     for pid, (raw, recorder) in recorders.items():
         recorder.send_signal(signal.SIGINT)
@@ -494,16 +487,15 @@ def profile(args: argparse.Namespace, server: Server, requests: Requests) -> dic
         for line in raw.read_text().splitlines():
             frames, _, count = line.rpartition(" ")
             if frames and count.isdigit():
-                stacks[tuple(frame for frame in frames.split(";") if not frame.startswith("process "))] += (
-                    int(count)
-                )
+                stack = tuple(frame for frame in frames.split(";") if not frame.startswith("process "))
+                stacks[stack] += int(count)
     summary = summarize(stacks)
-    (folder / "by_id_summary.txt").write_text(
-        f"by id under py-spy: {measured.requests_per_s:,.0f} requests/s,"
-        f" p99 {measured.p99_ms:.1f} ms\n\n{summary}"
+    headline = (
+        f"{scenario} under py-spy: {measured.requests_per_s:,.0f} requests/s, p99 {measured.p99_ms:.1f} ms"
     )
-    (folder / "by_id.speedscope.json").write_text(json.dumps(speedscope(stacks)))
-    print(f"\nprofile (py-spy, {sum(stacks.values()):,} samples) in {folder}:\n{summary}")
+    (folder / f"{stem}_summary.txt").write_text(f"{headline}\n\n{summary}")
+    (folder / f"{stem}.speedscope.json").write_text(json.dumps(speedscope(stacks, scenario)))
+    print(f"\n{headline}; py-spy, {sum(stacks.values()):,} samples, in {folder}/{stem}_*:\n{summary}")
     return {"measure": asdict(measured), "folder": str(folder), "samples": sum(stacks.values())}
 
 
@@ -562,7 +554,7 @@ def summarize(stacks: Counter[tuple[str, ...]], top: int = 30) -> str:
     return "\n".join(lines) + "\n"
 
 
-def speedscope(stacks: Counter[tuple[str, ...]]) -> dict[str, Any]:
+def speedscope(stacks: Counter[tuple[str, ...]], scenario: str) -> dict[str, Any]:
     """The stacks as one sampled profile in speedscope's file format."""
     frames: dict[str, int] = {}
     samples, weights = [], []
@@ -575,7 +567,7 @@ def speedscope(stacks: Counter[tuple[str, ...]]) -> dict[str, Any]:
         "profiles": [
             {
                 "type": "sampled",
-                "name": "serve, release by id",
+                "name": f"serve, {scenario}",
                 "unit": "none",
                 "startValue": 0,
                 "endValue": sum(weights),
@@ -633,6 +625,12 @@ def main() -> int:
     options.add_argument("--threads", type=int, default=2)
     options.add_argument("--connections", type=int, default=32)
     options.add_argument("--profile", action="store_true", help="also the by-id scenario under py-spy")
+    options.add_argument(
+        "--profile-scenario",
+        action="append",
+        choices=[BY_ID, ARTIST, SEARCH_REPEATED, SEARCH_DISTINCT],
+        help="profile this scenario instead (repeatable; implies --profile)",
+    )
     args = options.parse_args()
     for tool in ("wrk", "pgbench"):
         if shutil.which(tool) is None:
@@ -675,7 +673,10 @@ def main() -> int:
                 )
         load_after = os.getloadavg()
         peak = server.peak_rss_mb()
-        profiled = profile(args, server, requests) if args.profile else None
+        profiled = {
+            scenario: profile(args, server, requests, scenario)
+            for scenario in args.profile_scenario or ([BY_ID] if args.profile else [])
+        }
     finally:
         server.stop()
 
