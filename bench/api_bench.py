@@ -37,16 +37,19 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,7 +63,8 @@ sys.path.insert(0, str(HERE))
 from distinct_titles import distinct_titles as distinct_dump  # noqa: E402
 from distinct_titles import title_word  # noqa: E402
 from dumps import build_dump  # noqa: E402
-from pipeline_bench import descendants  # noqa: E402
+from peers_bench import backends  # noqa: E402
+from pipeline_bench import cpu_seconds, descendants  # noqa: E402
 
 from discogsography.api.request_params import MIN_WORD_LENGTH  # noqa: E402
 from discogsography.config.api_settings import ApiSettings  # noqa: E402
@@ -90,6 +94,8 @@ class Measure:
     mean_ms: float
     requests: int
     errors: dict[str, int] = field(default_factory=dict)
+    # CPU µs per request of serve's processes, the database's backends and the load generator
+    cpu_us: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed(self) -> int:
@@ -363,6 +369,57 @@ def _status_mb(pid: int, key: str) -> float:
 # ---------------------------------------------------------------- the load generators
 
 
+class CpuMeter(threading.Thread):
+    """CPU seconds used while one measurement runs by serve's processes, the database's backends
+    (sampled 5 times a second, so backends that come and go with pgbench are counted) and the load
+    generator (this process's waited-for children)."""
+
+    def __init__(self, server: list[int], database: str) -> None:
+        super().__init__(daemon=True)
+        self.server = server
+        self.database = database
+        self.first = {pid: cpu_seconds(pid) for pid in [*server, *backends(database)]}
+        self.last = dict(self.first)
+        self.children = _children_cpu()
+        self.stopped = threading.Event()
+
+    def sample(self) -> None:
+        for pid in [*self.server, *backends(self.database)]:
+            self.first.setdefault(pid, 0.0)  # started during the measurement
+            self.last[pid] = cpu_seconds(pid) or self.last.get(pid, 0.0)
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.2):
+            self.sample()
+
+    def finish(self) -> dict[str, float]:
+        self.stopped.set()
+        self.join()
+        self.sample()
+        used = {pid: self.last[pid] - self.first[pid] for pid in self.last}
+        server = sum(used[pid] for pid in self.server)
+        return {
+            "serve": server,
+            "postgresql": sum(used.values()) - server,
+            "generator": _children_cpu() - self.children,
+        }
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def metered(server: Server, database: str, run: Callable[..., Measure], *args: Any) -> Measure:
+    """``run(*args)``, with the CPU each party spent on it, per request."""
+    meter = CpuMeter(server.workers(), database)
+    meter.start()
+    measured = run(*args)
+    used = meter.finish()
+    measured.cpu_us = {name: seconds / max(1, measured.requests) * 1e6 for name, seconds in used.items()}
+    return measured
+
+
 def run_wrk(
     args: argparse.Namespace, base_url: str, scenario: str, paths: Path, seconds: float, rnd: int
 ) -> Measure:
@@ -593,8 +650,9 @@ def table(measures: list[Measure], ratios: list[float]) -> str:
         return "–" if value is None else f"{value:.1f}"
 
     rows = [
-        "| scenario | req/s | p50 ms | p95 ms | p99 ms | mean ms | errors | API / pgbench |",
-        "|---|---|---|---|---|---|---|---|",
+        "| scenario | req/s | p50 ms | p95 ms | p99 ms | mean ms | errors | CPU µs/req: serve"
+        " | PostgreSQL | load generator | API / pgbench |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for scenario in (BY_ID, PGBENCH, ARTIST, SEARCH_REPEATED, SEARCH_DISTINCT):
         mine = [m for m in measures if m.scenario == scenario]
@@ -604,7 +662,13 @@ def table(measures: list[Measure], ratios: list[float]) -> str:
         ratio = f"{statistics.median(ratios):.3f}" if scenario == BY_ID and ratios else ""
         keys = ("p50_ms", "p95_ms", "p99_ms", "mean_ms")
         latencies = " | ".join(ms(median_of(measures, scenario, key)) for key in keys)
-        rows.append(f"| {scenario} | {rate:,.0f} | {latencies} | {sum(m.failed for m in mine)} | {ratio} |")
+        cpu = " | ".join(
+            f"{statistics.median(m.cpu_us.get(party, 0.0) for m in mine):,.0f}"
+            for party in ("serve", "postgresql", "generator")
+        )
+        rows.append(
+            f"| {scenario} | {rate:,.0f} | {latencies} | {sum(m.failed for m in mine)} | {cpu} | {ratio} |"
+        )
     return "\n".join(rows)
 
 
@@ -657,18 +721,33 @@ def main() -> int:
             for scenario, path in requests.files.items():
                 run_wrk(args, server.base_url, scenario, path, args.warmup, 0)
         for rnd in range(1, args.rounds + 1):
-            api = run_wrk(args, server.base_url, BY_ID, requests.files[BY_ID], args.seconds, rnd)
-            floor = run_pgbench(database, requests.id_range, clients, args.seconds, rnd)
+            api = metered(
+                server,
+                database,
+                run_wrk,
+                args,
+                server.base_url,
+                BY_ID,
+                requests.files[BY_ID],
+                args.seconds,
+                rnd,
+            )
+            floor = metered(
+                server, database, run_pgbench, database, requests.id_range, clients, args.seconds, rnd
+            )
             ratios.append(api.requests_per_s / floor.requests_per_s)
             measures += [api, floor]
             for scenario in (ARTIST, SEARCH_REPEATED, SEARCH_DISTINCT):
+                files = requests.files[scenario]
                 measures.append(
-                    run_wrk(args, server.base_url, scenario, requests.files[scenario], args.seconds, rnd)
+                    metered(
+                        server, database, run_wrk, args, server.base_url, scenario, files, args.seconds, rnd
+                    )
                 )
             for m in measures[-5:]:
                 print(
                     f"round {rnd} {m.scenario:<24} {m.requests_per_s:9,.0f}/s  p99 {m.p99_ms or 0:6.1f} ms"
-                    f"  errors {m.failed}",
+                    f"  errors {m.failed}  CPU µs/req { ({k: round(v) for k, v in m.cpu_us.items()}) }",
                     file=sys.stderr,
                 )
         load_after = os.getloadavg()
