@@ -604,6 +604,20 @@ def summarize(stacks: Counter[tuple[str, ...]], top: int = 30) -> str:
         "where the samples stop (self time), by package:",
     ]
     lines += [f"  {count / total:6.1%}  {name}" for name, count in packages.most_common(top)]
+    # where a sample stops in a system call or the event loop's own C code (on a busy machine
+    # these include time the process waited for a core after waking a peer)
+    waiting = ("RequestResponseCycle.send", "BaseCursor._send_query_prepared", "Runner.run", "wait_async")
+    work: Counter[str] = Counter()
+    for stack, count in stacks.items():
+        if stack and not _function(stack[-1]).startswith(waiting):
+            work[_package(stack[-1])] += count
+    share = sum(work.values())
+    lines += [
+        "",
+        f"the Python work ({share / total:.0%} of the samples: all but those stopped in socket writes,",
+        "libpq's sends and the event loop), by package:",
+    ]
+    lines += [f"  {count / (share or 1):6.1%}  {name}" for name, count in work.most_common(top)]
     lines += ["", "self time, by function:"]
     lines += [f"  {count / total:6.1%}  {name}" for name, count in own.most_common(top)]
     lines += ["", "time within (the function and what it calls):"]
