@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 SAMPLE_DUMP := samples/discogs_20200806
 
-.PHONY: help setup services test-services run parse test test-faults-loaded lint docs bench bench-pipeline bench-refresh bench-index bench-peers bench-floor bench-pg-settings clean
+.PHONY: help setup services test-services run parse test test-faults-loaded lint docs bench bench-pipeline bench-refresh bench-index bench-peers bench-floor bench-pg-settings bench-api clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -67,6 +67,10 @@ bench-refresh: services ## Monthly refresh: full load of B against the refresh A
 
 bench-pg-settings: services ## Server-wide PostgreSQL settings for a bulk load, on a private PostgreSQL 15 (initdb in a temp dir)
 	uv run python bench/server_settings_bench.py --pairs 3
+
+bench-api: ## `serve` under wrk on 1,000,000 releases, beside pgbench's rate for the same by-id query
+	@scripts/setup.sh --bench-api
+	uv run python bench/api_bench.py
 
 bench-index: setup ## The published-records index at 2,000,000 ids: SQLite against a sorted array
 	uv run python bench/index_bench.py

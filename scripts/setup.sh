@@ -2,7 +2,7 @@
 # Installs what the project needs on a fresh Debian machine: uv, the locked Python
 # dependencies and, with --services, what the main job needs running locally (PostgreSQL and
 # RabbitMQ); with --test-services also MariaDB (the cache's catalog tests) and Chromium (the
-# dashboard's browser test).
+# dashboard's browser test); with --bench-api PostgreSQL and wrk (`make bench-api`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -67,6 +67,13 @@ ensure_chromium() {
   apt_install chromium
 }
 
+ensure_wrk() {
+  # The HTTP load generator of bench/api_bench.py (Debian's package); pgbench comes with PostgreSQL.
+  if command -v wrk >/dev/null 2>&1; then return; fi
+  log "installing wrk (for make bench-api)"
+  apt_install wrk
+}
+
 ensure_uv
 uv sync --frozen --quiet
 case "${1:-}" in
@@ -81,8 +88,12 @@ case "${1:-}" in
     ensure_mariadb
     ensure_chromium
     ;;
+  --bench-api)
+    ensure_postgres
+    ensure_wrk
+    ;;
   *)
-    log "usage: scripts/setup.sh [--services | --test-services]"
+    log "usage: scripts/setup.sh [--services | --test-services | --bench-api]"
     exit 1
     ;;
 esac
