@@ -9,6 +9,7 @@ from discogsography.api.request_params import (
     MAX_RECORD_ID,
     RequestError,
     SearchRequest,
+    TextFilter,
     page_of,
     record_id,
     search_request,
@@ -78,7 +79,7 @@ def test_a_search_request_reads_every_filter() -> None:
     )
     assert request == SearchRequest(
         "release",
-        {"q": ["deep", "house"], "artist": ["the", "persuader"]},
+        {"q": TextFilter(("deep", "house")), "artist": TextFilter(("the", "persuader"))},
         {"genre": "Electronic", "catno": "SK 032"},
         1999,
     )
@@ -89,8 +90,8 @@ def test_a_search_request_reads_every_filter() -> None:
     ("params", "fragment"),
     [
         ({"type": "user"}, "type must be one of"),
-        ({"q": "a b"}, "q needs a word of at least 3"),
-        ({"label": "xy"}, "label needs a word"),
+        ({"q": "!!"}, "q needs a letter or digit"),
+        ({"label": "- / -"}, "label needs a letter or digit"),
         ({"q": "a" * 1001}, "q is longer than 1000"),
         ({"catno": "a" * 1001}, "catno is longer than 1000"),
         ({"q": "abc\x00"}, "q contains a control character"),
@@ -108,4 +109,11 @@ def test_a_search_request_refuses(params: dict[str, str], fragment: str) -> None
 
 def test_odd_unicode_that_is_not_a_control_character_is_kept() -> None:
     text = "e\u0301te\u0301 \u200fabc \U0001f3b5"
-    assert search_request({"q": text}).text == {"q": text.split()}
+    assert search_request({"q": text}).text == {"q": TextFilter(tuple(text.split()))}
+
+
+def test_a_filter_without_a_word_of_three_characters_matches_the_whole_title() -> None:
+    assert search_request({"q": "II"}).text == {"q": TextFilter(("II",), whole=True)}
+    assert search_request({"title": "黒盤"}).text == {"title": TextFilter(("黒盤",), whole=True)}
+    assert search_request({"q": " I  84 "}).text == {"q": TextFilter(("I 84",), whole=True)}
+    assert search_request({"q": "I 840"}).text == {"q": TextFilter(("I", "840"))}

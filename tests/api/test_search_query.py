@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from discogsography.api.request_params import search_request
-from discogsography.api.search_query import KIND_ORDER, kind_searches, like_pattern
+from discogsography.api.search_query import KIND_ORDER, kind_searches, like_pattern, literal
 from tests.servers import server_unavailable
 from tests.support.servers import SHARED
 
@@ -57,6 +57,15 @@ def test_a_release_searchs_sql_holds_every_value_as_a_parameter() -> None:
     assert count_params == (*params[:-3], 100)
 
 
+def test_a_short_title_is_matched_whole() -> None:
+    (search,) = kind_searches(search_request({"type": "release", "q": "II"}))
+    assert (
+        search.matches().ids.as_string(None)
+        == 'SELECT t.id FROM "releases" t WHERE t."title" ILIKE %s ORDER BY t.id'
+    )
+    assert search.params == ("II",)
+
+
 def test_a_hostile_value_never_enters_the_querys_text() -> None:
     hostile = "x'); DROP TABLE releases; --"
     for search in kind_searches(search_request({"q": hostile, "country": hostile})):
@@ -104,3 +113,13 @@ def test_like_patterns_match_literally_in_postgresql() -> None:
         assert matches("back\\slash", "k\\s")
         assert not matches("backslash", "k\\s")
         assert matches("Ünïcödé", "ÜNÏ")
+
+        def is_whole(text: str, value: str) -> bool:
+            row = conn.execute("SELECT %s ILIKE %s", (text, literal(value))).fetchone()
+            return bool(row and row[0])
+
+        assert is_whole("II", "ii")
+        assert not is_whole("II Love", "ii")
+        assert is_whole("50%", "50%")
+        assert not is_whole("500", "50%")
+        assert not is_whole("a_b", "a%")

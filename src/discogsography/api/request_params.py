@@ -2,7 +2,8 @@
 
 Pure. Every limit a client could push against is here: ids beyond bigint, pages deeper than
 API_MAX_ITEMS, values longer than MAX_VALUE_LENGTH, control characters (PostgreSQL refuses NUL
-in text), text filters too short for the trigram indexes (they would read the whole table).
+in text), text filters without a letter or digit (no trigram index could serve them: they would
+read the whole table).
 """
 
 from __future__ import annotations
@@ -68,9 +69,22 @@ def page_of(params: Mapping[str, str], max_items: int) -> Page:
     return page
 
 
-def words(text: str) -> list[str]:
-    """The words of a text filter, each matched anywhere in a name or title."""
-    return text.split()
+@dataclass(frozen=True, slots=True)
+class TextFilter:
+    """A text filter: its words, each matched anywhere in a name or title; or, when no word is
+    long enough for a trigram (``II``, ``X``, ``黒盤``), the whole name or title, any case."""
+
+    words: tuple[str, ...]
+    whole: bool = False
+
+
+def text_filter(name: str, value: str) -> TextFilter:
+    if not any(char.isalnum() for char in value):
+        raise RequestError(400, f"{name} needs a letter or digit to search by.")
+    words = tuple(value.split())
+    if any(len(word) >= MIN_WORD_LENGTH for word in words):
+        return TextFilter(words)
+    return TextFilter((" ".join(words),), whole=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +92,7 @@ class SearchRequest:
     """A `/database/search` request, checked: the type asked for and every filter given."""
 
     type: str | None
-    text: dict[str, list[str]] = field(default_factory=dict)  # filter -> its words
+    text: dict[str, TextFilter] = field(default_factory=dict)
     exact: dict[str, str] = field(default_factory=dict)  # filter -> its value
     year: int | None = None
 
@@ -87,17 +101,11 @@ def search_request(params: Mapping[str, str]) -> SearchRequest:
     kind = _clean("type", params.get("type", "")).lower() or None
     if kind is not None and kind not in SEARCH_TYPES:
         raise RequestError(400, "type must be one of: " + ", ".join(SEARCH_TYPES) + ".")
-    text: dict[str, list[str]] = {}
-    for name in TEXT_FILTERS:
-        value = _clean(name, params.get(name, ""))
-        if not value:
-            continue
-        found = words(value)
-        if not any(len(word) >= MIN_WORD_LENGTH for word in found):
-            raise RequestError(
-                400, f"{name} needs a word of at least {MIN_WORD_LENGTH} characters to search by."
-            )
-        text[name] = found
+    text = {
+        name: text_filter(name, value)
+        for name in TEXT_FILTERS
+        if (value := _clean(name, params.get(name, "")))
+    }
     exact = {name: value for name in EXACT_FILTERS if (value := _clean(name, params.get(name, "")))}
     year = None
     if year_text := _clean("year", params.get("year", "")):

@@ -2,7 +2,8 @@
 
 Pure: psycopg ``sql`` composition, values always as parameters. Each filter is served by an
 index the tables have (ddl.sql, migrations 2 and 6): names and titles by the trigram indexes
-(each word matched anywhere, case-insensitively), genres and styles by their GIN indexes,
+(each word matched anywhere, case-insensitively; a filter with no word of three characters
+matches the whole name or title, which the trigram index serves too), genres and styles by their GIN indexes,
 country, format, catalogue number and barcode by expression indexes, year by its btree. A
 filter a kind does not have (a barcode on an artist) leaves that kind out of the answer.
 """
@@ -15,7 +16,7 @@ from typing import Any
 from psycopg import sql
 
 from discogsography.api.list_query import IdList
-from discogsography.api.request_params import SearchRequest
+from discogsography.api.request_params import SearchRequest, TextFilter
 
 # The order kinds come in when a search names no type (Discogs mixes them by relevance; this
 # serves them one kind after another, each by id, so every page is a cheap index range).
@@ -58,10 +59,14 @@ _EXACT_CONDITIONS = {
 _IDS = sql.SQL("SELECT t.id FROM {} t WHERE {} ORDER BY t.id")
 
 
+def literal(value: str) -> str:
+    """``value`` as a LIKE pattern that matches only itself (any case with ILIKE)."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def like_pattern(word: str) -> str:
     """``word`` anywhere, literally: LIKE's wildcards and escape character in it are escaped."""
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{literal(word)}%"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,9 +83,11 @@ class KindSearch:
         return IdList(_IDS.format(sql.Identifier(table), self.condition), self.params, table)
 
 
-def _words_match(column: sql.Composable, words: list[str]) -> tuple[sql.Composable, list[str]]:
-    condition = sql.SQL(" AND ").join(sql.SQL("{} ILIKE %s").format(column) for _ in words)
-    return condition, [like_pattern(word) for word in words]
+def _words_match(column: sql.Composable, text: TextFilter) -> tuple[sql.Composable, list[str]]:
+    condition = sql.SQL(" AND ").join(sql.SQL("{} ILIKE %s").format(column) for _ in text.words)
+    if text.whole:
+        return condition, [literal(word) for word in text.words]
+    return condition, [like_pattern(word) for word in text.words]
 
 
 def kind_search(request: SearchRequest, kind: str) -> KindSearch | None:
@@ -93,14 +100,14 @@ def kind_search(request: SearchRequest, kind: str) -> KindSearch | None:
     conditions: list[sql.Composable] = []
     params: list[Any] = []
     name_column = sql.SQL("t.{}").format(sql.Identifier(_NAME_COLUMN[kind]))
-    for name, words in request.text.items():
+    for name, text in request.text.items():
         if name in _OWN_TEXT[kind]:
-            condition, patterns = _words_match(name_column, words)
+            condition, patterns = _words_match(name_column, text)
         elif name == "artist" and kind in ("release", "master"):
-            inner, patterns = _words_match(sql.SQL("a.name"), words)
+            inner, patterns = _words_match(sql.SQL("a.name"), text)
             condition = (_RELEASES_BY_ARTIST if kind == "release" else _MASTERS_BY_ARTIST).format(inner)
         elif name == "label" and kind == "release":
-            inner, patterns = _words_match(sql.SQL("l.name"), words)
+            inner, patterns = _words_match(sql.SQL("l.name"), text)
             condition = _RELEASES_BY_LABEL.format(inner)
         else:
             return None
