@@ -147,17 +147,67 @@ def record_response(
     return json_response(body(), headers=headers)
 
 
-@guarded
-async def release(request: Request) -> Response:
-    api = _api(request)
-    stored = await api.store.release(_id(request, "release"))
-    if stored is None:
-        return message(404, NOT_FOUND["release"])
-    return record_response(request, lambda: release_answer.release(stored.data, api.links), stored)
+def record_route(
+    kind: str,
+    read: Callable[[RecordStore, int], Awaitable[Stored | None]],
+    answer: Callable[[Mapping[str, Any], Links], dict[str, Any]],
+) -> Endpoint:
+    """The route of one record by id: its answer, 304, or Discogs' 404."""
+
+    @guarded
+    async def one_record(request: Request) -> Response:
+        api = _api(request)
+        stored = await read(api.store, _id(request, kind))
+        if stored is None:
+            return message(404, NOT_FOUND[kind])
+        return record_response(request, lambda: answer(stored.data, api.links), stored)
+
+    return one_record
+
+
+def list_route(
+    kind: str,
+    key: str,
+    read: Callable[[RecordStore, int, Page], Awaitable[tuple[int, list[Any]]]],
+    answer: Callable[[Any, Links, int], dict[str, Any]],
+) -> Endpoint:
+    """The route of a record's paged list (a master's versions, an artist's or label's releases)."""
+
+    @guarded
+    async def record_list(request: Request) -> Response:
+        api = _api(request)
+        record_id = _id(request, kind)
+        page = page_of(request.query_params, api.settings.api_max_items)
+        if not await api.store.exists(kind, record_id):
+            return message(404, NOT_FOUND[kind])
+        items, found = await read(api.store, record_id, page)
+        answers = [answer(one, api.links, record_id) for one in found]
+        return api.paged(request, page, items, key, answers)
+
+    return record_list
+
+
+release = record_route("release", RecordStore.release, release_answer.release)
+artist = record_route("artist", RecordStore.artist, artist_answer.artist)
+label = record_route("label", RecordStore.label, label_answer.label)
+master_versions = list_route(
+    "master",
+    "versions",
+    RecordStore.master_versions,
+    lambda record, links, _: master_answer.version(record, links),
+)
+artist_releases = list_route(
+    "artist",
+    "releases",
+    RecordStore.artist_releases,
+    lambda found, links, _: artist_answer.artist_release(found[1], found[0], links, "Main"),
+)
+label_releases = list_route("label", "releases", RecordStore.label_releases, label_answer.label_release)
 
 
 @guarded
 async def master(request: Request) -> Response:
+    """A master's answer takes its main release's tracklist, so its ETag takes that release's hash."""
     api = _api(request)
     found = await api.store.master(_id(request, "master"))
     if found is None:
@@ -168,60 +218,6 @@ async def master(request: Request) -> Response:
         found.master,
         found.main_release_hash or "",
     )
-
-
-@guarded
-async def artist(request: Request) -> Response:
-    api = _api(request)
-    stored = await api.store.artist(_id(request, "artist"))
-    if stored is None:
-        return message(404, NOT_FOUND["artist"])
-    return record_response(request, lambda: artist_answer.artist(stored.data, api.links), stored)
-
-
-@guarded
-async def label(request: Request) -> Response:
-    api = _api(request)
-    stored = await api.store.label(_id(request, "label"))
-    if stored is None:
-        return message(404, NOT_FOUND["label"])
-    return record_response(request, lambda: label_answer.label(stored.data, api.links), stored)
-
-
-@guarded
-async def master_versions(request: Request) -> Response:
-    api = _api(request)
-    master_id = _id(request, "master")
-    page = page_of(request.query_params, api.settings.api_max_items)
-    if not await api.store.exists("master", master_id):
-        return message(404, NOT_FOUND["master"])
-    items, records = await api.store.master_versions(master_id, page)
-    versions = [master_answer.version(record, api.links) for record in records]
-    return api.paged(request, page, items, "versions", versions)
-
-
-@guarded
-async def artist_releases(request: Request) -> Response:
-    api = _api(request)
-    artist_id = _id(request, "artist")
-    page = page_of(request.query_params, api.settings.api_max_items)
-    if not await api.store.exists("artist", artist_id):
-        return message(404, NOT_FOUND["artist"])
-    items, found = await api.store.artist_releases(artist_id, page)
-    releases = [artist_answer.artist_release(record, kind, api.links, "Main") for kind, record in found]
-    return api.paged(request, page, items, "releases", releases)
-
-
-@guarded
-async def label_releases(request: Request) -> Response:
-    api = _api(request)
-    label_id = _id(request, "label")
-    page = page_of(request.query_params, api.settings.api_max_items)
-    if not await api.store.exists("label", label_id):
-        return message(404, NOT_FOUND["label"])
-    items, records = await api.store.label_releases(label_id, page)
-    releases = [label_answer.label_release(record, api.links, label_id) for record in records]
-    return api.paged(request, page, items, "releases", releases)
 
 
 @guarded

@@ -65,16 +65,7 @@ def items(record: Mapping[str, Any] | None, container: str, item: str) -> list[A
 
 def mappings(record: Mapping[str, Any] | None, container: str, item: str) -> list[Mapping[str, Any]]:
     """The items of a container that are elements with fields (dicts), in order."""
-    # ``items`` and a filter in one pass: this runs for every list of every answer.
-    if not isinstance(record, dict):
-        return []
-    wrapper = record.get(container)
-    if not isinstance(wrapper, dict):
-        return []
-    found = wrapper.get(item)
-    if found.__class__ is list:
-        return [one for one in found if isinstance(one, dict)]
-    return [found] if isinstance(found, dict) else []
+    return [one for one in items(record, container, item) if isinstance(one, dict)]
 
 
 def texts(record: Mapping[str, Any] | None, container: str, item: str) -> list[str]:
