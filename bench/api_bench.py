@@ -19,6 +19,8 @@ Then `serve` (--processes, 2 by default) and, alternating in each round:
   search, repeated     /database/search?q=TITLE&type=release with a real title, which make_dump
                        repeats in every copy (about one match per 1,000 releases loaded)
   search, distinct     the same with a title that occurs once
+  ..., 2 in flight     both searches again with 2 connections (one request per core): a search's
+                       own latency; at 32 connections it is mostly the wait behind the others
 wrk: 2 threads, 32 connections, bench/api_bench.lua (random line of a request file, percentiles
 and errors printed by its `done`). Reported: medians over the rounds of requests/s and p50, p95,
 p99 latency, errors (any is a failure: exit status 1), the ratio API / pgbench for by-id (per
@@ -50,7 +52,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -80,6 +82,7 @@ PGBENCH = "pgbench by id"
 ARTIST = "artist releases"
 SEARCH_REPEATED = "search, repeated title"
 SEARCH_DISTINCT = "search, distinct title"
+LATENCY_CONNECTIONS = 2  # one request in flight per core: a search's own latency, not its queue
 RELEASE_QUERY = "SELECT data, hash, updated_at FROM releases WHERE id = :id;"
 
 
@@ -421,12 +424,19 @@ def metered(server: Server, database: str, run: Callable[..., Measure], *args: A
 
 
 def run_wrk(
-    args: argparse.Namespace, base_url: str, scenario: str, paths: Path, seconds: float, rnd: int
+    args: argparse.Namespace,
+    base_url: str,
+    scenario: str,
+    paths: Path,
+    seconds: float,
+    rnd: int,
+    connections: int | None = None,
 ) -> Measure:
+    connections = connections or args.connections
     argv = [
         "wrk",
-        f"--threads={args.threads}",
-        f"--connections={args.connections}",
+        f"--threads={min(args.threads, connections)}",
+        f"--connections={connections}",
         f"--duration={seconds:g}s",
         "--timeout=10s",
         "--latency",
@@ -668,7 +678,8 @@ def table(measures: list[Measure], ratios: list[float]) -> str:
         " | PostgreSQL | load generator | API / pgbench |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for scenario in (BY_ID, PGBENCH, ARTIST, SEARCH_REPEATED, SEARCH_DISTINCT):
+    in_flight = [f"{name}, {LATENCY_CONNECTIONS} in flight" for name in (SEARCH_REPEATED, SEARCH_DISTINCT)]
+    for scenario in (BY_ID, PGBENCH, ARTIST, SEARCH_REPEATED, SEARCH_DISTINCT, *in_flight):
         mine = [m for m in measures if m.scenario == scenario]
         if not mine:
             continue
@@ -758,7 +769,26 @@ def main() -> int:
                         server, database, run_wrk, args, server.base_url, scenario, files, args.seconds, rnd
                     )
                 )
-            for m in measures[-5:]:
+            # At 32 connections a search's latency is mostly its wait behind the 31 others
+            # (latency = in flight / rate); with one request per core in flight it is its own.
+            for scenario, paths in (
+                (SEARCH_REPEATED, requests.files[SEARCH_REPEATED]),
+                (SEARCH_DISTINCT, requests.files[SEARCH_DISTINCT]),
+            ):
+                measured = metered(
+                    server,
+                    database,
+                    run_wrk,
+                    args,
+                    server.base_url,
+                    scenario,
+                    paths,
+                    args.seconds,
+                    rnd,
+                    LATENCY_CONNECTIONS,
+                )
+                measures.append(replace(measured, scenario=f"{scenario}, {LATENCY_CONNECTIONS} in flight"))
+            for m in measures[-7:]:
                 print(
                     f"round {rnd} {m.scenario:<24} {m.requests_per_s:9,.0f}/s  p99 {m.p99_ms or 0:6.1f} ms"
                     f"  errors {m.failed}  CPU µs/req { ({k: round(v) for k, v in m.cpu_us.items()}) }",
