@@ -13,6 +13,12 @@ incremental mode the index also says, per record, whether the base version had i
 those are not published. Once the whole file is read and confirmed, the ids of the base that
 the file lacks are published as deletion messages, and only after they are confirmed too is
 the index put in place.
+
+When the connection is lost mid-file (its node went away), the publisher moves to another node
+of AMQP_CONNECTION (amqp/nodes.py) and publishes again every message that was not confirmed,
+then goes on with the file: a message the lost node had taken may so arrive twice, which the
+tableinator's hash comparison makes harmless. Only when no node takes it within
+FAILOVER_ATTEMPTS does the file fail (and files.py processes it again).
 """
 
 from __future__ import annotations
@@ -27,9 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractExchange
 
 from discogsography.amqp.messages import ChangeCounts, Increment
+from discogsography.amqp.nodes import CONNECT_ERRORS, BrokerNodes
 from discogsography.amqp.topology import Topology
 from discogsography.dumps.file_stats import FileStats
 from discogsography.errors import DiscogsographyError
@@ -64,14 +72,23 @@ from discogsography.extractor.reading import (
 )
 from discogsography.kinds import Kind
 from discogsography.runtime import metrics
+from discogsography.runtime.failures import is_permanent
 from discogsography.runtime.logs import get_logger
 from discogsography.runtime.progress_bars import byte_progress
+from discogsography.runtime.retry import retrying
 
 log = get_logger(__name__)
 
 # Bytes of unconfirmed message bodies, at most: with big batch messages the window in messages
 # alone would let a slow broker pin a lot of memory.
 MAX_UNCONFIRMED_BYTES = 16 << 20
+# Connection attempts after a lost connection before the file fails (backoff from 0.2 s, capped
+# at FAILOVER_MAX_WAIT): about a minute in all, longer than a node takes to restart.
+FAILOVER_ATTEMPTS = 20
+FAILOVER_MAX_WAIT = 5.0
+# What a publish that went down with its connection raises (a nack, a return or a timeout on a
+# live connection is a failure of that message instead).
+_NOT_A_LOSS = (aiormq.exceptions.DeliveryError, aiormq.exceptions.PublishError, TimeoutError)
 
 
 class PublishError(DiscogsographyError):
@@ -91,6 +108,8 @@ class _ToPublish:
 
 @dataclass(frozen=True, slots=True)
 class _InFlight:
+    message: Packed  # kept to publish it again should its connection be lost unconfirmed
+    sequence: int  # publication order
     records: int
     batch: bool
     size: int
@@ -150,7 +169,7 @@ class FilePublisher:
         self,
         path: Path,
         file_name: str,
-        amqp_url: str,
+        amqp_url: str | BrokerNodes,
         topology: Topology,
         options: PublishOptions,
         *,
@@ -163,7 +182,7 @@ class FilePublisher:
     ) -> None:
         self.path = path
         self.file_name = file_name
-        self.amqp_url = amqp_url
+        self.nodes = BrokerNodes.of(amqp_url)
         self.topology = topology
         self.options = options
         self.stop = stop
@@ -176,13 +195,15 @@ class FilePublisher:
         self._index_done = False
         self._pending: dict[asyncio.Future[Any], _InFlight] = {}
         self._pending_bytes = 0
+        self._sequence = 0
+        self._unconfirmed: list[_InFlight] = []  # lost with a connection, to publish again
         self._connection: aio_pika.abc.AbstractConnection | None = None
         self._exchange: AbstractExchange | None = None
         self.kind: Kind | None = None
 
     async def __aenter__(self) -> FilePublisher:
         try:
-            self._connection, self._exchange = await open_exchange(self.amqp_url, self.topology)
+            self._connection, self._exchange = await open_exchange(self.nodes, self.topology)
         except (TimeoutError, aio_pika.exceptions.AMQPError, OSError):
             metrics.current().count_error("broker_unavailable")
             raise
@@ -338,8 +359,10 @@ class FilePublisher:
                 timeout=PUBLISH_TIMEOUT_SECONDS,
             )
         )
-        # What the confirm counts, without the body (the broker's client holds that meanwhile).
-        what = _InFlight(message.records, message.batch, message.size, message.removed)
+        self._sequence += 1
+        what = _InFlight(
+            message, self._sequence, message.records, message.batch, message.size, message.removed
+        )
         self._pending[future] = what
         self._pending_bytes += what.size
         while (
@@ -356,16 +379,25 @@ class FilePublisher:
             )
 
     async def _reap(self, when: str) -> None:
-        if not self._pending:
-            return
-        done, _ = await asyncio.wait(self._pending, return_when=when)
+        while self._pending:
+            done, _ = await asyncio.wait(self._pending, return_when=when)
+            self._settle(done)
+            if self._unconfirmed:
+                await self._fail_over()  # what it publishes again is awaited too (ALL_COMPLETED)
+            if when != asyncio.ALL_COMPLETED:
+                return
+
+    def _settle(self, done: set[asyncio.Future[Any]]) -> None:
+        """Count what was confirmed or refused; keep what went down with its connection."""
         stats, counted, kind = self.stats, metrics.current(), self.kind
         assert kind is not None  # set before the first message is published
         for future in done:
             what = self._pending.pop(future)
             self._pending_bytes -= what.size
-            error = future.exception()
-            if error is None:
+            error = ConnectionError("cancelled") if future.cancelled() else future.exception()
+            if error is not None and self._lost_with_connection(error):
+                self._unconfirmed.append(what)
+            elif error is None:
                 stats.messages_published += 1
                 stats.records_published += what.records
                 stats.batches_sent += what.batch
@@ -377,6 +409,46 @@ class FilePublisher:
                 stats.failures += 1
                 if len(stats.errors) < 10:
                     stats.errors.append(f"{type(error).__name__}: {error}")
+
+    def _lost_with_connection(self, error: BaseException) -> bool:
+        connection = self._connection
+        return not isinstance(error, _NOT_A_LOSS) or connection is None or connection.is_closed
+
+    async def _fail_over(self) -> None:
+        """The connection went down: wait for the fate of every message still in flight on it,
+        connect to another node, and publish again, in their order, those not confirmed."""
+        if self._pending:
+            done, _ = await asyncio.wait(self._pending, timeout=PUBLISH_TIMEOUT_SECONDS)
+            self._settle(done)
+            for future in list(self._pending):  # never answered: counted as lost too
+                future.cancel()
+                self._unconfirmed.append(self._pending.pop(future))
+            self._pending_bytes = 0
+        lost, self._unconfirmed = sorted(self._unconfirmed, key=lambda what: what.sequence), []
+        metrics.current().count_error("broker_unavailable")
+        log.warning(
+            "⚠️ RabbitMQ connection lost while publishing; moving to a node that answers",
+            file=self.file_name,
+            node=self.nodes.node,
+            unconfirmed=len(lost),
+        )
+        self.nodes.lost()
+        old, self._connection, self._exchange = self._connection, None, None
+        if old is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(old.close(), 5)
+        async for attempt in retrying(
+            None,
+            attempts=FAILOVER_ATTEMPTS,
+            initial=0.2,
+            cap=FAILOVER_MAX_WAIT,
+            worth_retrying=lambda exc: isinstance(exc, CONNECT_ERRORS) and not is_permanent(exc),
+        ):
+            with attempt:
+                self._connection, self._exchange = await open_exchange(self.nodes, self.topology)
+        log.info("📤 Publishing the unconfirmed messages again", node=self.nodes.node, messages=len(lost))
+        for what in lost:
+            await self._publish(what.message)
 
     async def send_file_complete(
         self, total_processed: int, *, version: str | None = None, counts: ChangeCounts | None = None
