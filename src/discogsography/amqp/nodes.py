@@ -2,11 +2,12 @@
 
 ``AMQP_CONNECTION`` is one URL, or several separated by commas, one per node of a cluster. Every
 connection a service opens goes through its one ``BrokerNodes``: it tries the node it was last on
-first, then the others in the order given, and takes the first that lets it in. When a service
-loses its connection it says so (``lost``), so that its next connection tries the other nodes
-before the one that went away. Arriving on a node other than the last one is a failover: logged
-once (``🔀 RabbitMQ failover``) and shown by /health (``broker_node``) and /metrics
-(``discogsography_broker_node``).
+first, then the others in the order given, and takes the first that lets it in. So a service
+stays on its node while that node answers (a connection closed by the broker, say a queue
+that lost its majority, is opened again on the same node), and moves only when the node is gone
+(a node that was killed or stopped refuses at once). Arriving on a node other than the last one
+is a failover: logged once (``🔀 RabbitMQ failover``) and shown by /health (``broker_node``)
+and /metrics (``discogsography_broker_node``).
 
 A permanent refusal (a wrong password, an unknown virtual host) is raised at once: the nodes of a
 cluster share their users and virtual hosts, so another node would refuse the same way.
@@ -89,13 +90,6 @@ class BrokerNodes:
         if previous is not None and previous != url:
             log.warning("🔀 RabbitMQ failover", from_node=node_name(previous), to_node=node_name(url))
         metrics.current().on_broker_node(node_name(url), [node_name(u) for u in self.urls])
-
-    def lost(self, url: str | None = None) -> None:
-        """The connection to ``url`` (default: the current node) went away: the next connection
-        tries the other nodes before it."""
-        url = url or self.current
-        if url is not None and url in self.urls and len(self.urls) > 1 and self.in_order()[0] == url:
-            self._first = (self.urls.index(url) + 1) % len(self.urls)
 
 
 async def check_each(

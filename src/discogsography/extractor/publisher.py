@@ -4,8 +4,9 @@ The parser runs off the event loop and hands chunks of JSON lines over a bounded
 stays flat however far the broker falls behind. Each chunk is cut into messages of
 ``records_per_message`` records (``encode_records``: one record is sent as itself, more as a
 "records" envelope). Messages are persistent and mandatory; up to ``publish_window`` of them wait
-for their confirms at once. A nack or a returned (unroutable) message counts as a failure, and a
-file with any failure is never reported complete. Counters only move on confirms, so
+for their confirms at once. A returned (unroutable) message, a nack that outlasts NACK_ROUNDS or
+a confirm that never comes counts as a failure, and a file with any failure is never reported
+complete. Counters only move on confirms, so
 ``messages_published`` is what the broker has accepted.
 
 Every record's (id, sha256) goes into the file's index as it is read (extractor/index.py). In
@@ -18,7 +19,10 @@ When the connection is lost mid-file (its node went away), the publisher moves t
 of AMQP_CONNECTION (amqp/nodes.py) and publishes again every message that was not confirmed,
 then goes on with the file: a message the lost node had taken may so arrive twice, which the
 tableinator's hash comparison makes harmless. Only when no node takes it within
-FAILOVER_ATTEMPTS does the file fail (and files.py processes it again).
+FAILOVER_ATTEMPTS does the file fail (and files.py processes it again). A message the broker
+nacks (a quorum queue that lost the majority of its nodes cannot store it) is published again
+after a wait, so publishing blocks until a majority is back (NACK_ROUNDS); the same goes for the
+``file_complete``.
 """
 
 from __future__ import annotations
@@ -86,6 +90,10 @@ MAX_UNCONFIRMED_BYTES = 16 << 20
 # at FAILOVER_MAX_WAIT): about a minute in all, longer than a node takes to restart.
 FAILOVER_ATTEMPTS = 20
 FAILOVER_MAX_WAIT = 5.0
+# A nacked message (a quorum queue that lost its majority) is published again after a wait
+# doubling from 0.2 s up to NACK_WAIT_CAP, up to NACK_ROUNDS times in a row: about 3 minutes.
+NACK_ROUNDS = 40
+NACK_WAIT_CAP = 5.0
 # What a publish that went down with its connection raises (a nack, a return or a timeout on a
 # live connection is a failure of that message instead).
 _NOT_A_LOSS = (aiormq.exceptions.DeliveryError, aiormq.exceptions.PublishError, TimeoutError)
@@ -197,6 +205,8 @@ class FilePublisher:
         self._pending_bytes = 0
         self._sequence = 0
         self._unconfirmed: list[_InFlight] = []  # lost with a connection, to publish again
+        self._nacked: list[_InFlight] = []  # refused by the broker, to publish again after a wait
+        self._nack_rounds = 0  # rounds of nacks in a row
         self._connection: aio_pika.abc.AbstractConnection | None = None
         self._exchange: AbstractExchange | None = None
         self.kind: Kind | None = None
@@ -382,13 +392,14 @@ class FilePublisher:
         while self._pending:
             done, _ = await asyncio.wait(self._pending, return_when=when)
             self._settle(done)
-            if self._unconfirmed:
-                await self._fail_over()  # what it publishes again is awaited too (ALL_COMPLETED)
+            if self._unconfirmed or self._nacked:
+                await self._publish_again()  # what it publishes is awaited too (ALL_COMPLETED)
             if when != asyncio.ALL_COMPLETED:
                 return
 
     def _settle(self, done: set[asyncio.Future[Any]]) -> None:
-        """Count what was confirmed or refused; keep what went down with its connection."""
+        """Count what was confirmed or refused; keep what went down with its connection, and
+        what a quorum queue nacked, to publish it again."""
         stats, counted, kind = self.stats, metrics.current(), self.kind
         assert kind is not None  # set before the first message is published
         for future in done:
@@ -397,7 +408,12 @@ class FilePublisher:
             error = ConnectionError("cancelled") if future.cancelled() else future.exception()
             if error is not None and self._lost_with_connection(error):
                 self._unconfirmed.append(what)
+            elif isinstance(error, aiormq.exceptions.DeliveryError) and self._nack_rounds < NACK_ROUNDS:
+                self._nacked.append(what)
             elif error is None:
+                if self._nack_rounds:
+                    log.info("▶️ The broker confirms again", file=self.file_name, node=self.nodes.node)
+                    self._nack_rounds = 0
                 stats.messages_published += 1
                 stats.records_published += what.records
                 stats.batches_sent += what.batch
@@ -414,25 +430,56 @@ class FilePublisher:
         connection = self._connection
         return not isinstance(error, _NOT_A_LOSS) or connection is None or connection.is_closed
 
-    async def _fail_over(self) -> None:
-        """The connection went down: wait for the fate of every message still in flight on it,
-        connect to another node, and publish again, in their order, those not confirmed."""
+    async def _publish_again(self) -> None:
+        """Wait for the fate of every message still in flight; after a lost connection connect
+        to a node that answers, after nacks wait a little; then publish again, in their order,
+        the messages not confirmed."""
         if self._pending:
             done, _ = await asyncio.wait(self._pending, timeout=PUBLISH_TIMEOUT_SECONDS)
             self._settle(done)
-            for future in list(self._pending):  # never answered: counted as lost too
+            for future in list(self._pending):  # never answered: as good as lost
                 future.cancel()
                 self._unconfirmed.append(self._pending.pop(future))
             self._pending_bytes = 0
-        lost, self._unconfirmed = sorted(self._unconfirmed, key=lambda what: what.sequence), []
+        again = sorted(self._unconfirmed + self._nacked, key=lambda what: what.sequence)
+        lost, self._unconfirmed, self._nacked = bool(self._unconfirmed), [], []
+        if lost:
+            await self._reconnect(unconfirmed=len(again))
+        else:
+            await self._wait_after_nacks(len(again))
+        for what in again:
+            await self._publish(what.message)
+
+    async def _wait_after_nacks(self, messages: int) -> None:
+        """Nacked: a quorum queue without a majority of its nodes refuses what it cannot
+        replicate. Publishing waits (backoff), then goes on over a new connection (the channel
+        that saw the queue down keeps nacking it), until a majority is back."""
+        self._nack_rounds += 1
+        if self._nack_rounds == 1:
+            metrics.current().count_error("message_not_accepted")
+            log.warning(
+                "⏸️ The broker refused messages (a queue without quorum?); publishing them again",
+                file=self.file_name,
+                node=self.nodes.node,
+                messages=messages,
+            )
+        await asyncio.sleep(min(NACK_WAIT_CAP, 0.2 * 2 ** (self._nack_rounds - 1)))
+        await self._open_again()
+
+    async def _reconnect(self, *, unconfirmed: int) -> None:
+        """The connection went down: connect to a node that answers (amqp/nodes.py)."""
         metrics.current().count_error("broker_unavailable")
         log.warning(
             "⚠️ RabbitMQ connection lost while publishing; moving to a node that answers",
             file=self.file_name,
             node=self.nodes.node,
-            unconfirmed=len(lost),
+            unconfirmed=unconfirmed,
         )
-        self.nodes.lost()
+        await self._open_again()
+        log.info("📤 Publishing the unconfirmed messages again", node=self.nodes.node, messages=unconfirmed)
+
+    async def _open_again(self) -> None:
+        """Close the connection, open one to the node the service is on, or another that answers."""
         old, self._connection, self._exchange = self._connection, None, None
         if old is not None:
             with contextlib.suppress(Exception):
@@ -446,16 +493,28 @@ class FilePublisher:
         ):
             with attempt:
                 self._connection, self._exchange = await open_exchange(self.nodes, self.topology)
-        log.info("📤 Publishing the unconfirmed messages again", node=self.nodes.node, messages=len(lost))
-        for what in lost:
-            await self._publish(what.message)
 
     async def send_file_complete(
         self, total_processed: int, *, version: str | None = None, counts: ChangeCounts | None = None
     ) -> None:
-        assert self._exchange is not None and self.kind is not None
+        """Publish the file's ``file_complete`` and wait for its confirm; a connection lost
+        meanwhile is followed to another node, and a nack waited out, as for the records."""
+        assert self.kind is not None
         completion = Completion(self.kind, self.file_name, total_processed, version, self.increment, counts)
-        await publish_file_complete(self._exchange, self.topology, completion)
+        self._nack_rounds = 0
+        for round_ in range(1, NACK_ROUNDS + 1):
+            assert self._exchange is not None
+            try:
+                await publish_file_complete(self._exchange, self.topology, completion)
+                return
+            except aiormq.exceptions.DeliveryError:
+                if round_ == NACK_ROUNDS:
+                    raise
+                await self._wait_after_nacks(1)
+            except CONNECT_ERRORS as exc:
+                if not self._lost_with_connection(exc) or round_ == NACK_ROUNDS:
+                    raise
+                await self._reconnect(unconfirmed=1)
 
 
 __all__ = ["FilePublisher", "FileStats", "ProgressCallback", "PublishError", "PublishOptions"]

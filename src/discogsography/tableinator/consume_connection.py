@@ -170,7 +170,6 @@ class BrokerLink:
             return
         kinds = [kind for kind, consumer in self.consumers.items() if consumer.consuming]
         self._connection = None
-        self.nodes.lost()  # the next connection tries the other nodes first
         for consumer in self.consumers.values():
             consumer.detach()  # unacked deliveries go back to the queue with the connection
         reason = amqp_summary(error, self.url) if error is not None else "the connection closed"
