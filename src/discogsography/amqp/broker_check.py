@@ -35,7 +35,7 @@ async def check_broker(url: str, *, timeout: float = CONNECT_TIMEOUT) -> None:
         await connection.close()
 
     try:
-        failed = await check_each(BrokerNodes(url), check)
+        failed = await check_each(BrokerNodes(url, report=False), check)
     except CONNECT_ERRORS as exc:
         line = f"RabbitMQ at {redact_url(url)}: {amqp_summary(exc, url)}"
         if is_permanent(exc):

@@ -44,14 +44,16 @@ def node_name(url: str) -> str:
 class BrokerNodes:
     """The nodes of one AMQP_CONNECTION, the one last connected to, and connecting to one of them."""
 
-    def __init__(self, connection: str) -> None:
+    def __init__(self, connection: str, *, report: bool = True) -> None:
         self.urls = split_urls(connection)
+        self.report = report  # whether arriving on a node is the service's /metrics' to show
         self.current: str | None = None  # the URL of the node last connected to
         self._first = 0  # where the next connection starts trying
 
     @classmethod
     def of(cls, nodes: BrokerNodes | str) -> BrokerNodes:
-        return nodes if isinstance(nodes, BrokerNodes) else cls(nodes)
+        """The service's nodes as they are, or a one-off for a URL (a probe; not in /metrics)."""
+        return nodes if isinstance(nodes, BrokerNodes) else cls(nodes, report=False)
 
     @property
     def node(self) -> str | None:
@@ -89,7 +91,8 @@ class BrokerNodes:
         self._first = self.urls.index(url)
         if previous is not None and previous != url:
             log.warning("🔀 RabbitMQ failover", from_node=node_name(previous), to_node=node_name(url))
-        metrics.current().on_broker_node(node_name(url), [node_name(u) for u in self.urls])
+        if self.report:
+            metrics.current().on_broker_node(node_name(url), [node_name(u) for u in self.urls])
 
 
 async def check_each(

@@ -106,6 +106,12 @@ class PublishError(DiscogsographyError):
 ProgressCallback = Callable[[FileStats], None]
 
 
+def _is_nack(error: BaseException | None) -> bool:
+    """A Basic.Nack (aiormq raises the same DeliveryError for a returned, unroutable message)."""
+    frame = getattr(error, "frame", None)
+    return isinstance(error, aiormq.exceptions.DeliveryError) and type(frame).__name__ == "Nack"
+
+
 @dataclass(frozen=True, slots=True)
 class _ToPublish:
     """What a chunk leaves to publish once the unchanged records are dropped."""
@@ -408,7 +414,7 @@ class FilePublisher:
             error = ConnectionError("cancelled") if future.cancelled() else future.exception()
             if error is not None and self._lost_with_connection(error):
                 self._unconfirmed.append(what)
-            elif isinstance(error, aiormq.exceptions.DeliveryError) and self._nack_rounds < NACK_ROUNDS:
+            elif _is_nack(error) and self._nack_rounds < NACK_ROUNDS:
                 self._nacked.append(what)
             elif error is None:
                 if self._nack_rounds:
@@ -507,8 +513,8 @@ class FilePublisher:
             try:
                 await publish_file_complete(self._exchange, self.topology, completion)
                 return
-            except aiormq.exceptions.DeliveryError:
-                if round_ == NACK_ROUNDS:
+            except aiormq.exceptions.DeliveryError as exc:
+                if round_ == NACK_ROUNDS or not _is_nack(exc):
                     raise
                 await self._wait_after_nacks(1)
             except CONNECT_ERRORS as exc:

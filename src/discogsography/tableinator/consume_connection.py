@@ -49,7 +49,8 @@ class BrokerLink:
         on_permanent: Callable[[PermanentFailure], None],
         max_backoff: float = 30.0,
     ) -> None:
-        self.nodes = BrokerNodes.of(url)  # the service's: its other connections go through it too
+        # The service's nodes: its other connections (queue checks, depth gauges) use them too.
+        self.nodes = url if isinstance(url, BrokerNodes) else BrokerNodes(url)
         self.url = ",".join(self.nodes.urls)
         self.topology = topology
         self.consumers = consumers
