@@ -201,14 +201,17 @@ class Services:
 
     def wait_on_their_nodes(self) -> dict[str, PrivateRabbit]:
         """Until each service has connected: each on the node its list names first."""
-        where: dict[str, PrivateRabbit | None] = {}
+        where: dict[str, PrivateRabbit] = {}
 
         def connected() -> bool:
-            where.update({name: self.node(name) for name in SERVICES})
-            return all(node is not None for node in where.values())
+            # Each as first seen: the extractor may be done and gone before a tableinator connects.
+            for name in SERVICES:
+                if name not in where and (node := self.node(name)) is not None:
+                    where[name] = node
+            return len(where) == len(SERVICES)
 
         wait_for(connected, 120, "every service connected (its /health naming a node)")
-        nodes = {name: node for name, node in where.items() if node is not None}
+        nodes = dict(where)
         assert {name: node.node for name, node in nodes.items()} == {
             name: self.cluster.nodes[FIRST_NODE[name]].node for name in SERVICES
         }
@@ -321,7 +324,7 @@ def test_the_node_the_extractor_publishes_to_is_killed_mid_file(
     entry = scenario(
         "Cluster: the extractor's node killed mid-file",
         "SIGKILL to the RabbitMQ node the extractor publishes to (one of three), while it publishes "
-        "the releases file; two tableinators consume from the other nodes.",
+        "the dump; two tableinators consume from the other nodes.",
     )
 
     def fault(services: Services, went: dict[str, PrivateRabbit]) -> set[str]:
