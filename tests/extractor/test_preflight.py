@@ -26,6 +26,7 @@ import structlog
 
 from discogsography.amqp.topology import Topology
 from discogsography.config.extractor_settings import load_settings
+from discogsography.config.settings_base import SettingsError
 from discogsography.dumps.state_marker import StateMarker
 from discogsography.extractor import startup_checks
 from discogsography.extractor.extractor_service import Extractor
@@ -286,13 +287,13 @@ async def test_extractor_once_gives_a_closed_port_its_tries_then_one_line(
     assert list(root.iterdir()) == []
 
 
-async def test_a_url_the_client_cannot_read_is_permanent_not_retried(
+def test_a_url_the_client_cannot_read_is_refused_with_the_settings_not_retried(
     tmp_path: Path, small_dump: Path, topology: Topology
 ) -> None:
-    settings = _settings(
-        small_dump.as_uri(), tmp_path / "root", "amqp://guest:guest@127.0.0.1:99999/", topology
-    )
+    # Read when the settings load (config/amqp_settings.py), so it never reaches a retry loop;
+    # the line names the variable and which URL, never the password.
     with pytest.raises(
-        PermanentFailure, match=r"^AMQP_CONNECTION amqp://guest:\*\*\*@127.0.0.1:99999/: Port out of range"
-    ):
-        await asyncio.wait_for(Extractor(settings, topology=topology).run(), timeout=10)
+        SettingsError, match=r"^invalid configuration: AMQP_CONNECTION: .*Port out of range"
+    ) as raised:
+        _settings(small_dump.as_uri(), tmp_path / "root", "amqp://guest:guest@127.0.0.1:99999/", topology)
+    assert "guest:guest" not in str(raised.value)

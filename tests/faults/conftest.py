@@ -16,7 +16,7 @@ from tests.faults.servers import PrivateServers, private_servers
 from tests.support.dumps import make_dump
 
 DUMP_COUNTS = {"releases": 8000, "artists": 4000, "labels": 4000, "masters": 4000}
-FAULT_MODULES = {"test_faults.py", "test_bad_input.py", "test_security.py"}
+FAULT_MODULES = {"test_faults.py", "test_bad_input.py", "test_security.py", "test_cluster.py"}
 
 
 @pytest.fixture(scope="session")

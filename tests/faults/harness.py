@@ -61,6 +61,7 @@ class Pipeline:
     run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     extractor: subprocess.Popen[bytes] | None = None
     tableinator: subprocess.Popen[bytes] | None = None
+    others: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)  # start_service's
 
     def __post_init__(self) -> None:
         self.database = f"dgtest_fault_{self.run_id}"
@@ -94,6 +95,11 @@ class Pipeline:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+    def start_service(self, name: str, args: list[str], **overrides: str) -> subprocess.Popen[bytes]:
+        """Another service process (a second tableinator), logging to ``<name>.log``."""
+        self.others[name] = self._start(name, args, **overrides)
+        return self.others[name]
 
     def start_tableinator(self, **overrides: str) -> None:
         self.tableinator = self._start("tableinator", ["tableinator"], **overrides)
@@ -246,6 +252,8 @@ class Pipeline:
     def close(self) -> None:
         self.kill(self.extractor)
         self.kill(self.tableinator)
+        for process in self.others.values():
+            self.kill(process)
 
         try:
             asyncio.run(remove_prefix(self.servers.amqp_url, self.prefix))

@@ -127,9 +127,11 @@ class PrivateRabbit:
     directory: Path
     port: int
     dist_port: int
+    node: str = ""  # default: fault-<pid>@localhost
+    cookie: str | None = None  # the Erlang cookie, when nodes must share one (a cluster)
 
     def __post_init__(self) -> None:
-        self.node = f"fault-{os.getpid()}@localhost"
+        self.node = self.node or f"fault-{os.getpid()}@localhost"
         self.url = f"amqp://guest:guest@127.0.0.1:{self.port}/"
         self.output = self.directory / "server.out"
         self.process: subprocess.Popen[bytes] | None = None
@@ -163,6 +165,10 @@ class PrivateRabbit:
         )
         (d / "rabbitmq-env.conf").write_text("")
         (d / "enabled_plugins").write_text("[].\n")
+        if self.cookie is not None:  # HOME is the directory: the node and its rabbitmqctl read it
+            cookie = d / ".erlang.cookie"
+            cookie.write_text(self.cookie)
+            cookie.chmod(0o400)
 
     def start(self) -> None:
         self.launch()
@@ -215,6 +221,21 @@ class PrivateRabbit:
             _wait(connect, f"the private RabbitMQ on port {self.port}")
         finally:
             quiet.setLevel(level)
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL to the node's Erlang VM (as a crash or a lost machine would end it); returns
+        once its rabbitmq-server has exited."""
+        assert self.process is not None
+        os.kill(self.beam_pid(), 9)
+        self.process.wait(timeout=READY_TIMEOUT)
+
+    def beam_pid(self) -> int:
+        """The node's Erlang VM (the pid file it writes when it boots)."""
+        return int((self.directory / "rabbitmq.pid").read_text().split()[0])
 
     def stop(self) -> None:
         if self.process is None:

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import aio_pika
 
+from discogsography.amqp.nodes import BrokerNodes
 from discogsography.amqp.topology import Topology
 from discogsography.kinds import Kind
 
@@ -36,7 +37,7 @@ async def queue_depth(channel: Any, name: str) -> int:
 
 async def read_queue_states(amqp_url: str, topology: Topology) -> dict[str, QueueState]:
     """Every queue and dead-letter queue of a topology."""
-    connection = await aio_pika.connect(amqp_url)
+    connection = await BrokerNodes(amqp_url).connect(timeout=10)  # any node of a cluster
     async with connection:
         channel = await connection.channel()
         states = {}

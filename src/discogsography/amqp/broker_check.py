@@ -11,24 +11,41 @@ import logging
 
 import aio_pika
 
+from discogsography.amqp.nodes import CONNECT_ERRORS, BrokerNodes, check_each, missing_nodes
 from discogsography.errors import DiscogsographyError
 from discogsography.runtime.failures import PermanentFailure, amqp_summary, is_permanent
+from discogsography.runtime.logs import get_logger
 from discogsography.runtime.redact import redact_url
+
+log = get_logger(__name__)
 
 CONNECT_TIMEOUT = 10
 
 
 async def check_broker(url: str, *, timeout: float = CONNECT_TIMEOUT) -> None:
-    """Raises PermanentFailure (refused for good) or DiscogsographyError (unreachable) in one line."""
+    """Raises PermanentFailure (refused for good) or DiscogsographyError (unreachable) in one line.
+
+    ``url`` may name several nodes (a cluster): one that lets us in is enough; the others are
+    named in a warning.
+    """
     drop_driver_connect_errors()
-    try:
-        connection = await aio_pika.connect(url, timeout=timeout)
+
+    async def check(node_url: str) -> None:
+        connection = await aio_pika.connect(node_url, timeout=timeout)
         await connection.close()
-    except (TimeoutError, aio_pika.exceptions.AMQPError, OSError) as exc:
+
+    try:
+        failed = await check_each(BrokerNodes(url, report=False), check)
+    except CONNECT_ERRORS as exc:
         line = f"RabbitMQ at {redact_url(url)}: {amqp_summary(exc, url)}"
         if is_permanent(exc):
             raise PermanentFailure(line) from None
         raise DiscogsographyError(line) from None
+    if failed:
+        log.warning(
+            "⚠️ RabbitMQ nodes not answering; going on with the others",
+            nodes=missing_nodes(failed),
+        )
 
 
 def check_broker_now(url: str) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import aio_pika
 
+from discogsography.amqp.nodes import BrokerNodes
 from discogsography.kinds import Kind
 
 EXCHANGE = "discogsography-exchange"
@@ -78,6 +79,6 @@ async def remove_prefix(amqp_url: str, prefix: str) -> None:
     """Connect and delete one prefix's exchanges and queues; refuses the empty (production) prefix."""
     if not prefix:
         raise ValueError("refusing to delete the unprefixed production exchanges and queues")
-    connection = await aio_pika.connect(amqp_url)
+    connection = await BrokerNodes(amqp_url, report=False).connect(timeout=30)
     async with connection:
         await remove(await connection.channel(), Topology(prefix))

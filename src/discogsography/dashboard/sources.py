@@ -17,6 +17,7 @@ import aio_pika
 import httpx
 import psycopg
 
+from discogsography.amqp.nodes import BrokerNodes
 from discogsography.amqp.topology import Topology
 from discogsography.dashboard import metrics_text
 from discogsography.dashboard.page_state import (
@@ -75,13 +76,14 @@ class QueueReader:
 
     def __init__(self, amqp_url: str, topology: Topology) -> None:
         self._url = amqp_url
+        self._nodes = BrokerNodes(amqp_url)
         self._topology = topology
         self._connection: Any = None
 
     async def read(self) -> QueueReading:
         try:
             if self._connection is None or self._connection.is_closed:
-                self._connection = await aio_pika.connect(self._url, timeout=TIMEOUT_SECONDS)
+                self._connection = await self._nodes.connect(timeout=TIMEOUT_SECONDS)
             return QueueReading(depths=await asyncio.wait_for(self._depths(), TIMEOUT_SECONDS * 2))
         except Exception as exc:  # shown on the page; the next reading tries again
             await self.close()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from discogsography.amqp.nodes import BrokerNodes
 from discogsography.amqp.topology import Topology
 from discogsography.config.extractor_settings import ExtractorSettings
 from discogsography.dumps.fetching import Fetcher, check_root
@@ -62,8 +63,10 @@ class Cycle:
         progress: ExtractionProgress,
         force: bool,
         once: bool,
+        nodes: BrokerNodes | None = None,
     ) -> None:
         self.settings = settings
+        self.nodes = nodes or BrokerNodes(settings.amqp_url)
         self.topology = topology
         self.options = options
         self.stop = stop
@@ -82,7 +85,7 @@ class Cycle:
         self.status.phase = "checking"
         check_root(settings.discogs_root)
         return await wait_for_broker(
-            settings.amqp_connection.get_secret_value(),
+            self.nodes,
             self.topology,
             self.stop,
             # --once gives the broker as many tries as a file gets; the service waits for it.
@@ -120,7 +123,13 @@ class Cycle:
             return
         status.phase = "processing"
         processor = FileProcessor(
-            settings, self.topology, self.options, book, stop=self.stop, progress=self.progress
+            settings,
+            self.topology,
+            self.options,
+            book,
+            stop=self.stop,
+            progress=self.progress,
+            nodes=self.nodes,
         )
         await processor.process_version(paths)
         if self.stop.is_set():

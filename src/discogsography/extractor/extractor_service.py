@@ -19,6 +19,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
+from discogsography.amqp.nodes import BrokerNodes
 from discogsography.amqp.topology import Topology
 from discogsography.config.extractor_settings import ExtractorSettings
 from discogsography.dumps.state_marker import StateMarker
@@ -60,6 +61,8 @@ class Extractor:
             show_progress=self.show_progress,
         )
         self.health_server: HealthServer | None = None
+        # Every connection of the service goes through it: it knows the node the service is on.
+        self.nodes = BrokerNodes(settings.amqp_url)
         # FORCE_REPROCESS applies to the first cycle only: a service left running with it set
         # must not republish the same version every PERIODIC_CHECK_DAYS.
         self.force_reprocess = settings.force_reprocess
@@ -131,6 +134,7 @@ class Extractor:
             progress=self.progress,
             force=force,
             once=once,
+            nodes=self.nodes,
         )
         try:
             await cycle.run()
@@ -179,6 +183,7 @@ class Extractor:
             "cycle_finished_at": _iso(status.cycle_finished_at),
             "next_check_at": _iso(status.next_check_at),
             "last_error": status.last_error,
+            "broker_node": self.nodes.node,
             "progress": asdict(report),
             "files": files,
         }

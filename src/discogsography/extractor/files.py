@@ -15,6 +15,7 @@ from pathlib import Path
 from tenacity import RetryCallState
 
 from discogsography.amqp.messages import FULL_MODE, INCREMENTAL_MODE, Increment
+from discogsography.amqp.nodes import BrokerNodes
 from discogsography.amqp.topology import Topology
 from discogsography.config.extractor_settings import ExtractorSettings
 from discogsography.dumps.fetching import PROCESSING_ORDER
@@ -48,6 +49,7 @@ class FileProcessor:
         *,
         stop: StopSignal,
         progress: ExtractionProgress,
+        nodes: BrokerNodes | None = None,
     ) -> None:
         self.settings = settings
         self.topology = topology
@@ -56,6 +58,7 @@ class FileProcessor:
         self.stop = stop
         self.progress = progress
         self.amqp_url = settings.amqp_connection.get_secret_value()
+        self.nodes = nodes or BrokerNodes(self.amqp_url)  # the service's, shared by its connections
 
     def describe(self, exc: BaseException) -> str:
         """One line for a failure; broker failures named as the preflight names them."""
@@ -99,7 +102,7 @@ class FileProcessor:
             completion = Completion(
                 kind, name, entry.records_extracted, self.book.version, increment, entry.counts
             )
-            await send_file_complete(self.amqp_url, self.topology, completion)
+            await send_file_complete(self.nodes, self.topology, completion)
         except Exception as exc:
             if is_permanent(exc):
                 raise PermanentFailure(self.describe(exc)) from None
@@ -178,7 +181,7 @@ class FileProcessor:
             publisher = FilePublisher(
                 path,
                 name,
-                self.amqp_url,
+                self.nodes,
                 self.topology,
                 self.options,
                 stop=self.stop.event,

@@ -21,6 +21,7 @@ from discogsography.amqp.messages import (
     Increment,
     encode_file_complete,
 )
+from discogsography.amqp.nodes import BrokerNodes, check_each
 from discogsography.amqp.topology import Topology, declare
 from discogsography.kinds import Kind
 
@@ -37,9 +38,12 @@ def persistent_message(body: bytes, amqp_type: str) -> aio_pika.Message:
     )
 
 
-async def open_exchange(amqp_url: str, topology: Topology) -> tuple[AbstractConnection, AbstractExchange]:
-    """Connect, open a confirming channel, declare the topology; the caller closes the connection."""
-    connection = await aio_pika.connect(amqp_url, timeout=CONNECT_TIMEOUT_SECONDS)
+async def open_exchange(
+    nodes: BrokerNodes | str, topology: Topology
+) -> tuple[AbstractConnection, AbstractExchange]:
+    """Connect to a node that answers (amqp/nodes.py), open a confirming channel, declare the
+    topology; the caller closes the connection."""
+    connection = await BrokerNodes.of(nodes).connect(timeout=CONNECT_TIMEOUT_SECONDS)
     try:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         await declare(channel, topology)
@@ -51,11 +55,16 @@ async def open_exchange(amqp_url: str, topology: Topology) -> tuple[AbstractConn
     return connection, exchange
 
 
-async def check_broker(amqp_url: str, topology: Topology) -> None:
-    """Connect and declare as publishing will; raises what the broker said."""
-    connection, _ = await open_exchange(amqp_url, topology)
-    with contextlib.suppress(Exception):
-        await connection.close()
+async def check_broker(nodes: BrokerNodes | str, topology: Topology) -> list[tuple[str, BaseException]]:
+    """Connect to every node and declare as publishing will. Returns the nodes that failed (with
+    their errors) once one passed; raises what the broker said when none did."""
+
+    async def check(url: str) -> None:
+        connection, _ = await open_exchange(url, topology)
+        with contextlib.suppress(Exception):
+            await connection.close()
+
+    return await check_each(BrokerNodes.of(nodes), check)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +101,9 @@ async def publish_file_complete(
     )
 
 
-async def send_file_complete(amqp_url: str, topology: Topology, completion: Completion) -> None:
+async def send_file_complete(nodes: BrokerNodes | str, topology: Topology, completion: Completion) -> None:
     """``publish_file_complete`` over a connection of its own."""
-    connection, exchange = await open_exchange(amqp_url, topology)
+    connection, exchange = await open_exchange(nodes, topology)
     try:
         await publish_file_complete(exchange, topology, completion)
     finally:

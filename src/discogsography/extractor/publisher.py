@@ -4,8 +4,9 @@ The parser runs off the event loop and hands chunks of JSON lines over a bounded
 stays flat however far the broker falls behind. Each chunk is cut into messages of
 ``records_per_message`` records (``encode_records``: one record is sent as itself, more as a
 "records" envelope). Messages are persistent and mandatory; up to ``publish_window`` of them wait
-for their confirms at once. A nack or a returned (unroutable) message counts as a failure, and a
-file with any failure is never reported complete. Counters only move on confirms, so
+for their confirms at once. A returned (unroutable) message, a nack that outlasts NACK_ROUNDS or
+a confirm that never comes counts as a failure, and a file with any failure is never reported
+complete. Counters only move on confirms, so
 ``messages_published`` is what the broker has accepted.
 
 Every record's (id, sha256) goes into the file's index as it is read (extractor/index.py). In
@@ -13,6 +14,15 @@ incremental mode the index also says, per record, whether the base version had i
 those are not published. Once the whole file is read and confirmed, the ids of the base that
 the file lacks are published as deletion messages, and only after they are confirmed too is
 the index put in place.
+
+When the connection is lost mid-file (its node went away), the publisher moves to another node
+of AMQP_CONNECTION (amqp/nodes.py) and publishes again every message that was not confirmed,
+then goes on with the file: a message the lost node had taken may so arrive twice, which the
+tableinator's hash comparison makes harmless. Only when no node takes it within
+FAILOVER_ATTEMPTS does the file fail (and files.py processes it again). A message the broker
+nacks (a quorum queue that lost the majority of its nodes cannot store it) is published again
+after a wait, so publishing blocks until a majority is back (NACK_ROUNDS); the same goes for the
+``file_complete``.
 """
 
 from __future__ import annotations
@@ -27,9 +37,11 @@ from pathlib import Path
 from typing import Any
 
 import aio_pika
+import aiormq
 from aio_pika.abc import AbstractExchange
 
 from discogsography.amqp.messages import ChangeCounts, Increment
+from discogsography.amqp.nodes import CONNECT_ERRORS, BrokerNodes
 from discogsography.amqp.topology import Topology
 from discogsography.dumps.file_stats import FileStats
 from discogsography.errors import DiscogsographyError
@@ -64,14 +76,27 @@ from discogsography.extractor.reading import (
 )
 from discogsography.kinds import Kind
 from discogsography.runtime import metrics
+from discogsography.runtime.failures import is_permanent
 from discogsography.runtime.logs import get_logger
 from discogsography.runtime.progress_bars import byte_progress
+from discogsography.runtime.retry import retrying
 
 log = get_logger(__name__)
 
 # Bytes of unconfirmed message bodies, at most: with big batch messages the window in messages
 # alone would let a slow broker pin a lot of memory.
 MAX_UNCONFIRMED_BYTES = 16 << 20
+# Connection attempts after a lost connection before the file fails (backoff from 0.2 s, capped
+# at FAILOVER_MAX_WAIT): about a minute in all, longer than a node takes to restart.
+FAILOVER_ATTEMPTS = 20
+FAILOVER_MAX_WAIT = 5.0
+# A nacked message (a quorum queue that lost its majority) is published again after a wait
+# doubling from 0.2 s up to NACK_WAIT_CAP, up to NACK_ROUNDS times in a row: about 3 minutes.
+NACK_ROUNDS = 40
+NACK_WAIT_CAP = 5.0
+# What a publish that went down with its connection raises (a nack, a return or a timeout on a
+# live connection is a failure of that message instead).
+_NOT_A_LOSS = (aiormq.exceptions.DeliveryError, aiormq.exceptions.PublishError, TimeoutError)
 
 
 class PublishError(DiscogsographyError):
@@ -79,6 +104,12 @@ class PublishError(DiscogsographyError):
 
 
 ProgressCallback = Callable[[FileStats], None]
+
+
+def _is_nack(error: BaseException | None) -> bool:
+    """A Basic.Nack (aiormq raises the same DeliveryError for a returned, unroutable message)."""
+    frame = getattr(error, "frame", None)
+    return isinstance(error, aiormq.exceptions.DeliveryError) and type(frame).__name__ == "Nack"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +122,8 @@ class _ToPublish:
 
 @dataclass(frozen=True, slots=True)
 class _InFlight:
+    message: Packed  # kept to publish it again should its connection be lost unconfirmed
+    sequence: int  # publication order
     records: int
     batch: bool
     size: int
@@ -150,7 +183,7 @@ class FilePublisher:
         self,
         path: Path,
         file_name: str,
-        amqp_url: str,
+        amqp_url: str | BrokerNodes,
         topology: Topology,
         options: PublishOptions,
         *,
@@ -163,7 +196,7 @@ class FilePublisher:
     ) -> None:
         self.path = path
         self.file_name = file_name
-        self.amqp_url = amqp_url
+        self.nodes = BrokerNodes.of(amqp_url)
         self.topology = topology
         self.options = options
         self.stop = stop
@@ -176,13 +209,17 @@ class FilePublisher:
         self._index_done = False
         self._pending: dict[asyncio.Future[Any], _InFlight] = {}
         self._pending_bytes = 0
+        self._sequence = 0
+        self._unconfirmed: list[_InFlight] = []  # lost with a connection, to publish again
+        self._nacked: list[_InFlight] = []  # refused by the broker, to publish again after a wait
+        self._nack_rounds = 0  # rounds of nacks in a row
         self._connection: aio_pika.abc.AbstractConnection | None = None
         self._exchange: AbstractExchange | None = None
         self.kind: Kind | None = None
 
     async def __aenter__(self) -> FilePublisher:
         try:
-            self._connection, self._exchange = await open_exchange(self.amqp_url, self.topology)
+            self._connection, self._exchange = await open_exchange(self.nodes, self.topology)
         except (TimeoutError, aio_pika.exceptions.AMQPError, OSError):
             metrics.current().count_error("broker_unavailable")
             raise
@@ -338,8 +375,10 @@ class FilePublisher:
                 timeout=PUBLISH_TIMEOUT_SECONDS,
             )
         )
-        # What the confirm counts, without the body (the broker's client holds that meanwhile).
-        what = _InFlight(message.records, message.batch, message.size, message.removed)
+        self._sequence += 1
+        what = _InFlight(
+            message, self._sequence, message.records, message.batch, message.size, message.removed
+        )
         self._pending[future] = what
         self._pending_bytes += what.size
         while (
@@ -356,16 +395,31 @@ class FilePublisher:
             )
 
     async def _reap(self, when: str) -> None:
-        if not self._pending:
-            return
-        done, _ = await asyncio.wait(self._pending, return_when=when)
+        while self._pending:
+            done, _ = await asyncio.wait(self._pending, return_when=when)
+            self._settle(done)
+            if self._unconfirmed or self._nacked:
+                await self._publish_again()  # what it publishes is awaited too (ALL_COMPLETED)
+            if when != asyncio.ALL_COMPLETED:
+                return
+
+    def _settle(self, done: set[asyncio.Future[Any]]) -> None:
+        """Count what was confirmed or refused; keep what went down with its connection, and
+        what a quorum queue nacked, to publish it again."""
         stats, counted, kind = self.stats, metrics.current(), self.kind
         assert kind is not None  # set before the first message is published
         for future in done:
             what = self._pending.pop(future)
             self._pending_bytes -= what.size
-            error = future.exception()
-            if error is None:
+            error = ConnectionError("cancelled") if future.cancelled() else future.exception()
+            if error is not None and self._lost_with_connection(error):
+                self._unconfirmed.append(what)
+            elif _is_nack(error) and self._nack_rounds < NACK_ROUNDS:
+                self._nacked.append(what)
+            elif error is None:
+                if self._nack_rounds:
+                    log.info("▶️ The broker confirms again", file=self.file_name, node=self.nodes.node)
+                    self._nack_rounds = 0
                 stats.messages_published += 1
                 stats.records_published += what.records
                 stats.batches_sent += what.batch
@@ -378,12 +432,95 @@ class FilePublisher:
                 if len(stats.errors) < 10:
                     stats.errors.append(f"{type(error).__name__}: {error}")
 
+    def _lost_with_connection(self, error: BaseException) -> bool:
+        connection = self._connection
+        return not isinstance(error, _NOT_A_LOSS) or connection is None or connection.is_closed
+
+    async def _publish_again(self) -> None:
+        """Wait for the fate of every message still in flight; after a lost connection connect
+        to a node that answers, after nacks wait a little; then publish again, in their order,
+        the messages not confirmed."""
+        if self._pending:
+            done, _ = await asyncio.wait(self._pending, timeout=PUBLISH_TIMEOUT_SECONDS)
+            self._settle(done)
+            for future in list(self._pending):  # never answered: as good as lost
+                future.cancel()
+                self._unconfirmed.append(self._pending.pop(future))
+            self._pending_bytes = 0
+        again = sorted(self._unconfirmed + self._nacked, key=lambda what: what.sequence)
+        lost, self._unconfirmed, self._nacked = bool(self._unconfirmed), [], []
+        if lost:
+            await self._reconnect(unconfirmed=len(again))
+        else:
+            await self._wait_after_nacks(len(again))
+        for what in again:
+            await self._publish(what.message)
+
+    async def _wait_after_nacks(self, messages: int) -> None:
+        """Nacked: a quorum queue without a majority of its nodes refuses what it cannot
+        replicate. Publishing waits (backoff), then goes on over a new connection (the channel
+        that saw the queue down keeps nacking it), until a majority is back."""
+        self._nack_rounds += 1
+        if self._nack_rounds == 1:
+            metrics.current().count_error("message_not_accepted")
+            log.warning(
+                "⏸️ The broker refused messages (a queue without quorum?); publishing them again",
+                file=self.file_name,
+                node=self.nodes.node,
+                messages=messages,
+            )
+        await asyncio.sleep(min(NACK_WAIT_CAP, 0.2 * 2 ** (self._nack_rounds - 1)))
+        await self._open_again()
+
+    async def _reconnect(self, *, unconfirmed: int) -> None:
+        """The connection went down: connect to a node that answers (amqp/nodes.py)."""
+        metrics.current().count_error("broker_unavailable")
+        log.warning(
+            "⚠️ RabbitMQ connection lost while publishing; moving to a node that answers",
+            file=self.file_name,
+            node=self.nodes.node,
+            unconfirmed=unconfirmed,
+        )
+        await self._open_again()
+        log.info("📤 Publishing the unconfirmed messages again", node=self.nodes.node, messages=unconfirmed)
+
+    async def _open_again(self) -> None:
+        """Close the connection, open one to the node the service is on, or another that answers."""
+        old, self._connection, self._exchange = self._connection, None, None
+        if old is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(old.close(), 5)
+        async for attempt in retrying(
+            None,
+            attempts=FAILOVER_ATTEMPTS,
+            initial=0.2,
+            cap=FAILOVER_MAX_WAIT,
+            worth_retrying=lambda exc: isinstance(exc, CONNECT_ERRORS) and not is_permanent(exc),
+        ):
+            with attempt:
+                self._connection, self._exchange = await open_exchange(self.nodes, self.topology)
+
     async def send_file_complete(
         self, total_processed: int, *, version: str | None = None, counts: ChangeCounts | None = None
     ) -> None:
-        assert self._exchange is not None and self.kind is not None
+        """Publish the file's ``file_complete`` and wait for its confirm; a connection lost
+        meanwhile is followed to another node, and a nack waited out, as for the records."""
+        assert self.kind is not None
         completion = Completion(self.kind, self.file_name, total_processed, version, self.increment, counts)
-        await publish_file_complete(self._exchange, self.topology, completion)
+        self._nack_rounds = 0
+        for round_ in range(1, NACK_ROUNDS + 1):
+            assert self._exchange is not None
+            try:
+                await publish_file_complete(self._exchange, self.topology, completion)
+                return
+            except aiormq.exceptions.DeliveryError as exc:
+                if round_ == NACK_ROUNDS or not _is_nack(exc):
+                    raise
+                await self._wait_after_nacks(1)
+            except CONNECT_ERRORS as exc:
+                if not self._lost_with_connection(exc) or round_ == NACK_ROUNDS:
+                    raise
+                await self._reconnect(unconfirmed=1)
 
 
 __all__ = ["FilePublisher", "FileStats", "ProgressCallback", "PublishError", "PublishOptions"]

@@ -9,17 +9,18 @@ per change of what is wrong, and reported through ``on_change`` (the service's /
 
 from __future__ import annotations
 
-import urllib.parse
 from collections.abc import Callable
 
 from tenacity import RetryCallState
 
+from discogsography.amqp.nodes import BrokerNodes, missing_nodes
 from discogsography.amqp.topology import Topology
+from discogsography.config.amqp_settings import BadNodeList, split_urls
 from discogsography.errors import VersionFailedError
 from discogsography.extractor.publish_channel import check_broker
 from discogsography.runtime.failures import PermanentFailure, amqp_summary, is_permanent
 from discogsography.runtime.logs import get_logger
-from discogsography.runtime.redact import redact_text, redact_url
+from discogsography.runtime.redact import redact_url
 from discogsography.runtime.retry import Stopped, retrying, upcoming_error
 from discogsography.runtime.stop_signal import StopSignal
 
@@ -29,9 +30,9 @@ log = get_logger(__name__)
 def check_url(amqp_url: str) -> None:
     """A URL the AMQP client cannot even read (a port out of range) is permanent, not retried."""
     try:
-        urllib.parse.urlsplit(amqp_url).port  # noqa: B018 - parsing the port is the check
-    except ValueError as exc:
-        raise PermanentFailure(f"AMQP_CONNECTION {redact_text(amqp_url)}: {exc}") from None
+        split_urls(amqp_url)
+    except BadNodeList as exc:
+        raise PermanentFailure(f"AMQP_CONNECTION: {exc}") from None
 
 
 def broker_problem(exc: BaseException, amqp_url: str) -> str:
@@ -40,7 +41,7 @@ def broker_problem(exc: BaseException, amqp_url: str) -> str:
 
 
 async def wait_for_broker(
-    amqp_url: str,
+    nodes: BrokerNodes | str,
     topology: Topology,
     stop: StopSignal,
     *,
@@ -48,13 +49,18 @@ async def wait_for_broker(
     initial: float,
     on_change: Callable[[str | None], None] = lambda problem: None,
 ) -> bool:
-    """True once the broker takes us; False when a stop came first.
+    """True once the broker takes us (one node of a cluster is enough: the others that did not
+    answer are named in a warning); False when a stop came first.
 
     A permanent failure raises ``PermanentFailure``; a transient one that outlasts ``attempts``
     tries (None: no limit) raises ``VersionFailedError``. Both carry the one line.
     """
-    check_url(amqp_url)
+    if isinstance(nodes, str):
+        check_url(nodes)
+    nodes = BrokerNodes.of(nodes)
+    amqp_url = ",".join(nodes.urls)
     current: list[str | None] = [None]
+    failed: list[tuple[str, BaseException]] = []
 
     def before_sleep(state: RetryCallState) -> None:
         error = upcoming_error(state)
@@ -73,7 +79,7 @@ async def wait_for_broker(
             before_sleep=before_sleep,
         ):
             with attempt:
-                await check_broker(amqp_url, topology)
+                failed = await check_broker(nodes, topology)
     except Stopped:
         return False
     except Exception as exc:
@@ -86,4 +92,6 @@ async def wait_for_broker(
     if current[0] is not None:
         log.info("✅ Broker available again", broker=redact_url(amqp_url))
         on_change(None)
+    if failed:
+        log.warning("⚠️ RabbitMQ nodes not answering; going on with the others", nodes=missing_nodes(failed))
     return True

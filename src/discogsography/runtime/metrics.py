@@ -35,6 +35,7 @@ RECORDS_METRIC = "discogsography_records"
 MESSAGES_METRIC = "discogsography_messages"
 ERRORS_METRIC = "discogsography_errors"
 QUEUE_DEPTH_METRIC = "discogsography_queue_depth"
+BROKER_NODE_METRIC = "discogsography_broker_node"
 # A batch of 100 records takes tens of milliseconds; outages make it take much longer.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 FILE_STATUSES = ("pending", "downloading", "downloaded", "processing", "completed", "failed")
@@ -106,6 +107,11 @@ class ServiceMetrics:
             "1 for the current status of the kind's file (state marker), 0 for the others.",
             ("kind", "status"),
         )
+        self.broker_node = gauge(
+            BROKER_NODE_METRIC,
+            "1 for the RabbitMQ node (host:port) the service last connected to, 0 for its other nodes.",
+            ("node",),
+        )
         self._show_zeros()
 
     def _show_zeros(self) -> None:
@@ -147,6 +153,11 @@ class ServiceMetrics:
     def set_queue_depths(self, depths: Iterable[tuple[str, int]]) -> None:
         for queue, depth in depths:
             self.queue_depth.labels(queue).set(depth)
+
+    def on_broker_node(self, node: str, nodes: Iterable[str]) -> None:
+        """The service connected to ``node``, one of ``nodes`` (amqp/nodes.py)."""
+        for candidate in nodes:
+            self.broker_node.labels(candidate).set(1 if candidate == node else 0)
 
     def file_bytes(self, kind: Kind | str, *, read: int | None = None, total: int | None = None) -> None:
         if read is not None:

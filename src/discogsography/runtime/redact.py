@@ -14,7 +14,10 @@ _KEYVALUE_PASSWORD = re.compile(r"(?i)(?P<head>\bpassword\s*=\s*)(?P<password>[^
 
 
 def redact_url(url: str) -> str:
-    """A URL with its password replaced by ***; the rest kept for diagnosis."""
+    """A URL with its password replaced by ***; the rest kept for diagnosis. Several URLs
+    separated by commas (AMQP_CONNECTION of a cluster) come back each redacted."""
+    if url.count("://") > 1:
+        return ",".join(redact_url(part) for part in url.split(","))
     try:
         parts = urlsplit(url)
     except ValueError:

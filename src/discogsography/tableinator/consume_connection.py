@@ -18,6 +18,7 @@ from typing import Any
 import aio_pika
 
 from discogsography.amqp.broker_check import drop_driver_connect_errors
+from discogsography.amqp.nodes import BrokerNodes
 from discogsography.amqp.topology import Topology, declare
 from discogsography.kinds import Kind
 from discogsography.runtime import metrics
@@ -40,7 +41,7 @@ CONNECT_TIMEOUT = 10
 class BrokerLink:
     def __init__(
         self,
-        url: str,
+        url: str | BrokerNodes,
         topology: Topology,
         consumers: Mapping[Kind, KindConsumer],
         *,
@@ -48,7 +49,9 @@ class BrokerLink:
         on_permanent: Callable[[PermanentFailure], None],
         max_backoff: float = 30.0,
     ) -> None:
-        self.url = url
+        # The service's nodes: its other connections (queue checks, depth gauges) use them too.
+        self.nodes = url if isinstance(url, BrokerNodes) else BrokerNodes(url)
+        self.url = ",".join(self.nodes.urls)
         self.topology = topology
         self.consumers = consumers
         self.state = ServerState("RabbitMQ")
@@ -118,7 +121,7 @@ class BrokerLink:
 
     async def queue_depths(self, kinds: list[Kind]) -> dict[Kind, int]:
         """A brief connection of its own: how many messages wait in these queues."""
-        connection = await aio_pika.connect(self.url, timeout=CONNECT_TIMEOUT)
+        connection = await self.nodes.connect(timeout=CONNECT_TIMEOUT)
         try:
             found = dict(await read_depths(connection, [self.topology.queue(kind) for kind in kinds]))
         finally:
@@ -150,8 +153,7 @@ class BrokerLink:
 
     async def _connect(self) -> None:
         drop_driver_connect_errors()  # each try would log a line; the state changes are logged here
-        self._connection = await aio_pika.connect(
-            self.url,
+        self._connection = await self.nodes.connect(
             timeout=CONNECT_TIMEOUT,
             client_properties={
                 "connection_name": f"discogsography-tableinator {self.topology.prefix}".strip()
@@ -161,7 +163,7 @@ class BrokerLink:
         setup = await self._connection.channel()
         await declare(setup, self.topology)
         await setup.close()
-        log.info("🐰 Connected to RabbitMQ", queue_prefix=self.topology.prefix)
+        log.info("🐰 Connected to RabbitMQ", node=self.nodes.node, queue_prefix=self.topology.prefix)
 
     def _lost(self, sender: Any, error: BaseException | None = None) -> None:
         """The connection closed. Unless on purpose: the consumers that were attached come back."""

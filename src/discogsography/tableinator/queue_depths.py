@@ -15,6 +15,7 @@ from typing import Any
 
 import aio_pika
 
+from discogsography.amqp.nodes import BrokerNodes
 from discogsography.amqp.topology import Topology
 from discogsography.kinds import Kind
 from discogsography.runtime import metrics
@@ -51,10 +52,11 @@ async def read_depths(connection: Any, names: list[str]) -> list[tuple[str, int]
 
 
 async def watch_queue_depths(
-    amqp_url: str, topology: Topology, interval: float = DEPTH_REFRESH_SECONDS
+    amqp_url: str | BrokerNodes, topology: Topology, interval: float = DEPTH_REFRESH_SECONDS
 ) -> None:
     """Refresh the queue depth gauges until cancelled."""
     sink = metrics.current()
+    nodes = BrokerNodes.of(amqp_url)
     names = queue_names(topology)
     connection: Any = None
 
@@ -62,8 +64,7 @@ async def watch_queue_depths(
         nonlocal connection
         try:
             if connection is None or connection.is_closed:
-                connection = await aio_pika.connect(
-                    amqp_url,
+                connection = await nodes.connect(
                     timeout=10,
                     client_properties={"connection_name": f"discogsography-queue-depths {topology.prefix}"},
                 )

@@ -59,9 +59,16 @@ class _Consumer(Protocol):
     def consuming(self) -> bool: ...
 
 
+class _Nodes(Protocol):
+    @property
+    def node(self) -> str | None: ...
+
+
 class _Broker(Protocol):
     @property
     def state(self) -> ServerState: ...
+    @property
+    def nodes(self) -> _Nodes: ...
     def state_name(self, all_complete: bool) -> str: ...
 
 
@@ -101,6 +108,7 @@ def health_report(service: _Service) -> tuple[bool, dict[str, Any]]:
         "uptime_seconds": round(time.time() - service.started_at, 1),
         "broker": broker,
         "broker_error": service.broker.state.error,
+        "broker_node": service.broker.nodes.node,
         "database": service.database.describe(),
         "database_error": service.database.error,
         # Incremental messages refused because the database is not at their base version.

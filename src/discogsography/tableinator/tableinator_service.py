@@ -136,7 +136,7 @@ class Tableinator:
                 background = [
                     asyncio.create_task(self._progress_loop()),
                     asyncio.create_task(self._queue_check_loop()),
-                    asyncio.create_task(watch_queue_depths(self.settings.amqp_url, self.topology)),
+                    asyncio.create_task(watch_queue_depths(self.broker.nodes, self.topology)),
                 ]
                 await self._stop.wait()
         except PermanentFailure as failure:
