@@ -378,6 +378,7 @@ def main() -> None:
     options.add_argument("--skip-pipeline", action="store_true")
     options.add_argument("--only", choices=("load", "export"), default=None, help="one half of the runs")
     args = options.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress in a log as it comes
     kit = discogskit()
     results = []
     for index, releases in enumerate(args.releases):
