@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -309,8 +310,13 @@ def one_size(dump: Dump, rounds: int, kit: Path, only: str | None, skip_pipeline
         return sum(run.records_per_s for run in found) / len(found) if found else 0.0
 
     def per_round(name: str, peer: str) -> str:
-        pairs = zip(of(name), of(peer), strict=False)
-        return ", ".join(f"{ours.records_per_s / theirs.records_per_s:.2f}" for ours, theirs in pairs)
+        """Each round's ratio (the two ran next to each other) and their median."""
+        ratios = [
+            ours.records_per_s / theirs.records_per_s
+            for ours, theirs in zip(of(name), of(peer), strict=False)
+        ]
+        shown = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+        return f"rounds {shown}; median {statistics.median(ratios):.2f}"
 
     print(
         f"\n{dump.releases:,} releases: discogskit load at --chunk-mb {chunks.get('load', '-')}, "
