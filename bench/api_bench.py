@@ -23,8 +23,9 @@ Then `serve` (--processes, 2 by default) and, alternating in each round:
                        own latency; at 32 connections it is mostly the wait behind the others
 wrk: 2 threads, 32 connections, bench/api_bench.lua (random line of a request file, percentiles
 and errors printed by its `done`). Reported: medians over the rounds of requests/s and p50, p95,
-p99 latency, errors (any is a failure: exit status 1), the ratio API / pgbench for by-id (per
-round, side by side), and the server processes' peak RSS (VmHWM). JSON in bench/out/.
+p99 latency, errors (any is a failure: exit status 1), the CPU per request of serve's
+processes, the database's backends and the load generator, the ratio API / pgbench for by-id
+(per round, side by side), and the server processes' peak RSS (VmHWM). JSON in bench/out/.
 
 --profile: one more by-id run with py-spy attached to each server process (`record --format
 raw`): the collapsed stacks, a speedscope file of them (open at https://www.speedscope.app) and
