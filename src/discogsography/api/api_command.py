@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
+from typing import TYPE_CHECKING
 
 import click
 
 from discogsography.cli.shared_options import service_log_options
+
+if TYPE_CHECKING:
+    from discogsography.config.api_settings import ApiSettings
 
 
 @click.command()
@@ -73,15 +77,13 @@ def _listen(host: str, port: int) -> socket.socket:
     return listener
 
 
-def _run(settings: object, listener: socket.socket) -> None:
+def _run(settings: ApiSettings, listener: socket.socket) -> None:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
     from discogsography.api.api_app import BASE_URL_VARIABLE
-    from discogsography.config.api_settings import ApiSettings
     from discogsography.runtime.logs import current_level, get_logger
 
-    assert isinstance(settings, ApiSettings)
     port = int(listener.getsockname()[1])
     base_url = settings.public_url(port)
     # The server processes read their settings from the environment: hand them this command's.

@@ -109,8 +109,8 @@ class RecordStore:
 
     async def _one(self, query: str, record_id: int) -> tuple[Any, ...] | None:
         async with self.pool.connection() as conn:
-            # Prepared from the first call: skips psycopg's bookkeeping of when to prepare, about
-            # a tenth of the driver's time per lookup (docs/api.md, Performance).
+            # Prepared from the first call: skips psycopg's bookkeeping of when to prepare
+            # (docs/performance.md, "Local Discogs API").
             cursor = await conn.execute(query, (record_id,), prepare=True)
             return await cursor.fetchone()
 

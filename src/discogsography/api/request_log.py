@@ -1,8 +1,8 @@
 """One log line and one metrics observation per request, as plain ASGI middleware.
 
 Off a terminal the line is one JSON object with the fields every service's lines have (event,
-level, timestamp, logger, service) plus the request's: written directly with orjson, because
-the structlog chain costs about as much as answering a record by id (docs/api.md, Performance).
+level, timestamp, logger, service) plus the request's: written with one orjson call rather than
+through the structlog chain of processors, since it runs on every request.
 On a terminal the line goes through the usual logger, rendered for people. The query string is
 not logged: the path and status say what was asked, and nothing a client sends is echoed.
 """
