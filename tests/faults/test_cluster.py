@@ -196,6 +196,20 @@ class Services:
         )
         return self._published
 
+    def process(self, name: str) -> subprocess.Popen[bytes]:
+        process = self.pipeline.extractor if name == "extractor" else self.pipeline.others[name]
+        assert process is not None
+        return process
+
+    def state(self, name: str) -> str:
+        """What a service is doing, for a failed wait: exit status, /health, its last log lines."""
+        try:
+            health = self.get(name, "/health").text[:300]
+        except httpx.HTTPError as exc:
+            health = f"no answer ({type(exc).__name__})"
+        tail = self.pipeline.log_text(name).splitlines()[-8:]
+        return "\n  ".join([f"{name}: exit status {self.process(name).poll()}, /health {health}", *tail])
+
     def stored(self) -> int:
         return sum(self.pipeline.row_count(kind) for kind in Kind)
 
@@ -208,9 +222,15 @@ class Services:
             for name in SERVICES:
                 if name not in where and (node := self.node(name)) is not None:
                     where[name] = node
+                elif name not in where and self.process(name).poll() is not None:
+                    raise AssertionError(f"{name} ended before it connected:\n{self.state(name)}")
             return len(where) == len(SERVICES)
 
-        wait_for(connected, 120, "every service connected (its /health naming a node)")
+        try:
+            wait_for(connected, 120, "every service connected (its /health naming a node)")
+        except AssertionError as exc:
+            waiting = "\n".join(self.state(name) for name in SERVICES if name not in where)
+            raise AssertionError(f"{exc}; still waiting:\n{waiting}") from None
         nodes = dict(where)
         assert {name: node.node for name, node in nodes.items()} == {
             name: self.cluster.nodes[FIRST_NODE[name]].node for name in SERVICES
