@@ -10,69 +10,21 @@ fraction --removed of the records is left out, --changed of the rest get a chang
 above the largest) are appended. Kinds not in --kinds are copied unchanged. The choice is made
 by a seeded random generator, so the same arguments always give the same dump. Prints what it
 did per kind as JSON on stdout; writes a valid CHECKSUM file. Only the standard library is used.
+The derivation (bench/next_version.py) streams each file, so memory stays flat at any size.
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import hashlib
 import json
-import random
 import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_dump import ID_PATTERNS, KINDS, read_records
-
-# What "changed" edits: the title or name, else the data quality (every kind has one).
-CHANGE_TARGETS = {
-    "releases": (b"<title>", b"<data_quality>"),
-    "masters": (b"<title>", b"<data_quality>"),
-    "artists": (b"<name>", b"<data_quality>"),
-    "labels": (b"<name>", b"<data_quality>"),
-}
-
-
-def change(record: bytes, kind: str) -> bytes | None:
-    for opening in CHANGE_TARGETS[kind]:
-        at = record.find(opening)
-        if at >= 0:
-            cut = at + len(opening)
-            return record[:cut] + b"Revised " + record[cut:]
-    return None
-
-
-def refresh(
-    records: list[bytes], kind: str, rng: random.Random, changed: float, new: float, removed: float
-) -> tuple[list[bytes], dict[str, int]]:
-    pattern = ID_PATTERNS[kind]
-    ids = [int(pattern.search(record).group(1)) for record in records]  # type: ignore[union-attr]
-    out: list[bytes] = []
-    counts = {"removed": 0, "changed": 0, "new": 0, "unchanged": 0}
-    for record in records:
-        draw = rng.random()
-        if draw < removed:
-            counts["removed"] += 1
-            continue
-        edited = change(record, kind) if draw < removed + changed else None
-        if edited is not None:
-            counts["changed"] += 1
-            out.append(edited)
-        else:
-            counts["unchanged"] += 1
-            out.append(record)
-    top = max(ids)
-    for n in range(round(len(records) * new)):
-        source = records[rng.randrange(len(records))]
-        found = pattern.search(source)
-        assert found is not None
-        start, end = found.span(1)  # the id's digits
-        out.append(source[:start] + str(top + n + 1).encode() + source[end:])
-        counts["new"] += 1
-    return out, counts
+from make_dump import KINDS
+from next_version import Rates, write_next_version
 
 
 def main() -> int:
@@ -90,27 +42,11 @@ def main() -> int:
     if not re.fullmatch(r"\d{8}", args.date):
         parser.error("--date must be YYYYMMDD")
     args.out.mkdir(parents=True, exist_ok=True)
-    rng = random.Random(args.seed)
-    report: dict[str, dict[str, int]] = {}
-    lines = []
-    for kind in KINDS:
-        found = sorted(args.source.glob(f"discogs_*_{kind}.xml.gz"))
-        if not found:
-            continue
-        records = read_records(found[0], kind)
-        if kind in args.kinds.split(","):
-            records, report[kind] = refresh(records, kind, rng, args.changed, args.new, args.removed)
-        else:
-            report[kind] = {"removed": 0, "changed": 0, "new": 0, "unchanged": len(records)}
-        name = f"discogs_{args.date}_{kind}.xml.gz"
-        with gzip.open(args.out / name, "wb", compresslevel=args.level) as handle:
-            handle.write(b"<" + kind.encode() + b">\n")
-            for record in records:
-                handle.write(record + b"\n")
-            handle.write(b"</" + kind.encode() + b">\n")
-        digest = hashlib.sha256((args.out / name).read_bytes()).hexdigest()
-        lines.append(f"{digest} {name}\n")
-    (args.out / f"discogs_{args.date}_CHECKSUM.txt").write_text("".join(lines))
+    rates = Rates(changed=args.changed, new=args.new, removed=args.removed)
+    kinds = args.kinds.split(",")
+    report = write_next_version(
+        args.source, args.out, args.date, rates, seed=args.seed, level=args.level, kinds=kinds
+    )
     json.dump(report, sys.stdout)
     print()
     return 0
