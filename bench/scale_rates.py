@@ -10,6 +10,7 @@ full size, a few seconds in tens of minutes.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 Samples = list[tuple[float, int]]
@@ -20,7 +21,7 @@ def reached(samples: Samples, rows: float) -> float | None:
     if rows <= 0:
         zeros = [seconds for seconds, count in samples if count <= 0]
         return zeros[-1] if zeros else (samples[0][0] if samples else None)
-    for (before, rows_before), (after, rows_after) in zip(samples, samples[1:], strict=False):
+    for (before, rows_before), (after, rows_after) in itertools.pairwise(samples):
         if rows_after >= rows > rows_before:
             return before + (after - before) * (rows - rows_before) / (rows_after - rows_before)
     if samples and samples[0][1] >= rows:
@@ -32,7 +33,7 @@ def share_rates(samples: Samples, total: int, parts: int) -> list[float | None]:
     """Rows per second of each of ``parts`` equal shares of ``total`` rows, in order."""
     moments = [reached(samples, total * part / parts) for part in range(parts + 1)]
     rates: list[float | None] = []
-    for start, end in zip(moments, moments[1:], strict=False):
+    for start, end in itertools.pairwise(moments):
         if start is None or end is None or end <= start:
             rates.append(None)
         else:
@@ -60,7 +61,7 @@ def interval_rates(samples: Samples) -> list[tuple[int, float]]:
     """Per sampling interval: the rows already in the table at its start, and its rate (for a
     plot of rate against table size); intervals with no time or before the first row left out."""
     points = []
-    for (before, rows_before), (after, rows_after) in zip(samples, samples[1:], strict=False):
+    for (before, rows_before), (after, rows_after) in itertools.pairwise(samples):
         if after > before and rows_after > 0:
             points.append((rows_before, (rows_after - rows_before) / (after - before)))
     return points

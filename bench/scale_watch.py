@@ -20,7 +20,7 @@ from typing import Any
 
 import aio_pika
 import psycopg
-from pipeline_bench import descendants, rss_mb
+from pipeline_bench import cpu_seconds, descendants, rss_mb
 from scale_db import rows_written
 
 from discogsography.amqp.topology import Topology
@@ -91,7 +91,7 @@ def disk_bytes(path: Path) -> int:
     return total
 
 
-async def _queue_depths(prefix: str) -> dict[str, int]:
+async def queue_depths(prefix: str) -> dict[str, int]:
     connection = await aio_pika.connect(AMQP, timeout=10)
     try:
         return dict(await read_depths(connection, queue_names(Topology(prefix))))
@@ -120,6 +120,7 @@ class Watcher(threading.Thread):
         self.queues: list[tuple[float, dict[str, int]]] = []
         self.peak_rss: dict[str, float] = {}
         self.rss: dict[str, list[tuple[float, float]]] = {}  # every interval, for flatness
+        self.cpu: dict[str, float] = {}  # CPU seconds of our processes, last reading kept
         self.stop = threading.Event()
         self.postmaster = postmaster_of(conninfo)
 
@@ -142,6 +143,7 @@ class Watcher(threading.Thread):
                 sizes = {name: rss_mb(pid) for name, pid in self.watched().items()}
                 for name, mb in sizes.items():
                     self.peak_rss[name] = max(self.peak_rss.get(name, 0.0), mb)
+                self.read_cpu()
                 if now >= next_slow:
                     next_slow = now + self.interval
                     connection = connection or psycopg.connect(self.conninfo, autocommit=True)
@@ -152,6 +154,14 @@ class Watcher(threading.Thread):
         finally:
             if connection is not None:
                 connection.close()
+
+    def read_cpu(self) -> None:
+        for name, process in list(self.processes.items()):
+            for pid, label in (
+                (process.pid, name),
+                *((c, f"{name} child {c}") for c in descendants(process.pid)),
+            ):
+                self.cpu[label] = cpu_seconds(pid) or self.cpu.get(label, 0.0)
 
     def sample_slow(
         self, now: float, connection: psycopg.Connection[Any] | None, sizes: dict[str, float]
@@ -167,7 +177,7 @@ class Watcher(threading.Thread):
         if self.prefix is not None:
             # the broker busy or away for a moment: the next sample tells
             with contextlib.suppress(OSError, TimeoutError, aio_pika.exceptions.AMQPError):
-                self.queues.append((now, asyncio.run(_queue_depths(self.prefix))))
+                self.queues.append((now, asyncio.run(queue_depths(self.prefix))))
 
     def finish(self) -> dict[str, Any]:
         """Stop, and everything sampled as plain data."""
