@@ -77,7 +77,9 @@ def _result(
     }
 
 
-def run_load(target: Target, dump: Path, logs: Path, broker_home: Path, workers: int) -> dict[str, Any]:
+def run_load(
+    target: Target, dump: Path, logs: Path, broker_home: Path, workers: int, interval: float = 10.0
+) -> dict[str, Any]:
     """``discogsography load`` of a whole dump into the target's (empty) database."""
     logs.mkdir(parents=True, exist_ok=True)
     counters, servers = server_counters(target.conninfo), server_cpu_seconds()
@@ -89,7 +91,7 @@ def run_load(target: Target, dump: Path, logs: Path, broker_home: Path, workers:
         stderr=(logs / "load.log").open("wb"),
         env={**os.environ, "LOG_LEVEL": "WARNING"},
     )
-    watcher = Watcher(target.conninfo, target.database, processes, {}, broker_home)
+    watcher = Watcher(target.conninfo, target.database, processes, {}, broker_home, interval=interval)
     watcher.start()
     try:
         if processes["load"].wait() != 0:
@@ -103,7 +105,10 @@ def run_load(target: Target, dump: Path, logs: Path, broker_home: Path, workers:
 class Pipeline:
     """One database, queue prefix, DISCOGS_ROOT and source mirror; runs the services on demand."""
 
-    def __init__(self, target: Target, work: Path, broker_home: Path, parser_workers: int) -> None:
+    def __init__(
+        self, target: Target, work: Path, broker_home: Path, parser_workers: int, interval: float = 10.0
+    ) -> None:
+        self.interval = interval
         self.target = target
         self.prefix = f"dgscale-{uuid.uuid4().hex[:8]}-"
         self.work, self.broker_home = work, broker_home
@@ -146,7 +151,13 @@ class Pipeline:
         processes: dict[str, subprocess.Popen[bytes]] = {}
         disks = {"discogs_root": self.root, "broker": self.broker_home / "mnesia"}
         watcher = Watcher(
-            self.target.conninfo, self.target.database, processes, disks, self.broker_home, self.prefix
+            self.target.conninfo,
+            self.target.database,
+            processes,
+            disks,
+            self.broker_home,
+            self.prefix,
+            self.interval,
         )
         started = time.monotonic()
         watcher.start()

@@ -1,0 +1,72 @@
+"""Readable summaries of the scale benchmark's results (the JSON holds everything)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scale_rates import fifths, share_rates
+
+MB = 1024 * 1024
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.0f}"
+
+
+def rates_lines(rows: dict[str, list[tuple[float, int]]], expected: dict[str, int]) -> list[str]:
+    """Per kind: first and last fifth's rate, their ratio, and the rate of each tenth."""
+    lines = [
+        f"{'kind':<9} {'rows':>10} {'1st fifth/s':>11} {'last fifth/s':>12} {'last/1st':>8}   per tenth/s"
+    ]
+    for kind, total in expected.items():
+        samples = [(seconds, count) for seconds, count in rows.get(kind, [])]
+        found = fifths(samples, total)
+        ratio = "-" if found.ratio is None else f"{found.ratio:.2f}"
+        tenths = " ".join(_rate(rate) for rate in share_rates(samples, total, 10))
+        lines.append(
+            f"{kind:<9} {total:>10,} {_rate(found.first):>11} {_rate(found.last):>12} {ratio:>8}   {tenths}"
+        )
+    return lines
+
+
+def peaks_lines(watch: dict[str, Any]) -> list[str]:
+    """Peak RSS per process; the run's PostgreSQL backends as one line (the largest of them)."""
+    peaks: dict[str, float] = {}
+    for name, mb in watch["peak_rss_mb"].items():
+        key = "postgres backend (largest)" if name.startswith("postgres backend ") else name
+        peaks[key] = max(peaks.get(key, 0.0), mb)
+    return [f"  {name:<40} {mb:>8.0f} MB" for name, mb in sorted(peaks.items(), key=lambda item: -item[1])]
+
+
+def sizes_lines(sizes: dict[str, dict[str, Any]]) -> list[str]:
+    lines = [f"  database {sizes['database']['table'] / MB:,.0f} MB"]
+    for table, size in sizes.items():
+        if table == "database":
+            continue
+        indexes = ", ".join(f"{name} {value / MB:,.0f}" for name, value in size["indexes"].items())
+        lines.append(f"  {table:<18} table {size['table'] / MB:>8,.0f} MB; indexes MB: {indexes}")
+    return lines
+
+
+def run_lines(result: dict[str, Any]) -> list[str]:
+    """Wall time, WAL and checkpoints, peak disk, and CPU of our processes."""
+    counters = result["server_counters"]
+    lines = [
+        f"  wall {result['seconds']:,.1f} s; WAL {counters['wal_bytes'] / MB:,.0f} MB, checkpoints "
+        f"{counters['checkpoints_timed']} timed + {counters['checkpoints_requested']} requested "
+        "(server-wide)",
+    ]
+    for name, peak in result["watch"]["peak_disk"].items():
+        lines.append(f"  peak disk {name}: {peak / MB:,.0f} MB")
+    cpu = ", ".join(f"{name} {seconds:,.0f}" for name, seconds in sorted(result["cpu_seconds"].items()))
+    lines.append(f"  CPU seconds: {cpu}")
+    return lines
+
+
+def queue_peak(result: dict[str, Any]) -> dict[str, int]:
+    """The deepest each queue got while the run was sampled."""
+    deepest: dict[str, int] = {}
+    for _, depths in result["watch"]["queues"]:
+        for name, depth in depths.items():
+            deepest[name] = max(deepest.get(name, 0), depth)
+    return deepest
