@@ -47,7 +47,15 @@ from pipeline_bench import free_port  # noqa: E402
 from private_postgres import PrivatePostgres  # noqa: E402
 from scale_db import dead_tuples, relation_sizes, row_digests  # noqa: E402
 from scale_dumps import Version, versions  # noqa: E402
-from scale_report import peaks_lines, queue_peak, rates_lines, run_lines, sizes_lines  # noqa: E402
+from scale_report import (  # noqa: E402
+    cpu_by_process,
+    peaks_lines,
+    queue_peak,
+    rates_lines,
+    root_versions,
+    run_lines,
+    sizes_lines,
+)
 from scale_runs import Pipeline, Target, run_load  # noqa: E402
 
 OUT = HERE / "out" / "scale"
@@ -173,9 +181,10 @@ def refresh_lines(version: Version, refresh: dict[str, Any], full: dict[str, Any
         f"{version.name}: refresh {refresh['seconds']:,.1f} s, fresh load {full['seconds']:,.1f} s: "
         f"{ratio:.1%} (target <= 25 %); tables equal to the fresh load: {same}",
         f"  published {published.get('records', 0):,} records, {published.get('removed', 0):,} removals; "
-        f"CPU s refresh {refresh['cpu_seconds']}, fresh {full['cpu_seconds']}",
+        f"CPU s refresh {cpu_by_process(refresh['cpu_seconds'])}, "
+        f"fresh {cpu_by_process(full['cpu_seconds'])}",
         "  table size / fresh load's: " + ", ".join(f"{table} {share:.2f}" for table, share in grown.items()),
-        f"  dead tuples: {dead}; DISCOGS_ROOT holds {refresh['discogs_root']}",
+        f"  dead tuples: {dead}; DISCOGS_ROOT holds {root_versions(refresh['discogs_root'])}",
     ]
 
 

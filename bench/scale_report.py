@@ -58,7 +58,9 @@ def run_lines(result: dict[str, Any]) -> list[str]:
     ]
     for name, peak in result["watch"]["peak_disk"].items():
         lines.append(f"  peak disk {name}: {peak / MB:,.0f} MB")
-    cpu = ", ".join(f"{name} {seconds:,.0f}" for name, seconds in sorted(result["cpu_seconds"].items()))
+    cpu = ", ".join(
+        f"{name} {seconds:,.1f}" for name, seconds in cpu_by_process(result["cpu_seconds"]).items()
+    )
     lines.append(f"  CPU seconds: {cpu}")
     return lines
 
@@ -70,3 +72,25 @@ def queue_peak(result: dict[str, Any]) -> dict[str, int]:
         for name, depth in depths.items():
             deepest[name] = max(deepest.get(name, 0), depth)
     return deepest
+
+
+def cpu_by_process(cpu: dict[str, float]) -> dict[str, float]:
+    """CPU seconds per service, its child processes summed as one "<service> workers" entry."""
+    grouped: dict[str, float] = {}
+    for name, seconds in cpu.items():
+        service, child, _ = name.partition(" child ")
+        key = f"{service} workers" if child else service
+        grouped[key] = round(grouped.get(key, 0.0) + seconds, 2)
+    return grouped
+
+
+def root_versions(names: list[str]) -> dict[str, list[str]]:
+    """The versions in a DISCOGS_ROOT listing: those with dump files, with record indexes."""
+    what = {"discogs": "dump files", "index": "record indexes"}
+    found: dict[str, set[str]] = {label: set() for label in what.values()}
+    for name in names:
+        prefix, _, rest = name.lstrip(".").partition("_")
+        date = rest.split("_")[0]
+        if prefix in what and date.isdigit():
+            found[what[prefix]].add(date)
+    return {label: sorted(dates) for label, dates in found.items()}
