@@ -3,7 +3,7 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.local/bin:$(PATH)
 SAMPLE_DUMP := samples/discogs_20200806
 
-.PHONY: help setup services test-services run parse test test-faults-loaded lint docs bench bench-pipeline bench-refresh bench-index bench-peers bench-floor bench-pg-settings bench-api clean
+.PHONY: help setup services test-services run parse test test-faults-loaded lint docs bench bench-pipeline bench-refresh bench-scale bench-index bench-peers bench-floor bench-pg-settings bench-api clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ bench-floor: services ## The physical floor: gzip inflate, libxml2 parse and COP
 
 bench-refresh: services ## Monthly refresh: full load of B against the refresh A -> B (100,000 releases)
 	uv run python bench/refresh_bench.py
+
+bench-scale: services ## A quarter of the real dump: load, pipeline, backlog, three refreshes, small memory (hours; SCALE=0.01 for a trial)
+	uv run python bench/scale_bench.py --scale $${SCALE:-1}
 
 bench-pg-settings: services ## Server-wide PostgreSQL settings for a bulk load, on a private PostgreSQL 15 (initdb in a temp dir)
 	uv run python bench/server_settings_bench.py --pairs 3
