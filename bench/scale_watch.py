@@ -44,8 +44,8 @@ def postmaster_of(conninfo: str) -> int:
     """The server's postmaster: the parent of a backend serving us."""
     with psycopg.connect(conninfo) as conn:
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
-    assert row is not None
-    return parent_pid(int(row[0]))
+        assert row is not None
+        return parent_pid(int(row[0]))  # while the backend still lives
 
 
 def server_processes(postmaster: int, database: str) -> dict[str, int]:
