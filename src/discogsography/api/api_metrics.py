@@ -9,6 +9,7 @@ process shows the sums over all of them.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
@@ -57,10 +58,16 @@ class ApiMetrics:
             buckets=BUCKETS,
             registry=self.registry,
         )
+        # The labelled children, kept: ``labels()`` validates and locks on every call.
+        self._children: dict[tuple[str, int], tuple[Any, Any]] = {}
 
     def observe(self, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(route, str(status)).inc()
-        self.duration.labels(route).observe(seconds)
+        children = self._children.get((route, status))
+        if children is None:
+            children = (self.requests.labels(route, str(status)), self.duration.labels(route))
+            self._children[(route, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self) -> bytes:
         if self.multiprocess_dir is None:

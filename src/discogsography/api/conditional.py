@@ -7,6 +7,7 @@ stored it (``updated_at``). A client that sends back either gets 304 with no bod
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -19,6 +20,7 @@ def entity_tag(*hashes: str) -> str:
     return '"' + hashlib.sha256("/".join(hashes).encode()).hexdigest() + '"'
 
 
+@functools.lru_cache(maxsize=4096)  # records stored by one batch share their time
 def http_date(moment: datetime) -> str:
     """An HTTP date (RFC 9110: GMT, whole seconds)."""
     return format_datetime(moment.astimezone(UTC).replace(microsecond=0), usegmt=True)

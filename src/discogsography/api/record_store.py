@@ -19,19 +19,23 @@ from psycopg.types.json import set_json_loads
 from psycopg_pool import AsyncConnectionPool
 
 from discogsography.api.list_query import IdList, PageWalk
+from discogsography.api.lookup_batch import FetchMany, LookupBatch
 from discogsography.api.paging import Page
 from discogsography.api.search_query import KindSearch
 from discogsography.relational.connect import CONNECT_TIMEOUT
 
 Record = dict[str, Any]
 
-_RELEASE = "SELECT data, hash, updated_at FROM releases WHERE id = %s"
-_ARTIST = "SELECT data, hash, updated_at FROM artists WHERE id = %s"
-_LABEL = "SELECT data, hash, updated_at FROM labels WHERE id = %s"
-_MASTER = (
-    "SELECT m.data, m.hash, m.updated_at, r.data, r.hash FROM masters m"
-    " LEFT JOIN releases r ON r.id = m.main_release WHERE m.id = %s"
+# By id, for a batch of ids at once (lookup_batch.py); each row starts with its id.
+_RELEASES = "SELECT id, data, hash, updated_at FROM releases WHERE id = ANY(%s::bigint[])"
+_ARTISTS = "SELECT id, data, hash, updated_at FROM artists WHERE id = ANY(%s::bigint[])"
+_LABELS = "SELECT id, data, hash, updated_at FROM labels WHERE id = ANY(%s::bigint[])"
+_MASTERS = (
+    "SELECT m.id, m.data, m.hash, m.updated_at, r.data, r.hash FROM masters m"
+    " LEFT JOIN releases r ON r.id = m.main_release WHERE m.id = ANY(%s::bigint[])"
 )
+# Ids one query asks for at most: 64 releases are about 256 KB of JSON.
+MAX_BATCH = 64
 _EXISTS = {
     "master": "SELECT EXISTS (SELECT 1 FROM masters WHERE id = %s)",
     "artist": "SELECT EXISTS (SELECT 1 FROM artists WHERE id = %s)",
@@ -100,6 +104,15 @@ class RecordStore:
             timeout=statement_timeout_ms / 1000,
             name="discogsography-api",
         )
+        self.lookups = {
+            kind: LookupBatch(self._fetcher(query), pool_size, MAX_BATCH)
+            for kind, query in (
+                ("release", _RELEASES),
+                ("artist", _ARTISTS),
+                ("label", _LABELS),
+                ("master", _MASTERS),
+            )
+        }
 
     async def open(self) -> None:
         await self.pool.open(wait=False)
@@ -107,10 +120,18 @@ class RecordStore:
     async def close(self) -> None:
         await self.pool.close()
 
+    def _fetcher(self, query: str) -> FetchMany:
+        async def fetch_many(ids: list[int]) -> list[tuple[Any, ...]]:
+            async with self.pool.connection() as conn:
+                # Prepared from the first call: skips psycopg's bookkeeping of when to prepare
+                # (docs/performance.md, "Local Discogs API").
+                cursor = await conn.execute(query, (ids,), prepare=True)
+                return await cursor.fetchall()
+
+        return fetch_many
+
     async def _one(self, query: str, record_id: int) -> tuple[Any, ...] | None:
         async with self.pool.connection() as conn:
-            # Prepared from the first call: skips psycopg's bookkeeping of when to prepare
-            # (docs/performance.md, "Local Discogs API").
             cursor = await conn.execute(query, (record_id,), prepare=True)
             return await cursor.fetchone()
 
@@ -120,21 +141,21 @@ class RecordStore:
             row = await cursor.fetchone()
             return int(row[0]) if row else 0
 
-    async def _stored(self, query: str, record_id: int) -> Stored | None:
-        row = await self._one(query, record_id)
+    async def _stored(self, kind: str, record_id: int) -> Stored | None:
+        row = await self.lookups[kind].get(record_id)
         return None if row is None else Stored(row[0], row[1], row[2])
 
     async def release(self, release_id: int) -> Stored | None:
-        return await self._stored(_RELEASE, release_id)
+        return await self._stored("release", release_id)
 
     async def artist(self, artist_id: int) -> Stored | None:
-        return await self._stored(_ARTIST, artist_id)
+        return await self._stored("artist", artist_id)
 
     async def label(self, label_id: int) -> Stored | None:
-        return await self._stored(_LABEL, label_id)
+        return await self._stored("label", label_id)
 
     async def master(self, master_id: int) -> StoredMaster | None:
-        row = await self._one(_MASTER, master_id)
+        row = await self.lookups["master"].get(master_id)
         if row is None:
             return None
         return StoredMaster(Stored(row[0], row[1], row[2]), row[3], row[4])
