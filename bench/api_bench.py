@@ -27,6 +27,10 @@ p99 latency, errors (any is a failure: exit status 1), the CPU per request of se
 processes, the database's backends and the load generator, the ratio API / pgbench for by-id
 (per round, side by side), and the server processes' peak RSS (VmHWM). JSON in bench/out/.
 
+--against CHECKOUT: a second `serve` from another checkout (a git worktree of an earlier commit,
+with its .venv: `git worktree add /tmp/before REV && (cd /tmp/before && uv sync --frozen)`), run
+by id right after ours in every round: the before/after of a change, side by side.
+
 --profile: one more by-id run with py-spy attached to each server process (`record --format
 raw`): the collapsed stacks, a speedscope file of them (open at https://www.speedscope.app) and
 a text summary of where the time goes (by function and by package), in bench/out/api_profile/.
@@ -80,6 +84,7 @@ OURS = [sys.executable, "-m", "discogsography"]
 PER_PAGE = 50
 BY_ID = "release by id"
 PGBENCH = "pgbench by id"
+AGAINST = "release by id, --against"
 ARTIST = "artist releases"
 SEARCH_REPEATED = "search, repeated title"
 SEARCH_DISTINCT = "search, distinct title"
@@ -290,17 +295,23 @@ def check_answers(base_url: str, requests: Requests) -> dict[str, Any]:
 class Server:
     """`discogsography serve` on a free port, its processes' log in bench/out."""
 
-    def __init__(self, database: str, processes: int, pool_size: int | None) -> None:
+    def __init__(
+        self, database: str, processes: int, pool_size: int | None, checkout: Path | None = None
+    ) -> None:
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": database_url(database), "API_PORT": str(self.port)}
         if pool_size is not None:
             env["API_POOL_SIZE"] = str(pool_size)
         OUT.mkdir(parents=True, exist_ok=True)
-        self.log_path = OUT / "serve.log"
+        self.log_path = OUT / ("serve.log" if checkout is None else "serve-against.log")
         self.log = self.log_path.open("wb")
-        argv = [*OURS, "serve", "--processes", str(processes)]
-        self.process = subprocess.Popen(argv, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        # --against: the other checkout's own environment and code (its src, not ours).
+        python = OURS[0] if checkout is None else str(checkout / ".venv" / "bin" / "python")
+        argv = [python, "-m", "discogsography", "serve", "--processes", str(processes)]
+        self.process = subprocess.Popen(
+            argv, env=env, cwd=checkout, stdout=self.log, stderr=subprocess.STDOUT
+        )
         self.processes = processes
         self.wait_healthy()
 
@@ -680,7 +691,7 @@ def table(measures: list[Measure], ratios: list[float]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     in_flight = [f"{name}, {LATENCY_CONNECTIONS} in flight" for name in (SEARCH_REPEATED, SEARCH_DISTINCT)]
-    for scenario in (BY_ID, PGBENCH, ARTIST, SEARCH_REPEATED, SEARCH_DISTINCT, *in_flight):
+    for scenario in (BY_ID, AGAINST, PGBENCH, ARTIST, SEARCH_REPEATED, SEARCH_DISTINCT, *in_flight):
         mine = [m for m in measures if m.scenario == scenario]
         if not mine:
             continue
@@ -716,6 +727,11 @@ def main() -> int:
     options.add_argument("--connections", type=int, default=32)
     options.add_argument("--profile", action="store_true", help="also the by-id scenario under py-spy")
     options.add_argument(
+        "--against",
+        type=Path,
+        help="another checkout (with its .venv): its `serve` by id too, alternating with ours each round",
+    )
+    options.add_argument(
         "--profile-scenario",
         action="append",
         choices=[BY_ID, ARTIST, SEARCH_REPEATED, SEARCH_DISTINCT],
@@ -731,8 +747,10 @@ def main() -> int:
 
     database = prepared_database(args.releases, others, args.rebuild)
     server = Server(database, args.processes, args.pool_size)
+    other = Server(database, args.processes, args.pool_size, args.against) if args.against else None
     measures: list[Measure] = []
     ratios: list[float] = []
+    against: list[float] = []  # ours / the other checkout's, by id, per round
     try:
         requests = sampled_requests(database, server.base_url, seed=args.releases)
         matches = check_answers(server.base_url, requests)
@@ -763,6 +781,11 @@ def main() -> int:
             )
             ratios.append(api.requests_per_s / floor.requests_per_s)
             measures += [api, floor]
+            if other is not None:
+                paths, seconds = requests.files[BY_ID], args.seconds
+                theirs = metered(other, database, run_wrk, args, other.base_url, BY_ID, paths, seconds, rnd)
+                against.append(api.requests_per_s / theirs.requests_per_s)
+                measures.append(replace(theirs, scenario=AGAINST))
             for scenario in (ARTIST, SEARCH_REPEATED, SEARCH_DISTINCT):
                 files = requests.files[scenario]
                 measures.append(
@@ -789,7 +812,7 @@ def main() -> int:
                     LATENCY_CONNECTIONS,
                 )
                 measures.append(replace(measured, scenario=f"{scenario}, {LATENCY_CONNECTIONS} in flight"))
-            for m in measures[-7:]:
+            for m in measures[-(8 if other else 7) :]:
                 print(
                     f"round {rnd} {m.scenario:<24} {m.requests_per_s:9,.0f}/s  p99 {m.p99_ms or 0:6.1f} ms"
                     f"  errors {m.failed}  CPU µs/req { ({k: round(v) for k, v in m.cpu_us.items()}) }",
@@ -803,6 +826,8 @@ def main() -> int:
         }
     finally:
         server.stop()
+        if other is not None:
+            other.stop()
 
     print(
         f"\n{args.releases:,} releases, serve --processes {args.processes} (pool {pool_size} each);"
@@ -810,6 +835,11 @@ def main() -> int:
         f" {args.rounds} rounds of {args.seconds:g} s, medians"
     )
     print(table(measures, ratios))
+    if against:
+        print(
+            f"by id, ours / {args.against} by round: {', '.join(f'{r:.3f}' for r in against)}"
+            f" (median {statistics.median(against):.3f})"
+        )
     print(
         f"API / pgbench by round: {', '.join(f'{r:.3f}' for r in ratios)};"
         f" serve's peak RSS (VmHWM): {', '.join(f'{name} {mb:.0f}' for name, mb in peak.items())} MB;"
@@ -820,7 +850,9 @@ def main() -> int:
     report.write_text(
         json.dumps(
             {
-                "arguments": vars(args),
+                "arguments": {
+                    key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()
+                },
                 "database": database,
                 "id_range": requests.id_range,
                 "search_matches": matches,
@@ -828,6 +860,7 @@ def main() -> int:
                 "pgbench_clients": clients,
                 "measures": [asdict(m) | {"failed": m.failed} for m in measures],
                 "ratios_by_id": ratios,
+                "ours_over_against_by_id": against,
                 "peak_rss_mb": peak,
                 "load_average": [load_before, load_after],
                 "profile": profiled,
