@@ -18,9 +18,11 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import aio_pika
 import httpx
@@ -29,6 +31,7 @@ import pytest
 
 from discogsography.amqp.topology import Topology, remove_prefix
 from discogsography.extractor.publish_channel import check_broker
+from discogsography.extractor.publisher import FilePublisher, PublishOptions
 from discogsography.kinds import Kind
 from discogsography.parsing import DumpParser
 from tests.faults.cluster import PrivateCluster, booting_cluster
@@ -370,6 +373,46 @@ async def test_a_consumer_whose_channel_the_broker_closes_is_attached_again(
     finally:
         await remove_prefix(whole_cluster.nodes[0].url, topology.prefix)  # the service stopped first
         servers.drop_database(database)
+
+
+def test_a_file_complete_whose_node_died_is_sent_on_another_node(whole_cluster: PrivateCluster) -> None:
+    """The node the extractor publishes to dies between a file's last record and its
+    file_complete: the publish meets a channel closed with its connection, and the
+    file_complete goes to another node (it used to wait for the next cycle)."""
+    topology = Topology(f"dgtest-cluster-complete-{os.getpid()}-")
+    path = next(SAMPLES.glob("*_labels.xml.gz"))
+
+    async def publish_and_lose_the_node() -> tuple[int, list[str | None]]:
+        await check_broker(whole_cluster.url_list(), topology)
+        publisher = FilePublisher(
+            path, path.name, whole_cluster.url_list(), topology, PublishOptions(), stop=threading.Event()
+        )
+        async with publisher:
+            stats = await publisher.publish_records()
+            node = whole_cluster.by_address(publisher.nodes.node or "")
+            node.kill()
+            exchange: Any = publisher._exchange  # of the connection to the node killed
+            await wait_async(
+                lambda: exchange.channel.is_closed, 30, "the publishing channel closed with its node"
+            )
+            await publisher.send_file_complete(stats.records_published, version="20200806")
+            assert publisher.nodes.node != node.node
+        connection = await aio_pika.connect(whole_cluster.by_address(publisher.nodes.node or "").url)
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.get_queue(topology.queue(Kind.LABELS))
+            types = []
+            while (message := await queue.get(no_ack=True, fail=False)) is not None:
+                types.append(message.type)
+        return stats.messages_published, types
+
+    try:
+        published, types = asyncio.run(publish_and_lose_the_node())
+    finally:
+        whole_cluster.restore()
+        asyncio.run(remove_prefix(whole_cluster.url_list(), topology.prefix))
+    assert types.count("file_complete") == 1
+    assert len(types) == published + 1
 
 
 def run_with_fault(
