@@ -201,6 +201,7 @@ UNHEALTHY: dict[str, Any] = {
     "status": "unhealthy",
     "service": "tableinator",
     "broker": "connected",
+    "broker_node": "rabbit2:5672",
     "database": "unavailable",
     "database_error": "connection to postgresql://app:hunter2-pw@db:5432/x failed",
     "last_errors": [
@@ -266,6 +267,7 @@ def test_an_unhealthy_service_and_its_errors_are_shown_redacted(tmp_path: Path) 
     assert page["service.tableinator.status"] == "unhealthy"
     assert page["service.tableinator.http_status"] == "503"
     assert page["service.tableinator.database"] == "unavailable"
+    assert page["service.tableinator.broker_node"] == "rabbit2:5672"
     assert page["service.extractor.status"] == "down"
     assert page["errors.count"] == "3"
     assert [row[1:4] for row in rows] == [

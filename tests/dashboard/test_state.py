@@ -170,6 +170,21 @@ def test_services_show_status_details_and_error_counts() -> None:
     assert "database_error" not in tableinator["details"]
 
 
+def test_each_service_shows_the_rabbitmq_node_it_is_on_and_a_failover_moves_it() -> None:
+    rates = RateTracker()
+    before = reading(0.0)
+    before.services[0].body = {**EXTRACTOR_BODY, "broker_node": "rabbit1:5672"}
+    before.services[1].body = {**TABLEINATOR_BODY, "broker_node": "rabbit2:5672"}
+    extractor, tableinator = assemble(before, TOPOLOGY, rates, 2.0)["services"]
+    assert (extractor["broker_node"], tableinator["broker_node"]) == ("rabbit1:5672", "rabbit2:5672")
+    assert "broker_node" not in extractor["details"]  # its own row, not repeated among the details
+    after = reading(2.0)
+    after.services[0].body = {**EXTRACTOR_BODY, "broker_node": "rabbit3:5672"}  # failed over
+    after.services[1].body = dict(TABLEINATOR_BODY)  # before it connected: no node yet
+    extractor, tableinator = assemble(after, TOPOLOGY, rates, 2.0)["services"]
+    assert (extractor["broker_node"], tableinator["broker_node"]) == ("rabbit3:5672", None)
+
+
 def test_a_service_that_does_not_answer_is_down_with_its_reason() -> None:
     down = reading(0.0)
     down.services[0] = ServiceReading("extractor", "http://ex:8000", error="not reachable")
@@ -181,6 +196,7 @@ def test_a_service_that_does_not_answer_is_down_with_its_reason() -> None:
         "http_status": None,
         "status": "down",
         "reason": "not reachable",
+        "broker_node": None,
         "details": None,
         "metrics": False,
         "errors_by_kind": {},

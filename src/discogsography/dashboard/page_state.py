@@ -19,6 +19,8 @@ from discogsography.runtime.redact import redact_url
 
 # Fields of a /health body that are errors: shown in the errors panel, not among the details.
 ERROR_FIELDS = ("last_error", "broker_error", "database_error")
+# The RabbitMQ node a service is on (``host:port``; it changes on a failover): a row of its own.
+NODE_FIELD = "broker_node"
 MAX_ERRORS = 20
 
 
@@ -93,8 +95,9 @@ def service_state(service: ServiceReading) -> dict[str, Any]:
     details = {
         key: value
         for key, value in body.items()
-        if key not in ("status", "service", *ERROR_FIELDS) and _is_scalar(value)
+        if key not in ("status", "service", NODE_FIELD, *ERROR_FIELDS) and _is_scalar(value)
     }
+    node = body.get(NODE_FIELD)
     errors_by_kind = (
         metrics_text.sum_by(service.metrics, metrics_text.ERRORS, "error", service=service.name)
         if service.metrics
@@ -107,6 +110,7 @@ def service_state(service: ServiceReading) -> dict[str, Any]:
         "http_status": service.http_status,
         "status": str(body.get("status", "unknown")) if service.body is not None else "down",
         "reason": service.error,
+        "broker_node": node if isinstance(node, str) else None,
         "details": details,
         "metrics": service.metrics is not None,
         "errors_by_kind": errors_by_kind or {},

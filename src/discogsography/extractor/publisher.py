@@ -97,6 +97,9 @@ NACK_WAIT_CAP = 5.0
 # What a publish that went down with its connection raises (a nack, a return or a timeout on a
 # live connection is a failure of that message instead).
 _NOT_A_LOSS = (aiormq.exceptions.DeliveryError, aiormq.exceptions.PublishError, TimeoutError)
+# What a publish can raise when its connection went away: besides the connection errors, a
+# publish on the channel that closed with it raises ChannelInvalidStateError (a RuntimeError).
+_LOST = (*CONNECT_ERRORS, aiormq.exceptions.ChannelInvalidStateError)
 
 
 class PublishError(DiscogsographyError):
@@ -517,7 +520,7 @@ class FilePublisher:
                 if round_ == NACK_ROUNDS or not _is_nack(exc):
                     raise
                 await self._wait_after_nacks(1)
-            except CONNECT_ERRORS as exc:
+            except _LOST as exc:
                 if not self._lost_with_connection(exc) or round_ == NACK_ROUNDS:
                     raise
                 await self._reconnect(unconfirmed=1)

@@ -6,6 +6,12 @@ shared capped backoff (``retry.retry_transient``) and logged once when the broke
 and once when it is back. A permanent one (a refused login, an unknown virtual host, a missing
 permission) is raised as PermanentFailure, named in one line by ``failures.amqp_summary``:
 retrying cannot heal it, so the service stops and exits 1.
+
+A kind whose consumer the broker stopped while the connection stayed up (binding.py: a
+basic.cancel, a channel closed) is attached again on a fresh channel, after a backoff when it
+keeps being lost (a queue without its majority closes the channel of every basic.get that
+times out). Attaching is one step at a time: the reconnection, the queue check and these
+re-attachments never attach a kind twice.
 """
 
 from __future__ import annotations
@@ -60,6 +66,8 @@ class BrokerLink:
         self._max_backoff = max_backoff
         self._connection: Any = None
         self._reconnecting: asyncio.Task[None] | None = None
+        self._reattaching: asyncio.Task[None] | None = None
+        self._attaching = asyncio.Lock()
 
     @property
     def connected(self) -> bool:
@@ -113,10 +121,11 @@ class BrokerLink:
                 await asyncio.wait_for(connection.close(), 10)
 
     async def shutdown(self) -> None:
-        reconnecting, self._reconnecting = self._reconnecting, None
-        if reconnecting is not None:
-            reconnecting.cancel()
-            await asyncio.gather(reconnecting, return_exceptions=True)
+        for task in (self._reconnecting, self._reattaching):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        self._reconnecting = self._reattaching = None
         await self.close()
 
     async def queue_depths(self, kinds: list[Kind]) -> dict[Kind, int]:
@@ -135,21 +144,22 @@ class BrokerLink:
         self.state.down(amqp_summary(error, self.url), retry_in=delay)
 
     async def _consume(self, kinds: list[Kind]) -> None:
-        if not self.connected:
-            await self.close()
-            try:
-                await self._connect()
-            except BaseException:
+        async with self._attaching:
+            if not self.connected:
                 await self.close()
-                raise
-        for kind in kinds:
-            consumer = self.consumers[kind]
-            if consumer.consuming:
-                continue
-            channel = await self._connection.channel()
-            queue = await channel.get_queue(self.topology.queue(kind), ensure=True)
-            await consumer.attach(channel, queue)
-            log.info("🔗 Attached", data_type=kind.value, queue=self.topology.queue(kind))
+                try:
+                    await self._connect()
+                except BaseException:
+                    await self.close()
+                    raise
+            for kind in kinds:
+                consumer = self.consumers[kind]
+                if consumer.consuming:
+                    continue
+                channel = await self._connection.channel()
+                queue = await channel.get_queue(self.topology.queue(kind), ensure=True)
+                await consumer.attach(channel, queue, on_lost=self._consumer_lost)
+                log.info("🔗 Attached", data_type=kind.value, queue=self.topology.queue(kind))
 
     async def _connect(self) -> None:
         drop_driver_connect_errors()  # each try would log a line; the state changes are logged here
@@ -169,7 +179,8 @@ class BrokerLink:
         """The connection closed. Unless on purpose: the consumers that were attached come back."""
         if sender is not self._connection or getattr(sender, "close_called", False) or self._stop.is_set():
             return
-        kinds = [kind for kind, consumer in self.consumers.items() if consumer.consuming]
+        # A consumer let go just before (its channel closed with the connection) comes back too.
+        kinds = [kind for kind, consumer in self.consumers.items() if consumer.consuming or consumer.lost]
         self._connection = None
         for consumer in self.consumers.values():
             consumer.detach()  # unacked deliveries go back to the queue with the connection
@@ -184,3 +195,24 @@ class BrokerLink:
             await self.resume(kinds, back="🐰 Reconnected to RabbitMQ; unacked messages will be redelivered")
         except PermanentFailure as failure:
             self._on_permanent(failure)
+
+    def _consumer_lost(self, kind: Kind, reason: str, losses: int) -> None:
+        """The broker stopped a kind's consumer (binding.py): attach it again."""
+        if self._stop.is_set():
+            return
+        if losses == 1 and self.connected:  # once per outage; a lost connection is logged as such
+            log.warning("⚠️ RabbitMQ stopped a consumer, consuming again", data_type=kind.value, reason=reason)
+        if self._reattaching is None or self._reattaching.done():
+            self._reattaching = asyncio.create_task(self._reattach())
+
+    async def _reattach(self) -> None:
+        """Attach every lost kind again, backing off while the same kinds keep being lost."""
+        while lost := [kind for kind, consumer in self.consumers.items() if consumer.lost]:
+            losses = max(self.consumers[kind].binding.losses for kind in lost)
+            if await self._stop.sleep(min(0.5 * 2 ** (losses - 1), self._max_backoff) if losses > 1 else 0):
+                return
+            try:
+                await self.resume(lost)
+            except PermanentFailure as failure:
+                self._on_permanent(failure)
+                return

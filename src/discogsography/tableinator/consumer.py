@@ -34,7 +34,7 @@ from discogsography.runtime.retry import Stopped, retry_transient
 from discogsography.runtime.stop_signal import StopSignal
 from discogsography.tableinator.batch_store import DatabaseUnavailable, KindStore, StoreOutcome
 from discogsography.tableinator.batching import seconds_until_flush, should_flush
-from discogsography.tableinator.binding import QueueBinding
+from discogsography.tableinator.binding import OnLost, QueueBinding
 from discogsography.tableinator.pending import KindStats, Pending, Writing
 from discogsography.tableinator.settle import ack_after_commit, reject_to_dead_letters
 
@@ -98,13 +98,19 @@ class KindConsumer:
         return self.binding.consuming
 
     @property
+    def lost(self) -> bool:
+        """Let go of its channel because the broker stopped it, and not attached again yet."""
+        return self.binding.lost
+
+    @property
     def pending_records(self) -> int:
         """Records delivered and not yet committed (collecting and being written)."""
         return self._pending.count + sum(writing.pending.count for writing in self._writing)
 
-    async def attach(self, channel: Any, queue: Any) -> None:
-        """Consume ``queue`` on ``channel`` (binding.py says how the consumer starts)."""
-        await self.binding.attach(channel, queue)
+    async def attach(self, channel: Any, queue: Any, on_lost: OnLost | None = None) -> None:
+        """Consume ``queue`` on ``channel`` (binding.py says how the consumer starts, and when
+        ``on_lost`` is told)."""
+        await self.binding.attach(channel, queue, on_lost)
 
     async def stop_deliveries(self) -> None:
         """basic.cancel only: what was delivered is still processed and settled (shutdown)."""

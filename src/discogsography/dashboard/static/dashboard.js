@@ -57,6 +57,7 @@ function renderServices(services) {
     add("url", service.url, "url");
     if (!service.up) add("reason", service.reason || "no answer", "reason");
     if (service.http_status !== null) add("HTTP", String(service.http_status), "http_status");
+    if (service.broker_node) add("RabbitMQ node", service.broker_node, "broker_node");
     for (const [name, value] of Object.entries(service.details)) {
       add(name.replaceAll("_", " "), value === null ? "–" : String(value), name);
     }
