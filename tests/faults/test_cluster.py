@@ -545,7 +545,7 @@ def holding_writes(conninfo: str) -> Iterator[None]:
             conn.rollback()
 
 
-def test_a_node_killed_then_restarted_rejoins_while_the_load_goes_on(
+def test_a_node_stopped_then_restarted_rejoins_while_the_load_goes_on(
     cluster_pipeline: Pipeline,
     whole_cluster: PrivateCluster,
     cluster_expected: Expected,
@@ -553,9 +553,11 @@ def test_a_node_killed_then_restarted_rejoins_while_the_load_goes_on(
     scenario: OpenScenario,
 ) -> None:
     entry = scenario(
-        "Cluster: a node killed, restarted, rejoining",
-        "SIGKILL to the node tableinator B consumes from while the dump is published and stored; the "
-        "node is started again at once and rejoins the cluster during the load. From the kill until "
+        "Cluster: a node stopped, restarted, rejoining",
+        "The node tableinator B consumes from is stopped the way an operator stops it (`rabbitmqctl "
+        "stop`: its clients are told the connection is closed) while the dump is published and stored; "
+        "the node is started again at once and rejoins the cluster during the load (the other scenarios "
+        "kill their nodes with SIGKILL). From the stop until "
         "the node is back PostgreSQL holds the tableinators' writes (a lock on the kinds' tables), so "
         "that the restart falls inside the load however fast this machine stores.",
     )
@@ -566,7 +568,7 @@ def test_a_node_killed_then_restarted_rejoins_while_the_load_goes_on(
         node = went["tableinator-b"]
         with holding_writes(services.pipeline.conninfo):
             stored = services.stored()
-            node.kill()
+            node.stop()
             wait_for(
                 lambda: (services.node("tableinator-b") or node).node != node.node, 120, "tableinator B moved"
             )
