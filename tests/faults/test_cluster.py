@@ -369,7 +369,9 @@ async def test_a_consumer_whose_channel_the_broker_closes_is_attached_again(
                 assert consumer.stats.dead_lettered == 0
             finally:
                 await connection.close()
-        assert capsys.readouterr().out.count("RabbitMQ stopped a consumer, consuming again") == 1
+        # The service logs to stdout or stderr, as the suite's logging setup left it.
+        captured = capsys.readouterr()
+        assert (captured.out + captured.err).count("RabbitMQ stopped a consumer, consuming again") == 1
     finally:
         await remove_prefix(whole_cluster.nodes[0].url, topology.prefix)  # the service stopped first
         servers.drop_database(database)
