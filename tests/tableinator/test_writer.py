@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import psycopg
@@ -231,3 +232,41 @@ def test_the_derived_list_columns_inline_their_function(db: Conn) -> None:
     ).fetchall()
     output = " ".join(line for (line,) in plan if "Output:" in line)
     assert "CASE" in output and "discogs_items" not in output, output
+
+
+def _migrate_at_once(conninfo: str, services: int) -> tuple[list[list[int]], list[BaseException]]:
+    """``ensure_schema`` from ``services`` threads released together: what each applied, and
+    what failed."""
+    start = threading.Barrier(services)
+    applied: list[list[int]] = []
+    failures: list[BaseException] = []
+
+    def migrate() -> None:
+        try:
+            with psycopg.connect(conninfo) as conn:
+                start.wait(10)
+                applied.append(ensure_schema(conn))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=migrate) for _ in range(services)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return applied, failures
+
+
+def test_services_starting_at_once_on_an_empty_database_migrate_it_once() -> None:
+    """Several services migrating one empty database at the same moment: each gets the schema,
+    none fails on the catalog (the lock is taken before the first CREATE)."""
+    from tests.tableinator.conftest import admin_conninfo, create_database, drop_database
+
+    for _ in range(5):
+        name = create_database()
+        try:
+            applied, failures = _migrate_at_once(admin_conninfo(name), 4)
+            assert failures == []
+            assert sorted(len(versions) for versions in applied) == [0, 0, 0, len(migrations())]
+        finally:
+            drop_database(name)

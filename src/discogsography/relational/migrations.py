@@ -39,14 +39,16 @@ def migrations() -> list[Migration]:
 def ensure_schema(conn: psycopg.Connection[Any]) -> list[int]:
     """Apply the migrations this database lacks; returns the versions applied now."""
     conn.autocommit = True
-    conn.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version ("
-        " version integer PRIMARY KEY, description text NOT NULL,"
-        " applied_at timestamptz NOT NULL DEFAULT now())"
-    )
     applied_now: list[int] = []
+    # The lock first: two `CREATE TABLE IF NOT EXISTS` at once can both find no table and the
+    # second then fails on the catalog's unique index (pg_type_typname_nsp_index).
     conn.execute("SELECT pg_advisory_lock(%s)", (_SCHEMA_LOCK_KEY,))
     try:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version ("
+            " version integer PRIMARY KEY, description text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
         done = {row[0] for row in conn.execute("SELECT version FROM schema_version").fetchall()}
         for migration in migrations():
             if migration.version in done:
