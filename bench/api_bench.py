@@ -85,6 +85,7 @@ PER_PAGE = 50
 BY_ID = "release by id"
 PGBENCH = "pgbench by id"
 AGAINST = "release by id, --against"
+REFERENCE = "release by id, reference app"
 ARTIST = "artist releases"
 SEARCH_REPEATED = "search, repeated title"
 SEARCH_DISTINCT = "search, distinct title"
@@ -296,7 +297,12 @@ class Server:
     """`discogsography serve` on a free port, its processes' log in bench/out."""
 
     def __init__(
-        self, database: str, processes: int, pool_size: int | None, checkout: Path | None = None
+        self,
+        database: str,
+        processes: int,
+        pool_size: int | None,
+        checkout: Path | None = None,
+        reference: bool = False,
     ) -> None:
         self.port = _free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -304,11 +310,15 @@ class Server:
         if pool_size is not None:
             env["API_POOL_SIZE"] = str(pool_size)
         OUT.mkdir(parents=True, exist_ok=True)
-        self.log_path = OUT / ("serve.log" if checkout is None else "serve-against.log")
+        name = "serve.log" if checkout is None else "serve-against.log"
+        name = "serve-reference.log" if reference else name
+        self.log_path = OUT / name
         self.log = self.log_path.open("wb")
         # --against: the other checkout's own environment and code (its src, not ours).
         python = OURS[0] if checkout is None else str(checkout / ".venv" / "bin" / "python")
         argv = [python, "-m", "discogsography", "serve", "--processes", str(processes)]
+        if reference:
+            argv = [python, str(HERE / "reference_api.py"), str(self.port), str(processes)]
         self.process = subprocess.Popen(
             argv, env=env, cwd=checkout, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -709,6 +719,14 @@ def table(measures: list[Measure], ratios: list[float]) -> str:
     return "\n".join(rows)
 
 
+def print_round(rnd: int, m: Measure) -> None:
+    print(
+        f"round {rnd} {m.scenario:<24} {m.requests_per_s:9,.0f}/s  p99 {m.p99_ms or 0:6.1f} ms"
+        f"  errors {m.failed}  CPU µs/req { ({k: round(v) for k, v in m.cpu_us.items()}) }",
+        file=sys.stderr,
+    )
+
+
 def main() -> int:
     options = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -732,6 +750,14 @@ def main() -> int:
         help="another checkout (with its .venv): its `serve` by id too, alternating with ours each round",
     )
     options.add_argument(
+        "--reference",
+        action="store_true",
+        help="also bench/reference_api.py by id (the least an app on the same stack does), alternating",
+    )
+    options.add_argument(
+        "--only-by-id", action="store_true", help="by id only (with pgbench, --against, --reference)"
+    )
+    options.add_argument(
         "--profile-scenario",
         action="append",
         choices=[BY_ID, ARTIST, SEARCH_REPEATED, SEARCH_DISTINCT],
@@ -748,9 +774,11 @@ def main() -> int:
     database = prepared_database(args.releases, others, args.rebuild)
     server = Server(database, args.processes, args.pool_size)
     other = Server(database, args.processes, args.pool_size, args.against) if args.against else None
+    reference = Server(database, args.processes, args.pool_size, reference=True) if args.reference else None
     measures: list[Measure] = []
     ratios: list[float] = []
     against: list[float] = []  # ours / the other checkout's, by id, per round
+    referenced: list[tuple[float, float]] = []  # ours / the reference app's: rate, p99; per round
     try:
         requests = sampled_requests(database, server.base_url, seed=args.releases)
         matches = check_answers(server.base_url, requests)
@@ -786,6 +814,19 @@ def main() -> int:
                 theirs = metered(other, database, run_wrk, args, other.base_url, BY_ID, paths, seconds, rnd)
                 against.append(api.requests_per_s / theirs.requests_per_s)
                 measures.append(replace(theirs, scenario=AGAINST))
+            if reference is not None:
+                paths, seconds = requests.files[BY_ID], args.seconds
+                least = metered(
+                    reference, database, run_wrk, args, reference.base_url, BY_ID, paths, seconds, rnd
+                )
+                referenced.append(
+                    (api.requests_per_s / least.requests_per_s, (api.p99_ms or 0) / (least.p99_ms or 1))
+                )
+                measures.append(replace(least, scenario=REFERENCE))
+            if args.only_by_id:
+                for m in measures[-(2 + (other is not None) + (reference is not None)) :]:
+                    print_round(rnd, m)
+                continue
             for scenario in (ARTIST, SEARCH_REPEATED, SEARCH_DISTINCT):
                 files = requests.files[scenario]
                 measures.append(
@@ -812,12 +853,8 @@ def main() -> int:
                     LATENCY_CONNECTIONS,
                 )
                 measures.append(replace(measured, scenario=f"{scenario}, {LATENCY_CONNECTIONS} in flight"))
-            for m in measures[-(8 if other else 7) :]:
-                print(
-                    f"round {rnd} {m.scenario:<24} {m.requests_per_s:9,.0f}/s  p99 {m.p99_ms or 0:6.1f} ms"
-                    f"  errors {m.failed}  CPU µs/req { ({k: round(v) for k, v in m.cpu_us.items()}) }",
-                    file=sys.stderr,
-                )
+            for m in measures[-(7 + (other is not None) + (reference is not None)) :]:
+                print_round(rnd, m)
         load_after = os.getloadavg()
         peak = server.peak_rss_mb()
         profiled = {
@@ -826,8 +863,9 @@ def main() -> int:
         }
     finally:
         server.stop()
-        if other is not None:
-            other.stop()
+        for extra in (other, reference):
+            if extra is not None:
+                extra.stop()
 
     print(
         f"\n{args.releases:,} releases, serve --processes {args.processes} (pool {pool_size} each);"
@@ -839,6 +877,13 @@ def main() -> int:
         print(
             f"by id, ours / {args.against} by round: {', '.join(f'{r:.3f}' for r in against)}"
             f" (median {statistics.median(against):.3f})"
+        )
+    if referenced:
+        rates, tails = [r for r, _ in referenced], [t for _, t in referenced]
+        print(
+            f"by id, ours / the reference app by round: requests/s {', '.join(f'{r:.3f}' for r in rates)}"
+            f" (median {statistics.median(rates):.3f}); p99 {', '.join(f'{t:.3f}' for t in tails)}"
+            f" (median {statistics.median(tails):.3f})"
         )
     print(
         f"API / pgbench by round: {', '.join(f'{r:.3f}' for r in ratios)};"
@@ -861,6 +906,7 @@ def main() -> int:
                 "measures": [asdict(m) | {"failed": m.failed} for m in measures],
                 "ratios_by_id": ratios,
                 "ours_over_against_by_id": against,
+                "ours_over_reference_by_id": [{"requests_per_s": r, "p99": t} for r, t in referenced],
                 "peak_rss_mb": peak,
                 "load_average": [load_before, load_after],
                 "profile": profiled,
