@@ -234,6 +234,24 @@ def test_the_derived_list_columns_inline_their_function(db: Conn) -> None:
     assert "CASE" in output and "discogs_items" not in output, output
 
 
+def test_searched_names_and_titles_are_sampled_ten_times_wider(db: Conn) -> None:
+    # The planner's estimate of a search word's matches decides between the trigram index and a
+    # walk of the primary key (ddl.sql, migration 7).
+    targets = db.execute(
+        "SELECT c.relname, a.attname, a.attstattarget FROM pg_attribute a"
+        " JOIN pg_class c ON c.oid = a.attrelid"
+        " WHERE (c.relname, a.attname) IN (('releases', 'title'), ('masters', 'title'),"
+        " ('artists', 'name'), ('labels', 'name'), ('releases', 'country'))"
+    ).fetchall()
+    assert sorted(targets) == [
+        ("artists", "name", 1000),
+        ("labels", "name", 1000),
+        ("masters", "title", 1000),
+        ("releases", "country", -1),  # the default for every other column
+        ("releases", "title", 1000),
+    ]
+
+
 def _migrate_at_once(conninfo: str, services: int) -> tuple[list[list[int]], list[BaseException]]:
     """``ensure_schema`` from ``services`` threads released together: what each applied, and
     what failed."""

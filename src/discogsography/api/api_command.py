@@ -39,7 +39,7 @@ def serve(host: str | None, port: int | None, processes: int | None) -> None:
 
 
 def _check_database(conninfo: str, target: str) -> None:
-    """The tables are there, at the schema this version reads (the API's indexes: migration 6)."""
+    """The tables are there, at the schema this version reads (the API's indexes and statistics: migrations 6 and 7)."""
     import psycopg
 
     from discogsography.errors import DiscogsographyError

@@ -1,7 +1,8 @@
 """`/database/search` as SQL: for each kind a search can return, its condition and parameters.
 
 Pure: psycopg ``sql`` composition, values always as parameters. Each filter is served by an
-index the tables have (ddl.sql, migrations 2 and 6): names and titles by the trigram indexes
+index the tables have (ddl.sql, migrations 2 and 6; migration 7 enlarges the sample the planner
+estimates names and titles from): names and titles by the trigram indexes
 (each word matched anywhere, case-insensitively; a filter with no word of three characters
 matches the whole name or title, which the trigram index serves too), genres and styles by their GIN indexes,
 country, format, catalogue number and barcode by expression indexes, year by its btree. A
