@@ -39,7 +39,8 @@ def serve(host: str | None, port: int | None, processes: int | None) -> None:
 
 
 def _check_database(conninfo: str, target: str) -> None:
-    """The tables are there, at the schema this version reads (the API's indexes and statistics: migrations 6 and 7)."""
+    """The tables are there, at the schema this version reads (migrations 6 and 7: the API's
+    indexes and the statistics its searches are planned from)."""
     import psycopg
 
     from discogsography.errors import DiscogsographyError
