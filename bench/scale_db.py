@@ -2,16 +2,19 @@
 dead tuples, and digests of the tables' contents.
 
 Rows written come from the statistics views (``n_tup_ins``), not ``count(*)``: counting a table
-of millions of rows every 10 s would cost the server a scan each time. WAL and checkpoints are
-the server's (``pg_current_wal_lsn``, ``pg_stat_bgwriter``): on a shared server they include
-everybody's work, on the benchmark's private server only its own.
+of millions of rows every 10 s would cost the server a scan each time. At the end of a load, each
+record table's rows grouped by ``updated_at`` time its batches (bench/scale_rates.py). WAL and
+checkpoints are the server's (``pg_current_wal_lsn``, ``pg_stat_bgwriter``): on a shared server
+they include everybody's work, on the benchmark's private server only its own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import psycopg
+from scale_rates import Stamps, seconds_since_first
 
 from discogsography.relational.tables import LINK_TABLES, RECORD_TABLES
 
@@ -26,6 +29,22 @@ def rows_written(conn: psycopg.Connection[Any]) -> dict[str, int]:
         ).fetchall()
     )
     return {table: int(found.get(table, 0)) for table in DATA_TABLES}
+
+
+def batch_stamps(conninfo: str, tables: Iterable[str]) -> dict[str, Stamps]:
+    """Per record table, its rows grouped by ``updated_at`` (each batch's transaction start): one
+    scan per table, which also counts its rows."""
+    epochs: dict[str, list[tuple[float, int]]] = {}
+    with psycopg.connect(conninfo) as conn:
+        for table in tables:
+            epochs[table] = [
+                (float(seconds), int(rows))
+                for seconds, rows in conn.execute(
+                    f'SELECT extract(epoch FROM updated_at)::float8, count(*) FROM "{table}" '
+                    "GROUP BY updated_at ORDER BY updated_at"
+                )
+            ]
+    return seconds_since_first(epochs)
 
 
 def server_counters(conninfo: str) -> dict[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scale_rates import fifths, share_rates
+from scale_rates import fifths, kind_series, share_rates
 
 MB = 1024 * 1024
 
@@ -13,18 +13,21 @@ def _rate(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
 
-def rates_lines(rows: dict[str, list[tuple[float, int]]], expected: dict[str, int]) -> list[str]:
-    """Per kind: first and last fifth's rate, their ratio, and the rate of each tenth."""
+def rates_lines(result: dict[str, Any], expected: dict[str, int]) -> list[str]:
+    """Per kind: first and last fifth's rate, their ratio, the rate of each tenth, and what they
+    were timed by: the rows' stamps, or the watcher's samples (older results)."""
     lines = [
-        f"{'kind':<9} {'rows':>10} {'1st fifth/s':>11} {'last fifth/s':>12} {'last/1st':>8}   per tenth/s"
+        f"{'kind':<9} {'rows':>10} {'1st fifth/s':>11} {'last fifth/s':>12} {'last/1st':>8} {'from':>7}"
+        "   per tenth/s"
     ]
     for kind, total in expected.items():
-        samples = [(seconds, count) for seconds, count in rows.get(kind, [])]
-        found = fifths(samples, total)
+        samples, spanned, source = kind_series(result, kind)
+        found = fifths(samples, spanned)
         ratio = "-" if found.ratio is None else f"{found.ratio:.2f}"
-        tenths = " ".join(_rate(rate) for rate in share_rates(samples, total, 10))
+        tenths = " ".join(_rate(rate) for rate in share_rates(samples, spanned, 10))
         lines.append(
-            f"{kind:<9} {total:>10,} {_rate(found.first):>11} {_rate(found.last):>12} {ratio:>8}   {tenths}"
+            f"{kind:<9} {total:>10,} {_rate(found.first):>11} {_rate(found.last):>12} {ratio:>8} "
+            f"{source:>7}   {tenths}"
         )
     return lines
 
