@@ -8,7 +8,9 @@ The dumps (bench/scale_dumps.py): A has 5,000,000 releases, 2,500,000 artists, 6
 and 600,000 labels times --scale, built by make_dump.py; B, C and D each have 5 % of the one
 before's records changed, 2 % new and 2 % removed, every kind (bench/next_version.py, streamed).
 All are cached under bench/out/scale/dumps/. Phases, each into a fresh database of its own,
-dropped afterwards, each writing bench/out/scale/<phase>.json and <phase>.txt:
+dropped afterwards, each writing bench/out/scale/<phase>.json and <phase>.txt, and those that load
+a whole version (all but refresh) <phase>.png, each kind's rate against the rows already in its
+table (bench/scale_plot.py):
 
 - load: ``discogsography load`` of A (2 workers) into an empty database;
 - pipeline: extractor -> RabbitMQ -> tableinator of A, the services as separate processes;
@@ -49,6 +51,7 @@ from pipeline_bench import free_port  # noqa: E402
 from private_postgres import PrivatePostgres  # noqa: E402
 from scale_db import batch_stamps, dead_tuples, relation_sizes, row_digests  # noqa: E402
 from scale_dumps import Version, versions  # noqa: E402
+from scale_plot import plot_result  # noqa: E402
 from scale_report import (  # noqa: E402
     cpu_by_process,
     peaks_lines,
@@ -245,6 +248,20 @@ def main() -> None:
         (OUT / f"{phase}.json").write_text(json.dumps(result, indent=1))
         (OUT / f"{phase}.txt").write_text("\n".join(lines) + "\n")
         print("\n".join(lines), flush=True)
+        if "rows" in result:  # a phase that loaded a whole version (not refresh's several)
+            plotted(result, OUT / f"{phase}.png")
+
+
+def plotted(result: dict[str, Any], out: Path) -> None:
+    """The phase's plot next to its JSON. A failed plot must not cost the phases still to run
+    (hours each): the JSON is written, and bench/scale_plot.py draws it again."""
+    try:
+        plot_result(result, out)
+    except Exception as error:
+        redraw = f"uv run python bench/scale_plot.py {out.with_suffix('.json')} {out}"
+        print(f"no plot ({error!r}); redraw it with: {redraw}")
+    else:
+        print(f"plot: {out}")
 
 
 if __name__ == "__main__":
