@@ -3,11 +3,13 @@
     uv run python bench/peers_bench.py                          # 100,000 and 1,000,000 releases
     uv run python bench/peers_bench.py --releases 100000 1000000 --rounds 2 1
     uv run python bench/peers_bench.py --rounds 1 --releases 20000
+    uv run python bench/peers_bench.py --releases 1000000 --only load --kit-chunk-mb load=16
 
 discogskit is installed into a venv of its own under bench/out if missing; dumps are cached under
 bench/out (bench/dumps.py). Each peer runs at its best for the dump at hand: before the rounds,
 discogskit's `load` and `convert -f parquet` each run once at every --chunk-mb of CHUNK_SIZES,
-and the fastest of each is kept for the rounds (printed). Every run gets a fresh database (or
+and the fastest of each is kept for the rounds (printed); --kit-chunk-mb KIND=MB gives the size an
+earlier sweep on the same dump kept, and skips that sweep. Every run gets a fresh database (or
 output directory) and 2 parse workers. Compared, alternating within each round:
   - discogskit `load` against our `load` (ordinary and --fast) and our pipeline
     (bench/pipeline_bench.py: timed from starting its services to the last row committed; the
@@ -278,12 +280,22 @@ def best_chunk(kind: str, dump: Dump, kit: Path) -> tuple[int, list[Run]]:
     return fastest[0], tried
 
 
-def one_size(dump: Dump, rounds: int, kit: Path, only: str | None, skip_pipeline: bool) -> dict[str, object]:
+def one_size(
+    dump: Dump,
+    rounds: int,
+    kit: Path,
+    only: str | None,
+    skip_pipeline: bool,
+    given_chunks: dict[str, int],
+) -> dict[str, object]:
     print(f"\n== {dump.releases:,} releases, {dump.others:,} each of the rest ({dump.path})")
     chunks: dict[str, int] = {}
     sweep: list[Run] = []
     for kind, half in (("load", "load"), ("convert", "export")):
-        if only in (None, half):
+        if kind in given_chunks:
+            chunks[kind] = given_chunks[kind]
+            print(f"discogskit {kind}: --chunk-mb {chunks[kind]} as given (kept by an earlier sweep)")
+        elif only in (None, half):
             print(f"discogskit {kind}: trying --chunk-mb {', '.join(map(str, CHUNK_SIZES))}")
             chunks[kind], tried = best_chunk(kind, dump, kit)
             sweep += tried
@@ -294,7 +306,7 @@ def one_size(dump: Dump, rounds: int, kit: Path, only: str | None, skip_pipeline
             for name in ("discogskit load", "our load", "our load --fast"):
                 runs.append(load_run(name, dump, kit, chunks["load"]))
                 show(runs[-1])
-            if not skip_pipeline and only is None:
+            if not skip_pipeline:
                 runs.append(pipeline_run(dump))
                 show(runs[-1])
         if only in (None, "export"):
@@ -382,15 +394,29 @@ def main() -> None:
         help="rounds per size, in --releases order (last repeats)",
     )
     options.add_argument("--skip-pipeline", action="store_true")
+    options.add_argument(
+        "--kit-chunk-mb",
+        action="append",
+        default=[],
+        metavar="KIND=MB",
+        help="discogskit's --chunk-mb for load or convert, kept by an earlier sweep on the same dump:"
+        " skips that sweep (repeatable)",
+    )
     options.add_argument("--only", choices=("load", "export"), default=None, help="one half of the runs")
     args = options.parse_args()
+    given_chunks = {}
+    for item in args.kit_chunk_mb:
+        kind, _, value = item.partition("=")
+        if kind not in ("load", "convert") or not value.isdigit():
+            options.error(f"--kit-chunk-mb {item}: expected load=MB or convert=MB")
+        given_chunks[kind] = int(value)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress in a log as it comes
     kit = discogskit()
     results = []
     for index, releases in enumerate(args.releases):
         rounds = args.rounds[min(index, len(args.rounds) - 1)]
         dump = Dump(build_dump(releases, args.others), releases, args.others)
-        results.append(one_size(dump, rounds, kit, args.only, args.skip_pipeline))
+        results.append(one_size(dump, rounds, kit, args.only, args.skip_pipeline, given_chunks))
         (HERE / "out" / f"peers-{args.only or 'all'}.json").write_text(json.dumps(results, indent=1))
 
 
