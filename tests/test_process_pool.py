@@ -14,6 +14,7 @@ from discogsography.runtime.process_pool import map_in_order
 PROBE = """
 import threading, time
 from discogsography.runtime.process_pool import start_method, worker_pool
+import discogsography.export  # as `export` does, before pyarrow (and numpy, where installed)
 import pyarrow  # starts jemalloc's background thread, which does not count
 print(start_method().get_start_method())
 with worker_pool(2) as pool:

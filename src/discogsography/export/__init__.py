@@ -8,3 +8,7 @@ import os
 # pa.set_memory_pool() would only reach the allocations pyarrow's Python side makes. Every module
 # of this package that imports pyarrow is imported after this one.
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+# pyarrow imports numpy where it is installed, and numpy's OpenBLAS starts a thread per extra
+# core at import. Nothing here uses BLAS, and that thread would make the bulk workers start from a
+# fork server instead of being forked (runtime/process_pool.py).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
