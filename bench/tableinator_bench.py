@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import os
 import secrets
 import signal
@@ -42,7 +41,7 @@ from discogsography.relational.copy_writer import KindWriter, dedupe
 from discogsography.relational.migrations import ensure_schema
 from discogsography.relational.table_rows import RecordRows, rows_from_json
 from discogsography.relational.tables import TABLES
-from discogsography.tableinator.tableinator_service import GC_THRESHOLDS
+from discogsography.runtime.collector import collect_rarely
 
 HERE = Path(__file__).resolve().parent
 PG_ADDRESS = os.environ.get("BENCH_POSTGRES_ADDRESS", "127.0.0.1:5432")
@@ -183,7 +182,7 @@ def run_service(
 
 def stage_profile(database: str, bodies: list[bytes], batch_size: int) -> dict[str, float]:
     """Time of each step for the same records, in this process (fresh tables)."""
-    gc.set_threshold(*GC_THRESHOLDS)  # as the service does
+    collect_rarely()  # as the service does
     with psycopg.connect(conninfo(database), autocommit=True) as conn:
         conn.execute("TRUNCATE releases, release_labels, release_artists")
         writer = KindWriter(conn, Kind.RELEASES)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import gc
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
@@ -38,6 +37,7 @@ from discogsography.api.request_log import RequestLog
 from discogsography.api.request_params import RequestError, page_of, record_id, search_request
 from discogsography.api.search_query import kind_searches
 from discogsography.config.api_settings import ApiSettings, load_settings
+from discogsography.runtime.collector import collect_rarely, freeze_what_is_held
 from discogsography.runtime.logs import configure_logging, get_logger
 
 log = get_logger(__name__)
@@ -58,10 +58,6 @@ SEARCH_ANSWERS: dict[str, Callable[[Mapping[str, Any], Links], dict[str, Any]]] 
     "label": label_answer.search_result,
 }
 Endpoint = Callable[[Request], Awaitable[Response]]
-# An answer decodes and builds hundreds of short-lived dicts and lists without cycles, which
-# reference counting frees; at the default thresholds (700) the collector ran several times a
-# request and a full collection, every few hundred requests, held every request in flight.
-GC_THRESHOLDS = (50_000, 20, 100)
 
 
 def json_response(body: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
@@ -289,11 +285,10 @@ def make_app(settings: ApiSettings, base_url: str) -> RequestLog:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await api.store.open()
-        # What the process holds from here on (modules, routes, the pool) lives as long as it:
-        # moved out of the collector's sight, a full collection scans only what requests left.
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
+        # A full collection at the default thresholds, every few hundred requests, walked the
+        # whole process and held every request in flight (docs/performance.md).
+        freeze_what_is_held()
+        collect_rarely()
         try:
             yield
         finally:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import signal
 import time
 from typing import Any
@@ -36,6 +35,7 @@ from discogsography.relational.connect import connect
 from discogsography.relational.copy_writer import is_transient
 from discogsography.relational.migrations import ensure_schema
 from discogsography.runtime import early_stop, metrics
+from discogsography.runtime.collector import collect_rarely
 from discogsography.runtime.failures import PermanentFailure, amqp_summary, is_permanent, summary
 from discogsography.runtime.health import HealthServer
 from discogsography.runtime.logs import get_logger
@@ -330,13 +330,7 @@ class Tableinator:
         self.running = False
 
 
-# Batches of decoded records are millions of short-lived dicts and lists without cycles; the
-# default collector thresholds (700) make Python rescan them constantly, which halved decode
-# throughput in bench/tableinator_bench.py. Reference counting frees them; cycles are rare.
-GC_THRESHOLDS = (50_000, 20, 100)
-
-
 def run_service(settings: TableinatorSettings, **options: Any) -> None:
     """Blocking entry point (the CLI): runs until SIGINT/SIGTERM; raises PermanentFailure."""
-    gc.set_threshold(*GC_THRESHOLDS)
+    collect_rarely()
     asyncio.run(Tableinator(settings, **options).run())
