@@ -104,6 +104,25 @@ class Pipeline:
     def start_tableinator(self, **overrides: str) -> None:
         self.tableinator = self._start("tableinator", ["tableinator"], **overrides)
 
+    def wait_tableinator_attached(self, timeout: float = 120) -> None:
+        """Until the tableinator has attached to every kind's queue: a SIGTERM before its handlers
+        are in place is a silent clean exit, and what it then did not store would prove nothing."""
+        assert self.tableinator is not None
+        tableinator = self.tableinator
+
+        def attached() -> bool:
+            if tableinator.poll() is not None:
+                raise AssertionError(
+                    f"the tableinator exited ({tableinator.returncode}) before attaching:"
+                    f" {self.log_text('tableinator')[-2000:]}"
+                )
+            kinds = {
+                e.get("data_type") for e in self.log_events("tableinator") if e.get("event") == "🔗 Attached"
+            }
+            return kinds >= {kind.value for kind in Kind}
+
+        wait_for(attached, timeout, "the tableinator attached to every kind", interval=0.1)
+
     def start_extractor(self, **overrides: str) -> None:
         self.extractor = self._start("extractor", ["extractor", "--once"], **overrides)
 

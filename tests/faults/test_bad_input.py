@@ -54,6 +54,7 @@ def mirror_with(dump: Path, target: Path, releases: bytes, *, fix_checksum: bool
 def run_pipeline_on(pipeline: Pipeline, mirror: Path) -> int:
     pipeline.dump = mirror
     pipeline.start_tableinator()
+    pipeline.wait_tableinator_attached()
     pipeline.start_extractor()
     return pipeline.wait_extractor()
 
